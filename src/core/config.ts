@@ -1,0 +1,204 @@
+/**
+ * Options of the library and their checked, resolved form. Every mistake is found here, at
+ * construction, with a message that says what to set; nothing here touches the network.
+ */
+import { Auth0ConfigError } from './errors';
+import type { Auth0User } from './user';
+
+/** Which claim `@Authorized('a', 'b')` checks. */
+export type AuthorizeWith = 'scope' | 'permissions' | 'either';
+
+/** A class that builds the user from the token's claims (a subclass of {@link Auth0User}). */
+export type UserClass<U extends Auth0User = Auth0User> = new () => U;
+
+/**
+ * Options of {@link Auth0}. Only `domain` and `audience` are required.
+ *
+ * @example
+ * ```ts
+ * const auth = new Auth0({ domain: 'your-tenant.auth0.com', audience: 'https://api.example.com',
+ *   scopes: { 'read:blabla': 'Read the BlaBla resource' } });
+ * ```
+ */
+export interface Auth0Options<U extends Auth0User = Auth0User> {
+  /**
+   * The tenant's domain (`your-tenant.auth0.com`, a custom domain, or `host:port`): issuer
+   * `https://{domain}/`, key set `https://{domain}/.well-known/jwks.json`. A full URL such as
+   * `http://localhost:4000/` is taken as the issuer; plain http is allowed only for loopback hosts.
+   * Required unless `issuerBaseURL` is given.
+   */
+  domain?: string;
+  /** The issuer URL, overriding the one derived from `domain` (Auth0 SDK's name). */
+  issuerBaseURL?: string;
+  /** The API identifier(s): a token is accepted when its `aud` holds one of them. Required. */
+  audience: string | string[];
+  /** Scope name → description, for the OpenAPI security schemes. Default `{}`. */
+  scopes?: Record<string, string>;
+  /** The key set URL. Default `{issuer}.well-known/jwks.json`. */
+  jwksUri?: string;
+  /** Accepted signing algorithms. Default `['RS256']`. Symmetric and `none` are always refused. */
+  algorithms?: string[];
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
+  clockTolerance?: number;
+  /** Which claim `@Authorized(...)` checks: `scope` (default, as fastapi-auth0), `permissions` (RBAC) or `either`. */
+  authorizeWith?: AuthorizeWith;
+  /**
+   * The claim that holds the email. Default: `email`, else the only claim whose name ends in
+   * `/email` (a namespaced claim added by a post-login Action).
+   */
+  emailClaim?: string;
+  /** Refuse users without an email with 403 (fastapi-auth0's `email_auto_error`). Default false. */
+  requireEmail?: boolean;
+  /** The user class, a subclass of `Auth0User`. Default `Auth0User`. */
+  userClass?: UserClass<U>;
+  /**
+   * What an optional `@CurrentUser({ required: false })` does with a token that is sent but invalid:
+   * `false` (default) answers 401 as RFC 6750 says; `true` treats the caller as a guest (fastapi-auth0).
+   */
+  guestOnInvalidToken?: boolean;
+  /** The `realm` of the `WWW-Authenticate` challenge. Default: the first audience. */
+  realm?: string;
+  /** Wait at least this long (ms) between two key set fetches caused by unknown `kid`s or failures. Default 5000. */
+  jwksCooldown?: number;
+  /** Timeout of one key set fetch, in ms. Default 5000. */
+  jwksTimeout?: number;
+  /** Refresh a cached key set older than this (ms), in the background. Default 600000 (10 minutes). */
+  jwksMaxAge?: number;
+  /** Most keys kept from one key set. Default 20. */
+  jwksMaxKeys?: number;
+  /** Most verified tokens remembered (0 turns the cache off). Default 10000. */
+  tokenCacheSize?: number;
+  /** Longest a verified token is remembered, in ms (never past its `exp`). Default 60000. */
+  tokenCacheMaxAge?: number;
+  /** Longest accepted token, in characters. Default 8192. */
+  maxTokenLength?: number;
+  /** The client id shown in the docs page's sign-in (used by the OpenAPI helpers). */
+  clientId?: string;
+}
+
+/** The options after checking, with every default applied. */
+export interface ResolvedConfig {
+  issuer: string;
+  jwksUri: string;
+  audience: string[];
+  scopes: Record<string, string>;
+  algorithms: string[];
+  clockTolerance: number;
+  authorizeWith: AuthorizeWith;
+  emailClaim: string | undefined;
+  requireEmail: boolean;
+  guestOnInvalidToken: boolean;
+  realm: string;
+  jwksCooldown: number;
+  jwksTimeout: number;
+  jwksMaxAge: number;
+  jwksMaxKeys: number;
+  tokenCacheSize: number;
+  tokenCacheMaxAge: number;
+  maxTokenLength: number;
+  clientId: string | undefined;
+}
+
+const ASYMMETRIC = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK.has(hostname) || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** Parses a host name or URL: https, or plain http on a loopback host only. */
+function checkedUrl(name: string, raw: string): URL {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new Auth0ConfigError(`routing-controllers-auth0: \`${name}\` "${raw}" is not a host name or URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Auth0ConfigError(`routing-controllers-auth0: \`${name}\` must be an https URL, not ${url.protocol}`);
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new Auth0ConfigError(
+      `routing-controllers-auth0: \`${name}\`: plain http is allowed only for a local tenant on a loopback host; use https://${url.host}/`,
+    );
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new Auth0ConfigError(`routing-controllers-auth0: \`${name}\` must not carry a query, fragment or credentials`);
+  }
+  return url;
+}
+
+/** Turns `domain` or `issuerBaseURL` into the issuer URL, always with the trailing slash. */
+function resolveIssuer(domain: string | undefined, issuerBaseURL: string | undefined): string {
+  const raw = (issuerBaseURL ?? domain ?? '').trim();
+  if (raw === '') {
+    throw new Auth0ConfigError(
+      'routing-controllers-auth0: set `domain` (your tenant, e.g. "your-tenant.auth0.com", or AUTH0_DOMAIN in the sample)',
+    );
+  }
+  const href = checkedUrl(issuerBaseURL === undefined ? 'domain' : 'issuerBaseURL', raw).href;
+  return href.endsWith('/') ? href : `${href}/`;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new Auth0ConfigError(`routing-controllers-auth0: \`${name}\` must be a number >= 0`);
+  }
+  return value;
+}
+
+/** Checks the options and applies the defaults. Throws {@link Auth0ConfigError}. */
+export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig {
+  if (options === null || typeof options !== 'object') {
+    throw new Auth0ConfigError('routing-controllers-auth0: pass options: new Auth0({ domain, audience })');
+  }
+  const issuer = resolveIssuer(options.domain, options.issuerBaseURL);
+  const audience = (Array.isArray(options.audience) ? options.audience : [options.audience]).filter(
+    (a): a is string => typeof a === 'string' && a.trim() !== '',
+  );
+  if (audience.length === 0) {
+    throw new Auth0ConfigError(
+      'routing-controllers-auth0: set `audience` to your API identifier (Auth0 dashboard → APIs → Identifier; AUTH0_API_AUDIENCE in the sample)',
+    );
+  }
+  const algorithms = options.algorithms ?? ['RS256'];
+  if (!Array.isArray(algorithms) || algorithms.length === 0) {
+    throw new Auth0ConfigError('routing-controllers-auth0: `algorithms` must list at least one algorithm');
+  }
+  for (const alg of algorithms) {
+    if (!ASYMMETRIC.has(alg)) {
+      throw new Auth0ConfigError(
+        `routing-controllers-auth0: algorithm "${alg}" is not accepted; an API verifies Auth0 tokens with asymmetric keys (RS256)`,
+      );
+    }
+  }
+  const jwksUri =
+    options.jwksUri === undefined ? `${issuer}.well-known/jwks.json` : checkedUrl('jwksUri', options.jwksUri).href;
+  const authorizeWith = options.authorizeWith ?? 'scope';
+  if (!['scope', 'permissions', 'either'].includes(authorizeWith)) {
+    throw new Auth0ConfigError('routing-controllers-auth0: `authorizeWith` must be "scope", "permissions" or "either"');
+  }
+  return {
+    issuer,
+    jwksUri,
+    audience,
+    scopes: { ...(options.scopes ?? {}) },
+    algorithms: [...algorithms],
+    clockTolerance: positive('clockTolerance', options.clockTolerance, 5),
+    authorizeWith,
+    emailClaim: options.emailClaim || undefined,
+    requireEmail: options.requireEmail ?? false,
+    guestOnInvalidToken: options.guestOnInvalidToken ?? false,
+    realm: options.realm ?? audience[0],
+    jwksCooldown: positive('jwksCooldown', options.jwksCooldown, 5000),
+    jwksTimeout: positive('jwksTimeout', options.jwksTimeout, 5000),
+    jwksMaxAge: positive('jwksMaxAge', options.jwksMaxAge, 600_000),
+    jwksMaxKeys: positive('jwksMaxKeys', options.jwksMaxKeys, 20),
+    tokenCacheSize: positive('tokenCacheSize', options.tokenCacheSize, 10_000),
+    tokenCacheMaxAge: positive('tokenCacheMaxAge', options.tokenCacheMaxAge, 60_000),
+    maxTokenLength: positive('maxTokenLength', options.maxTokenLength, 8192),
+    clientId: options.clientId,
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * Errors of the framework-free core.
+ *
+ * RFC 6750 §3 (the `WWW-Authenticate: Bearer` challenge) and §3.1 (error codes). Every request
+ * failure is an {@link Auth0Error}: it carries the HTTP status, a stable `code`, the challenge
+ * header and a deliberate JSON body, so that any framework can answer it without knowing jose.
+ * Messages never contain the token.
+ */
+
+/** The stable error codes of request failures. */
+export type Auth0ErrorCode =
+  | 'unauthorized'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'temporarily_unavailable';
+
+/** The JSON body of an error answer. */
+export interface Auth0ErrorBody {
+  /** Stable code: `unauthorized`, `invalid_request`, `invalid_token`, `insufficient_scope` or `temporarily_unavailable`. */
+  error: Auth0ErrorCode;
+  /** A human message (never the token). */
+  message: string;
+  /** The scopes the route needs, on `insufficient_scope`. */
+  scope?: string;
+}
+
+/**
+ * RFC 6750 §3: `error_description` and `scope` values are limited to printable ASCII without `"` and `\`.
+ * Anything else is replaced so that a message can never break the header.
+ */
+function headerValue(text: string): string {
+  return text.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, ' ');
+}
+
+/** Builds a `Bearer` challenge from ordered auth-params. */
+export function bearerChallenge(params: Record<string, string | undefined>): string {
+  const parts = Object.entries(params)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `${name}="${headerValue(value)}"`);
+  return parts.length > 0 ? `Bearer ${parts.join(', ')}` : 'Bearer';
+}
+
+/**
+ * Base class of every request failure raised by the library.
+ *
+ * @example
+ * ```ts
+ * try { await auth.verify(token); } catch (e) {
+ *   if (e instanceof Auth0Error) { res.status(e.status).set(e.headers).json(e.toJSON()); }
+ * }
+ * ```
+ */
+export abstract class Auth0Error extends Error {
+  /** HTTP status to answer with. */
+  abstract readonly status: number;
+  /** Stable machine-readable code. */
+  abstract readonly code: Auth0ErrorCode;
+  /** The realm put into the challenge; set by the verifier that raised the error. */
+  realm: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; realm?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.realm = options?.realm;
+  }
+
+  /** The `WWW-Authenticate` value (RFC 6750 §3). */
+  get challenge(): string {
+    return bearerChallenge({ realm: this.realm, error: this.code, error_description: this.message });
+  }
+
+  /** Response headers this error must be answered with. */
+  get headers(): Record<string, string> {
+    return { 'WWW-Authenticate': this.challenge };
+  }
+
+  /** The JSON body: a stable code and a message, no stack, no internals. */
+  toJSON(): Auth0ErrorBody {
+    return { error: this.code, message: this.message };
+  }
+}
+
+/** 401 without an error code: the request carried no Bearer credentials (RFC 6750 §3.1). */
+export class UnauthorizedError extends Auth0Error {
+  readonly status = 401;
+  readonly code = 'unauthorized' as const;
+  constructor(message = 'Missing bearer token', options?: { cause?: unknown; realm?: string }) {
+    super(message, options);
+  }
+  override get challenge(): string {
+    return bearerChallenge({ realm: this.realm });
+  }
+}
+
+/** 400 `invalid_request`: the request itself is malformed (e.g. the token is sent twice). */
+export class InvalidRequestError extends Auth0Error {
+  readonly status = 400;
+  readonly code = 'invalid_request' as const;
+}
+
+/** 401 `invalid_token`: expired, malformed, wrongly signed, or for another issuer or audience. */
+export class InvalidTokenError extends Auth0Error {
+  readonly status = 401;
+  readonly code = 'invalid_token' as const;
+}
+
+/** 403 `insufficient_scope`: a valid token without what the route needs. */
+export class InsufficientScopeError extends Auth0Error {
+  readonly status = 403;
+  readonly code = 'insufficient_scope' as const;
+  /** The scopes the route needs (space-separated), or undefined when the failure is not about scopes. */
+  readonly scope: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; realm?: string; scope?: string[] }) {
+    super(message, options);
+    this.scope = options?.scope && options.scope.length > 0 ? options.scope.join(' ') : undefined;
+  }
+  override get challenge(): string {
+    return bearerChallenge({
+      realm: this.realm,
+      error: this.code,
+      error_description: this.message,
+      scope: this.scope,
+    });
+  }
+  override toJSON(): Auth0ErrorBody {
+    return this.scope === undefined ? super.toJSON() : { ...super.toJSON(), scope: this.scope };
+  }
+}
+
+/**
+ * 503 `temporarily_unavailable`: the token could not be checked because the tenant's key set is
+ * unreachable and no usable key is cached. Not the client's fault; retry later.
+ */
+export class KeySetUnavailableError extends Auth0Error {
+  readonly status = 503;
+  readonly code = 'temporarily_unavailable' as const;
+  /** Seconds after which a retry may succeed. */
+  readonly retryAfter: number;
+
+  constructor(message: string, options?: { cause?: unknown; realm?: string; retryAfter?: number }) {
+    super(message, options);
+    this.retryAfter = options?.retryAfter ?? 5;
+  }
+  override get headers(): Record<string, string> {
+    return { 'WWW-Authenticate': this.challenge, 'Retry-After': String(this.retryAfter) };
+  }
+}
+
+/** A configuration mistake, thrown at construction (never for a request). */
+export class Auth0ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Auth0ConfigError';
+  }
+}

@@ -1,0 +1,21 @@
+export { Auth0 } from './routing-controllers/auth0';
+export { Auth0HttpError } from './routing-controllers/http-error';
+export { Authenticator, type Authentication } from './core/authenticator';
+export { resolveConfig, type Auth0Options, type AuthorizeWith, type ResolvedConfig, type UserClass } from './core/config';
+export {
+  Auth0ConfigError,
+  Auth0Error,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  KeySetUnavailableError,
+  UnauthorizedError,
+  bearerChallenge,
+  type Auth0ErrorBody,
+  type Auth0ErrorCode,
+} from './core/errors';
+export { requireScopes, grantedScopes } from './core/scopes';
+export { extractBearerToken, type CredentialsSource } from './core/token/extract';
+export { RemoteKeySet, type KeySetOptions, type KeySetStats } from './core/token/key-set';
+export { TokenVerifier, type AccessTokenClaims } from './core/token/verify';
+export { Auth0User, Claim, buildUser, emailOf } from './core/user';

@@ -1,0 +1,146 @@
+/**
+ * routing-controllers glue: `authorizationChecker` and `currentUserChecker` for the Koa and Express
+ * drivers. The request is authenticated once, whatever number of decorators ask.
+ */
+import type { Action } from 'routing-controllers';
+import { Authenticator, type Authentication } from '../core/authenticator';
+import type { Auth0Options, ResolvedConfig } from '../core/config';
+import { Auth0Error } from '../core/errors';
+import type { CredentialsSource } from '../core/token/extract';
+import type { AccessTokenClaims } from '../core/token/verify';
+import type { Auth0User } from '../core/user';
+import { Auth0HttpError } from './http-error';
+
+interface NodeRequestLike {
+  headers: Record<string, string | string[] | undefined>;
+  rawHeaders?: string[];
+  url?: string;
+  req?: NodeRequestLike;
+}
+
+interface ResponseLike {
+  set?: (name: string, value: string) => unknown;
+  setHeader?: (name: string, value: string) => unknown;
+}
+
+/** Reads what the core needs from a Koa or Express request. */
+function credentialsOf(request: NodeRequestLike): CredentialsSource {
+  const authorization = request.headers.authorization;
+  const url = request.url ?? '';
+  const query = url.indexOf('?');
+  const queryToken = query !== -1 && /[?&]access_token=/.test(url.slice(query));
+  let authorizationCount = 1;
+  if (authorization !== undefined) {
+    const raw = (request.req ?? request).rawHeaders;
+    if (raw !== undefined) {
+      authorizationCount = 0;
+      for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') authorizationCount += 1;
+    }
+  }
+  return { authorization, authorizationCount, queryToken };
+}
+
+function setHeaders(action: Action, headers: Record<string, string>): void {
+  const response = action.response as ResponseLike;
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof response.set === 'function') response.set(name, value);
+    else response.setHeader?.(name, value);
+  }
+}
+
+/** Sets the error's headers on the response and returns it as routing-controllers' HttpError. */
+function fail(action: Action, error: Auth0Error): Auth0HttpError {
+  setHeaders(action, error.headers);
+  return new Auth0HttpError(error);
+}
+
+/**
+ * Auth0 for routing-controllers: one object, two checkers.
+ *
+ * @example
+ * ```ts
+ * const auth = new Auth0({ domain: 'your-tenant.auth0.com', audience: 'https://api.example.com',
+ *   scopes: { 'read:blabla': 'Read the BlaBla resource' } });
+ * const app = createKoaServer({ controllers: [Api],
+ *   authorizationChecker: auth.authorizationChecker, currentUserChecker: auth.currentUserChecker });
+ * ```
+ */
+export class Auth0<U extends Auth0User = Auth0User> {
+  /** The framework-free authenticator behind the checkers. */
+  readonly authenticator: Authenticator<U>;
+  private readonly memo = new WeakMap<object, Promise<Authentication<U>>>();
+
+  constructor(options: Auth0Options<U>) {
+    this.authenticator = new Authenticator(options);
+  }
+
+  /** The checked configuration (issuer, audience, scopes…). */
+  get config(): ResolvedConfig {
+    return this.authenticator.config;
+  }
+
+  /**
+   * The outcome of authenticating this request; computed once per request and shared by
+   * `@Authorized` and every `@CurrentUser`.
+   */
+  authenticate(action: Action): Promise<Authentication<U>> {
+    const request = action.request as NodeRequestLike & object;
+    let outcome = this.memo.get(request);
+    if (outcome === undefined) {
+      outcome = this.authenticator.authenticate(credentialsOf(request));
+      this.memo.set(request, outcome);
+    }
+    return outcome;
+  }
+
+  /** Verifies a bare access token; resolves with its claims and user, or rejects with an {@link Auth0Error}. */
+  verify(token: string): Promise<{ claims: AccessTokenClaims; user: U }> {
+    return this.authenticator.verify(token);
+  }
+
+  /**
+   * routing-controllers' `authorizationChecker`: `@Authorized()` needs a valid token,
+   * `@Authorized('a', 'b')` also every listed scope. Failures throw {@link Auth0HttpError}
+   * (401/403/400/503) with the RFC 6750 challenge set on the response.
+   */
+  readonly authorizationChecker = async (action: Action, roles: unknown[] = []): Promise<boolean> => {
+    const outcome = await this.authenticate(action);
+    if (outcome.kind !== 'authenticated') throw fail(action, outcome.error);
+    const scopes = roles.flat(Infinity as 1);
+    for (const scope of scopes) {
+      if (typeof scope !== 'string') {
+        throw new TypeError('routing-controllers-auth0: @Authorized() takes scope names (strings)');
+      }
+    }
+    try {
+      this.authenticator.authorize(outcome.claims, scopes as string[]);
+    } catch (error) {
+      if (error instanceof Auth0Error) throw fail(action, error);
+      throw error;
+    }
+    return true;
+  };
+
+  /**
+   * routing-controllers' `currentUserChecker`: the user of a valid token; `undefined` when no token
+   * is sent (then a required `@CurrentUser()` answers 401). A sent but invalid token is refused with
+   * 401, or treated as a guest with `guestOnInvalidToken`.
+   */
+  readonly currentUserChecker = async (action: Action): Promise<U | undefined> => {
+    const outcome = await this.authenticate(action);
+    switch (outcome.kind) {
+      case 'authenticated':
+        return outcome.user;
+      case 'anonymous':
+        // RFC 7235 §4.1 allows the challenge on any answer: it tells an anonymous caller that
+        // credentials would change it, and gives a required @CurrentUser()'s 401 its challenge.
+        setHeaders(action, outcome.error.headers);
+        return undefined;
+      case 'failed':
+        if (this.config.guestOnInvalidToken && outcome.error.status !== 400) return undefined;
+        throw fail(action, outcome.error);
+    }
+  };
+}
+
+

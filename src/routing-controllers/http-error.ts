@@ -1,0 +1,37 @@
+import { HttpError } from 'routing-controllers';
+import type { Auth0Error, Auth0ErrorBody, Auth0ErrorCode } from '../core/errors';
+
+/**
+ * A core {@link Auth0Error} as routing-controllers' `HttpError`, so that its default error handler
+ * answers with the right status and the deliberate body (never a stack or jose internals). Custom
+ * error handlers find the core error in `cause`.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof Auth0HttpError) console.warn(err.code, err.httpCode);
+ * ```
+ */
+export class Auth0HttpError extends HttpError {
+  /** Stable error code. */
+  readonly code: Auth0ErrorCode;
+  /** The core error. */
+  override readonly cause: Auth0Error;
+
+  constructor(error: Auth0Error) {
+    super(error.status, error.message);
+    // routing-controllers' HttpError resets the prototype in its constructor.
+    Object.setPrototypeOf(this, Auth0HttpError.prototype);
+    this.name = 'Auth0HttpError';
+    this.code = error.code;
+    this.cause = error;
+  }
+
+  /** Response headers to send (the `WWW-Authenticate` challenge, `Retry-After` on 503). */
+  get headers(): Record<string, string> {
+    return this.cause.headers;
+  }
+
+  toJSON(): Auth0ErrorBody {
+    return this.cause.toJSON();
+  }
+}

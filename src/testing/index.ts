@@ -1,0 +1,1 @@
+export { TestTenant, type TenantMode, type TokenOptions } from './test-tenant';

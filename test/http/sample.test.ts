@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { TestTenant } from 'routing-controllers-auth0/testing';
+import { createSampleApp, createSampleAuth, settingsFromEnv } from '../../sample/app';
+import { get, type Running } from '../support/server';
+
+describe('the sample API (Koa)', () => {
+  let tenant: TestTenant;
+  let app: Running;
+
+  before(async () => {
+    tenant = await TestTenant.start({ audience: 'https://sample.example.com' });
+    const settings = settingsFromEnv({ AUTH0_DOMAIN: tenant.issuer, AUTH0_API_AUDIENCE: tenant.audience });
+    const koa = createSampleApp(createSampleAuth(settings));
+    const server = koa.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as { port: number }).port;
+    app = { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  });
+  after(async () => {
+    await app.close();
+    await tenant.close();
+  });
+
+  it('GET /public answers anonymous users', async () => {
+    const res = await get(`${app.url}/public`);
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.equal({ message: 'Anonymous user' });
+  });
+
+  it('GET /secure without a token is 401 with a bare Bearer challenge', async () => {
+    const res = await get(`${app.url}/secure`);
+    expect(res.status).to.equal(401);
+    expect(res.headers.get('www-authenticate')).to.equal('Bearer realm="https://sample.example.com"');
+    expect(res.body).to.deep.equal({ error: 'unauthorized', message: 'Missing bearer token' });
+  });
+
+  it('GET /secure returns the user of a valid token', async () => {
+    const token = await tenant.token({ subject: 'auth0|5fe72b8eb2ac50006f725451', scopes: 'read:blabla', permissions: ['read:blabla'], email: 'some.user@example.com' });
+    const res = await get(`${app.url}/secure`, { token });
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.equal({
+      id: 'auth0|5fe72b8eb2ac50006f725451',
+      permissions: ['read:blabla'],
+      email: 'some.user@example.com',
+      scopes: ['read:blabla'],
+      isMachine: false,
+    });
+  });
+});

@@ -1,0 +1,15 @@
+'use strict';
+// Mocha's spec output, closed by the line CI reads: "N passed, N failed".
+const Mocha = require('mocha');
+const { EVENT_RUN_END } = Mocha.Runner.constants;
+
+class SpecWithSummary extends Mocha.reporters.Spec {
+  constructor(runner, options) {
+    super(runner, options);
+    runner.once(EVENT_RUN_END, () => {
+      const { passes = 0, failures = 0 } = runner.stats || {};
+      process.stdout.write(`${passes} passed, ${failures} failed\n`);
+    });
+  }
+}
+module.exports = SpecWithSummary;

@@ -1,0 +1,72 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import express from 'express';
+import { useExpressServer, useKoaServer } from 'routing-controllers';
+import type { Auth0 } from '../../src';
+
+/** A running app on a free loopback port. */
+export interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+function listening(server: Server): Promise<Running> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/** Starts a routing-controllers Koa app with the given controllers and Auth0 on port 0. */
+export function startKoa(auth: Auth0<any>, controllers: Function[]): Promise<Running> {
+  const app = new Koa();
+  useKoaServer(app, {
+    controllers,
+    development: false,
+    authorizationChecker: auth.authorizationChecker,
+    currentUserChecker: auth.currentUserChecker,
+  });
+  return listening(app.listen(0, '127.0.0.1'));
+}
+
+/** The same on routing-controllers' Express driver. */
+export function startExpress(auth: Auth0<any>, controllers: Function[]): Promise<Running> {
+  const app = express();
+  useExpressServer(app, {
+    controllers,
+    development: false,
+    authorizationChecker: auth.authorizationChecker,
+    currentUserChecker: auth.currentUserChecker,
+  });
+  return listening(app.listen(0, '127.0.0.1'));
+}
+
+/** GET with an optional bearer token; returns status, headers and parsed body. */
+export async function get(
+  url: string,
+  options: { token?: string; authorization?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.authorization !== undefined) headers.authorization = options.authorization;
+  const response = await fetch(url, { headers });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, headers: response.headers, body };
+}
