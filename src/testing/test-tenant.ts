@@ -5,6 +5,7 @@
  * (down, slow, failing) so that outages can be tested without a network.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { Auth0Options } from '../core/config';
@@ -94,24 +95,30 @@ export class TestTenant {
   private keys: SigningKey[];
   private foreign: SigningKey | undefined;
 
-  private constructor(server: Server, audience: string, keys: SigningKey[]) {
-    const { port } = server.address() as AddressInfo;
+  private constructor(server: Server, audience: string, keys: SigningKey[], origin: string) {
     this.server = server;
-    this.issuer = `http://127.0.0.1:${port}/`;
+    this.issuer = `${origin}/`;
     this.jwksUri = `${this.issuer}.well-known/jwks.json`;
     this.audience = audience;
     this.keys = keys;
   }
 
-  /** Starts a tenant on a free loopback port (or the given one). */
-  static async start(options: { audience?: string; port?: number } = {}): Promise<TestTenant> {
+  /**
+   * Starts a tenant on a free loopback port (or the given one). With `tls` it serves https as
+   * `https://localhost:{port}/` (trust its certificate with `NODE_EXTRA_CA_CERTS`).
+   */
+  static async start(
+    options: { audience?: string; port?: number; tls?: { key: string; cert: string } } = {},
+  ): Promise<TestTenant> {
     const keys = [await newKey(nextKid())];
-    const server = createServer();
+    const server: Server = options.tls ? (createTlsServer(options.tls) as unknown as Server) : createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
-    const tenant = new TestTenant(server, options.audience ?? 'https://api.example.com', keys);
+    const { port } = server.address() as AddressInfo;
+    const origin = options.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
+    const tenant = new TestTenant(server, options.audience ?? 'https://api.example.com', keys, origin);
     server.on('request', (req, res) => tenant.handle(req, res));
     return tenant;
   }
