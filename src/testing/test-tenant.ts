@@ -160,6 +160,17 @@ export class TestTenant {
       .sign(key.privateKey);
   }
 
+  /**
+   * Signs any header and payload with the current key, without the checks of a JOSE library:
+   * for tests of hostile tokens (unknown `crit`, odd header values…).
+   */
+  async signRaw(header: Record<string, unknown>, payload: unknown): Promise<string> {
+    const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const input = `${encode({ alg: 'RS256', kid: this.currentKid, ...header })}.${encode(payload)}`;
+    const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', this.keys[0].privateKey, new TextEncoder().encode(input));
+    return `${input}.${Buffer.from(signature).toString('base64url')}`;
+  }
+
   /** Mints an Auth0-shaped access token. */
   async token(options: TokenOptions = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
