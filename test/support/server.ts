@@ -49,6 +49,11 @@ export function startExpress(auth: Auth0<any>, controllers: Function[]): Promise
     authorizationChecker: auth.authorizationChecker,
     currentUserChecker: auth.currentUserChecker,
   });
+  // routing-controllers answers the error, then passes it on: end the chain there, as an app would,
+  // so that Express's final handler does not print every 401.
+  app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (!res.headersSent) next(error);
+  });
   return listening(app.listen(0, '127.0.0.1'));
 }
 
