@@ -64,8 +64,9 @@ export class Authenticator<U extends Auth0User = Auth0User> {
     }
   }
 
-  /** Throws {@link InsufficientScopeError} unless the claims grant every scope listed. */
+  /** Throws `InsufficientScopeError` unless the claims grant every scope listed (when scopes are enforced). */
   authorize(claims: AccessTokenClaims, scopes: readonly string[]): void {
+    if (!this.config.enforceScopes) return;
     try {
       requireScopes(claims, scopes, this.config.authorizeWith);
     } catch (error) {

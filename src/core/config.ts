@@ -47,6 +47,11 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
    * `/email` (a namespaced claim added by a post-login Action).
    */
   emailClaim?: string;
+  /**
+   * Check the scopes listed in `@Authorized(...)` (default true). `false` only authenticates, leaving
+   * the route to look at `user.scopes` itself (fastapi-auth0's `scope_auto_error=False`).
+   */
+  enforceScopes?: boolean;
   /** Refuse users without an email with 403 (fastapi-auth0's `email_auto_error`). Default false. */
   requireEmail?: boolean;
   /** The user class, a subclass of `Auth0User`. Default `Auth0User`. */
@@ -85,6 +90,7 @@ export interface ResolvedConfig {
   algorithms: string[];
   clockTolerance: number;
   authorizeWith: AuthorizeWith;
+  enforceScopes: boolean;
   emailClaim: string | undefined;
   requireEmail: boolean;
   guestOnInvalidToken: boolean;
@@ -188,6 +194,7 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
     algorithms: [...algorithms],
     clockTolerance: positive('clockTolerance', options.clockTolerance, 5),
     authorizeWith,
+    enforceScopes: options.enforceScopes ?? true,
     emailClaim: options.emailClaim || undefined,
     requireEmail: options.requireEmail ?? false,
     guestOnInvalidToken: options.guestOnInvalidToken ?? false,

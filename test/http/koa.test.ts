@@ -352,6 +352,15 @@ describe('Koa: options', () => {
     });
   });
 
+  it('enforceScopes: false authenticates only (fastapi-auth0 scope_auto_error=False)', async () => {
+    await withApp(tenant.auth0({ enforceScopes: false }), [Api], async (url) => {
+      const res = await get(`${url}/secure/blabla`, { token: await tenant.token({ scopes: 'other' }) });
+      expect(res.status).to.equal(200);
+      expect(res.body.scopes).to.deep.equal(['other']);
+      expect((await get(`${url}/secure/blabla`)).status).to.equal(401);
+    });
+  });
+
   it('requireEmail: 403 with a message on how to add the claim; 200 with it', async () => {
     await withApp(tenant.auth0({ requireEmail: true }), [Api], async (url) => {
       const res = await get(`${url}/secure`, { token: await tenant.token() });
