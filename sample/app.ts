@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import Koa from 'koa';
 import { useKoaServer } from 'routing-controllers';
-import { Auth0 } from 'routing-controllers-auth0';
+import { Auth0, docsCallbackUrl, useKoaDocs } from 'routing-controllers-auth0';
 import { SampleApi } from './api';
 
 /** The sample's settings, from the environment. */
@@ -26,16 +26,43 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSet
   };
 }
 
-/** Builds the sample Koa app around an {@link Auth0}. */
+/** Where the sample serves its Swagger UI. */
+export const SAMPLE_DOCS_PATH = '/docs';
+
+/**
+ * Builds the sample Koa app around an {@link Auth0}: the API, its OpenAPI document at
+ * `/openapi.json` and Swagger UI with the Auth0 sign-in at `/docs`.
+ */
 export function createSampleApp(auth: Auth0): Koa {
   const app = new Koa();
-  useKoaServer(app, {
+  const routing = {
     controllers: [SampleApi],
     development: false,
     authorizationChecker: auth.authorizationChecker,
     currentUserChecker: auth.currentUserChecker,
+  };
+  useKoaDocs(app, auth, {
+    docsPath: SAMPLE_DOCS_PATH,
+    spec: {
+      info: { title: 'routing-controllers-auth0 sample', version: '1.0.0', description: "fastapi-auth0's example API on routing-controllers and Koa." },
+      routing,
+    },
   });
+  useKoaServer(app, routing);
   return app;
+}
+
+/**
+ * The docs redirect page of the sample running at `baseUrl` (e.g. `http://localhost:3000`): add it to
+ * the Auth0 application's "Allowed Callback URLs".
+ */
+export function sampleCallbackUrl(baseUrl: string): string {
+  return docsCallbackUrl(baseUrl, { docsPath: SAMPLE_DOCS_PATH });
+}
+
+/** The sample's docs page at `baseUrl`. */
+export function sampleDocsUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}${SAMPLE_DOCS_PATH}/`;
 }
 
 /** Builds the {@link Auth0} from the settings (throws a clear error when one is missing). */

@@ -19,3 +19,4 @@ export { extractBearerToken, type CredentialsSource } from './core/token/extract
 export { RemoteKeySet, type KeySetOptions, type KeySetStats } from './core/token/key-set';
 export { TokenVerifier, type AccessTokenClaims } from './core/token/verify';
 export { Auth0User, Claim, buildUser, emailOf } from './core/user';
+export * from './openapi';

@@ -1,0 +1,76 @@
+/**
+ * The error answers of a guarded route, as OpenAPI components: the JSON body of every
+ * `Auth0Error` (`{ error, message, scope? }`) and the RFC 6750 §3 `WWW-Authenticate` challenge.
+ */
+import type { ResponseObject, SchemaObject } from 'openapi3-ts';
+
+/** Names of the components this module produces. */
+export const AUTH0_COMPONENTS = {
+  errorBody: 'Auth0ErrorBody',
+  badRequest: 'Auth0InvalidRequest',
+  unauthorized: 'Auth0Unauthorized',
+  forbidden: 'Auth0InsufficientScope',
+  unavailable: 'Auth0Unavailable',
+} as const;
+
+const challenge = {
+  description:
+    'The RFC 6750 challenge, e.g. `Bearer realm="…", error="invalid_token", error_description="…"` (no `error` when no token was sent).',
+  schema: { type: 'string' },
+} as const;
+
+/** The schema of the error body (`Auth0ErrorBody`). */
+export function auth0ErrorBodySchema(): SchemaObject {
+  return {
+    type: 'object',
+    description: 'The body of every authentication or authorization failure.',
+    required: ['error', 'message'],
+    properties: {
+      error: {
+        type: 'string',
+        enum: ['unauthorized', 'invalid_request', 'invalid_token', 'insufficient_scope', 'temporarily_unavailable'],
+        description: 'Stable code (RFC 6750 §3.1, plus `unauthorized` when no token was sent and `temporarily_unavailable` for a key set outage).',
+      },
+      message: { type: 'string', description: 'What went wrong, for humans; never contains the token.' },
+      scope: { type: 'string', description: 'On `insufficient_scope`: the scopes the route needs, space-separated.' },
+    },
+  };
+}
+
+function json(description: string, example: Record<string, string>): ResponseObject {
+  return {
+    description,
+    headers: { 'WWW-Authenticate': challenge },
+    content: {
+      'application/json': { schema: { $ref: `#/components/schemas/${AUTH0_COMPONENTS.errorBody}` }, example },
+    },
+  };
+}
+
+/** The shared error responses, for `components.responses`. */
+export function auth0ErrorResponses(): Record<string, ResponseObject> {
+  const unavailable = json('The tenant\'s key set cannot be reached and no usable key is cached; retry later.', {
+    error: 'temporarily_unavailable',
+    message: 'The token cannot be checked now: the tenant key set is unreachable',
+  });
+  unavailable.headers = {
+    ...unavailable.headers,
+    'Retry-After': { description: 'Seconds after which a retry may succeed.', schema: { type: 'integer' } },
+  };
+  return {
+    [AUTH0_COMPONENTS.badRequest]: json('Malformed request, e.g. the token sent twice (`invalid_request`).', {
+      error: 'invalid_request',
+      message: 'Send exactly one Authorization header',
+    }),
+    [AUTH0_COMPONENTS.unauthorized]: json(
+      'No bearer token (`unauthorized`), or an invalid, expired or foreign one (`invalid_token`).',
+      { error: 'unauthorized', message: 'Missing bearer token' },
+    ),
+    [AUTH0_COMPONENTS.forbidden]: json('A valid token without what the route needs (`insufficient_scope`).', {
+      error: 'insufficient_scope',
+      message: 'Missing "read:example" scope',
+      scope: 'read:example',
+    }),
+    [AUTH0_COMPONENTS.unavailable]: unavailable,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Mounts {@link Auth0Docs} on an Express app. Express is not imported: the handler is a plain
+ * `(req, res, next)` function.
+ */
+import { Auth0Docs, type Auth0DocsOptions } from './docs';
+import type { HasAuth0Config } from './tenant';
+
+/** The parts of Express's request the handler uses. */
+export interface ExpressDocsRequest {
+  method: string;
+  path: string;
+  originalUrl?: string;
+  url: string;
+  protocol: string;
+  get(name: string): string | undefined;
+}
+
+/** The parts of Express's response the handler uses. */
+export interface ExpressDocsResponse {
+  status(code: number): unknown;
+  set(field: Record<string, string>): unknown;
+  send(body: string | Buffer): unknown;
+}
+
+/** An Express handler that serves the docs. */
+export type ExpressDocsHandler = (req: ExpressDocsRequest, res: ExpressDocsResponse, next: (error?: unknown) => void) => void;
+
+/**
+ * The Express handler of an {@link Auth0Docs}: answers the docs' paths, passes anything else on.
+ *
+ * @example
+ * ```ts
+ * app.use(expressDocs(new Auth0Docs(auth, { spec: { routing } })));
+ * ```
+ */
+export function expressDocs(docs: Auth0Docs): ExpressDocsHandler {
+  return function auth0Docs(req, res, next) {
+    const url = req.originalUrl ?? req.url;
+    const query = url.indexOf('?');
+    const answer = docs.handle({
+      method: req.method,
+      path: req.path,
+      search: query === -1 ? '' : url.slice(query),
+      origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
+    });
+    if (answer === undefined) {
+      next();
+      return;
+    }
+    res.status(answer.status);
+    res.set(answer.headers);
+    res.send(answer.body);
+  };
+}
+
+/**
+ * Serves Swagger UI with the Auth0 sign-in and the OpenAPI document on an Express app (default
+ * paths `/docs` and `/openapi.json`). Returns the {@link Auth0Docs}.
+ *
+ * @example
+ * ```ts
+ * const app = express();
+ * useExpressDocs(app, auth, { spec: { info: { title: 'My API', version: '1.0.0' }, routing } });
+ * useExpressServer(app, routing);
+ * ```
+ */
+export function useExpressDocs(
+  app: { use(handler: ExpressDocsHandler): unknown },
+  auth: HasAuth0Config,
+  options: Auth0DocsOptions = {},
+): Auth0Docs {
+  const docs = new Auth0Docs(auth, options);
+  app.use(expressDocs(docs));
+  return docs;
+}

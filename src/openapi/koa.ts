@@ -1,0 +1,62 @@
+/**
+ * Mounts {@link Auth0Docs} on a Koa app. Koa is not imported: the middleware is a plain
+ * `(ctx, next)` function, so that this file does not tie the library to one Koa version.
+ */
+import { Auth0Docs, type Auth0DocsOptions } from './docs';
+import type { HasAuth0Config } from './tenant';
+
+/** The parts of Koa's context the middleware uses. */
+export interface KoaDocsContext {
+  method: string;
+  path: string;
+  search: string;
+  protocol: string;
+  host: string;
+  status: number;
+  body: unknown;
+  set(field: Record<string, string>): void;
+}
+
+/** A Koa middleware that serves the docs. */
+export type KoaDocsMiddleware = (ctx: KoaDocsContext, next: () => Promise<unknown>) => Promise<unknown>;
+
+/**
+ * The Koa middleware of an {@link Auth0Docs}: answers the docs' paths, passes anything else on.
+ *
+ * @example
+ * ```ts
+ * app.use(koaDocs(new Auth0Docs(auth, { spec: { routing } })));
+ * ```
+ */
+export function koaDocs(docs: Auth0Docs): KoaDocsMiddleware {
+  return async function auth0Docs(ctx, next) {
+    // Koa 3's ctx.origin is the Origin header; the page's origin is protocol://host.
+    const answer = docs.handle({ method: ctx.method, path: ctx.path, search: ctx.search, origin: `${ctx.protocol}://${ctx.host}` });
+    if (answer === undefined) return next();
+    ctx.status = answer.status;
+    ctx.set(answer.headers);
+    ctx.body = answer.body;
+  };
+}
+
+/**
+ * Serves Swagger UI with the Auth0 sign-in and the OpenAPI document on a Koa app (default paths
+ * `/docs` and `/openapi.json`). Returns the {@link Auth0Docs}, e.g. for its `callbackUrl()`.
+ *
+ * @example
+ * ```ts
+ * const routing = { controllers: [Api], authorizationChecker: auth.authorizationChecker, currentUserChecker: auth.currentUserChecker };
+ * const app = new Koa();
+ * useKoaDocs(app, auth, { spec: { info: { title: 'My API', version: '1.0.0' }, routing } });
+ * useKoaServer(app, routing);
+ * ```
+ */
+export function useKoaDocs(
+  app: { use(middleware: KoaDocsMiddleware): unknown },
+  auth: HasAuth0Config,
+  options: Auth0DocsOptions = {},
+): Auth0Docs {
+  const docs = new Auth0Docs(auth, options);
+  app.use(koaDocs(docs));
+  return docs;
+}

@@ -1,0 +1,43 @@
+/**
+ * Auth0's logout endpoint (`GET https://{domain}/v2/logout`). Swagger UI's own "Logout" only
+ * forgets the token in the page; the tenant's session cookie survives it, so the next "Authorize"
+ * signs the same user in again without asking. This URL ends that session.
+ */
+import { clientIdOf, tenantUrls, type HasAuth0Config } from './tenant';
+
+/** Options of {@link auth0LogoutUrl}. */
+export interface Auth0LogoutOptions {
+  /** Where Auth0 sends the browser afterwards; must be among the application's "Allowed Logout URLs". */
+  returnTo?: string;
+  /** The application. Default: the Auth0 object's `clientId`, else `AUTH0_CLIENT_ID`. */
+  clientId?: string;
+  /** Also sign out of the identity provider (Google, …) behind Auth0. Default false. */
+  federated?: boolean;
+}
+
+/**
+ * The URL that ends the Auth0 session: `{issuer}v2/logout?client_id=…&returnTo=…`.
+ *
+ * @example
+ * ```ts
+ * auth0LogoutUrl(auth, { returnTo: 'http://localhost:3000/docs/' });
+ * // 'https://your-tenant.auth0.com/v2/logout?client_id=abc&returnTo=http%3A%2F%2Flocalhost%3A3000%2Fdocs%2F'
+ * ```
+ */
+export function auth0LogoutUrl(auth: HasAuth0Config, options: Auth0LogoutOptions = {}): string {
+  const query = new URLSearchParams();
+  const clientId = clientIdOf(auth, options.clientId);
+  if (clientId !== undefined) query.set('client_id', clientId);
+  if (options.returnTo !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(options.returnTo);
+    } catch {
+      throw new TypeError('routing-controllers-auth0: `returnTo` must be an absolute URL');
+    }
+    query.set('returnTo', url.href);
+  }
+  if (options.federated) query.set('federated', '');
+  const search = query.toString();
+  return search === '' ? tenantUrls(auth.config.issuer).logout : `${tenantUrls(auth.config.issuer).logout}?${search}`;
+}

@@ -1,0 +1,99 @@
+/**
+ * Which routes need a token, and with which scopes: read from routing-controllers' metadata the
+ * way routing-controllers itself reads it when it builds the app, so that the documentation says
+ * what the running app does.
+ */
+import type { MetadataArgsStorage, RoutingControllersOptions } from 'routing-controllers';
+import type { ParamMetadataArgs } from 'routing-controllers/types/metadata/args/ParamMetadataArgs';
+import type { ResponseHandlerMetadataArgs } from 'routing-controllers/types/metadata/args/ResponseHandleMetadataArgs';
+import type { IRoute } from 'routing-controllers-openapi';
+
+/**
+ * What a route asks of the caller:
+ * - `required`: a valid token (`@Authorized(...)` on the method or the class, or a required
+ *   `@CurrentUser()`), holding every scope in `scopes`;
+ * - `optional`: a token is used when sent (an optional `@CurrentUser()`); an invalid one is refused.
+ */
+export interface RouteGuard {
+  kind: 'required' | 'optional';
+  /** The scopes `@Authorized` lists (class-level first, as routing-controllers passes them). */
+  scopes: string[];
+}
+
+/** A route of the app and what it asks of the caller (`undefined` for a public route). */
+export interface GuardedRoute {
+  route: IRoute;
+  guard: RouteGuard | undefined;
+}
+
+function scopesOf(handler: ResponseHandlerMetadataArgs | undefined): string[] {
+  if (handler === undefined) return [];
+  const value: unknown = handler.value;
+  const list = Array.isArray(value) ? value.flat(Infinity as 1) : [value];
+  // The checker refuses anything but scope names; a function or undefined documents no scope.
+  return list.filter((s): s is string => typeof s === 'string' && s !== '');
+}
+
+/** routing-controllers' rule for `required`: the global default applies unless the decorator says otherwise. */
+function isRequired(param: ParamMetadataArgs, routing: RoutingControllersOptions): boolean {
+  const byDefault = routing.defaults?.paramOptions?.required ?? false;
+  return byDefault ? param.required !== false : param.required === true;
+}
+
+function guardOf(
+  classHandler: ResponseHandlerMetadataArgs | undefined,
+  route: IRoute,
+  routing: RoutingControllersOptions,
+): RouteGuard | undefined {
+  const methodHandler = route.responseHandlers.find((h) => h.type === 'authorized');
+  if (classHandler !== undefined || methodHandler !== undefined) {
+    const scopes = [...new Set([...scopesOf(classHandler), ...scopesOf(methodHandler)])];
+    return { kind: 'required', scopes };
+  }
+  const users = route.params.filter((p) => p.type === 'current-user');
+  if (users.length === 0) return undefined;
+  return { kind: users.some((p) => isRequired(p, routing)) ? 'required' : 'optional', scopes: [] };
+}
+
+/**
+ * The routes of the given controllers (every controller in `storage` when `routing.controllers`
+ * lists no classes), each with its guard. Inherited actions are included and class-level
+ * `@Authorized` is applied, as routing-controllers' metadata builder does (routing-controllers-openapi's
+ * `parseRoutes` misses both).
+ *
+ * @example
+ * ```ts
+ * const routes = guardedRoutes(getMetadataArgsStorage(), { controllers: [Api], routePrefix: '/api' });
+ * routes.filter((r) => r.guard?.kind === 'required').map((r) => r.route.action.method);
+ * ```
+ */
+export function guardedRoutes(storage: MetadataArgsStorage, routing: RoutingControllersOptions = {}): GuardedRoute[] {
+  const classes = (routing.controllers ?? []).filter((c): c is Function => typeof c === 'function');
+  const controllers =
+    classes.length === 0 ? storage.controllers : storage.controllers.filter((c) => classes.includes(c.target));
+  const result: GuardedRoute[] = [];
+  for (const controller of controllers) {
+    const classHandler = storage.responseHandlers.find(
+      (h) => h.type === 'authorized' && h.target === controller.target && !h.method,
+    );
+    const seen = new Set<string>();
+    for (let target: Function | null = controller.target; target; target = Object.getPrototypeOf(target) as Function | null) {
+      for (const action of storage.filterActionsWithTarget(target)) {
+        if (seen.has(action.method)) continue;
+        seen.add(action.method);
+        // routing-controllers looks params and handlers up on the concrete controller class.
+        const route: IRoute = {
+          action: { ...action, target: controller.target },
+          controller,
+          options: routing,
+          params: storage
+            .filterParamsWithTargetAndMethod(controller.target, action.method)
+            .sort((a, b) => a.index - b.index),
+          responseHandlers: storage.filterResponseHandlersWithTargetAndMethod(controller.target, action.method),
+        };
+        result.push({ route, guard: guardOf(classHandler, route, routing) });
+      }
+    }
+  }
+  return result;
+}

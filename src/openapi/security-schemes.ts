@@ -1,0 +1,139 @@
+/**
+ * OpenAPI 3 security schemes for an Auth0 API (OpenAPI 3.0.3 §4.7.27 Security Scheme Object).
+ *
+ * Every sign-in Auth0 offers a browser or a script, each with the API's scopes and their
+ * descriptions: authorization code (used with PKCE, what Auth0 recommends), implicit
+ * (fastapi-auth0's `Auth0ImplicitBearer`), password, client credentials, OpenID Connect discovery,
+ * and a plain bearer token to paste.
+ */
+import type { OAuthFlowsObject, SecurityRequirementObject, SecuritySchemeObject } from 'openapi3-ts';
+import { tenantUrls, type HasAuth0Config } from './tenant';
+
+/** The names the schemes get in `components.securitySchemes`, by kind. */
+export const AUTH0_SECURITY_SCHEMES = {
+  authorizationCode: 'Auth0AuthorizationCode',
+  implicit: 'Auth0Implicit',
+  password: 'Auth0Password',
+  clientCredentials: 'Auth0ClientCredentials',
+  openIdConnect: 'Auth0OpenIdConnect',
+  bearer: 'BearerToken',
+} as const;
+
+/** A kind of security scheme. */
+export type Auth0SchemeKind = keyof typeof AUTH0_SECURITY_SCHEMES;
+
+/** Every kind, in the order Swagger UI's Authorize dialog lists them. */
+export const ALL_SCHEME_KINDS: readonly Auth0SchemeKind[] = [
+  'authorizationCode',
+  'implicit',
+  'password',
+  'clientCredentials',
+  'openIdConnect',
+  'bearer',
+];
+
+/** The OpenID Connect scopes Auth0 understands, offered beside the API's own on user sign-ins. */
+export const OIDC_SCOPES: Readonly<Record<string, string>> = {
+  openid: 'OpenID Connect sign-in (adds the userinfo audience to the token)',
+  profile: 'The user profile (name, nickname, picture)',
+  email: 'The email address (an access token carries it only through a post-login Action claim)',
+};
+
+/** Options of {@link auth0SecuritySchemes}. */
+export interface Auth0SecuritySchemesOptions {
+  /** Which schemes to produce. Default: all six, authorization code first. */
+  schemes?: readonly Auth0SchemeKind[];
+  /** The audience asked for at `/authorize`. Default: the Auth0 object's first audience. */
+  audience?: string;
+  /** Offer `openid`, `profile` and `email` beside the API's scopes on user sign-ins. Default true. */
+  oidcScopes?: boolean;
+}
+
+function checkedKinds(kinds: readonly Auth0SchemeKind[] | undefined): Auth0SchemeKind[] {
+  const list = kinds === undefined ? [...ALL_SCHEME_KINDS] : [...new Set(kinds)];
+  for (const kind of list) {
+    if (!ALL_SCHEME_KINDS.includes(kind)) {
+      throw new TypeError(`routing-controllers-auth0: unknown security scheme "${String(kind)}"; use ${ALL_SCHEME_KINDS.join(', ')}`);
+    }
+  }
+  return list;
+}
+
+/**
+ * The security schemes of an Auth0 API, for `components.securitySchemes`.
+ *
+ * Auth0 returns an opaque (non-JWT) token when `/authorize` is called without `audience`, so the
+ * audience is part of the authorization URLs; the docs page also sends it on its own.
+ *
+ * @example
+ * ```ts
+ * const spec = routingControllersToSpec(getMetadataArgsStorage(), {}, {
+ *   components: { securitySchemes: auth0SecuritySchemes(auth) },
+ * });
+ * ```
+ */
+export function auth0SecuritySchemes(
+  auth: HasAuth0Config,
+  options: Auth0SecuritySchemesOptions = {},
+): Record<string, SecuritySchemeObject> {
+  const { issuer, audience: audiences, scopes } = auth.config;
+  const audience = options.audience ?? audiences[0];
+  const urls = tenantUrls(issuer);
+  const authorizationUrl = `${urls.authorize}?${new URLSearchParams({ audience }).toString()}`;
+  const apiScopes = { ...scopes };
+  const userScopes = options.oidcScopes === false ? apiScopes : { ...apiScopes, ...OIDC_SCOPES };
+  const flows: Record<Exclude<Auth0SchemeKind, 'openIdConnect' | 'bearer'>, OAuthFlowsObject> = {
+    authorizationCode: { authorizationCode: { authorizationUrl, tokenUrl: urls.token, scopes: userScopes } },
+    implicit: { implicit: { authorizationUrl, scopes: userScopes } },
+    password: { password: { tokenUrl: urls.token, scopes: userScopes } },
+    clientCredentials: { clientCredentials: { tokenUrl: urls.token, scopes: apiScopes } },
+  };
+  const descriptions: Record<Auth0SchemeKind, string> = {
+    authorizationCode:
+      `Sign in at Auth0 with Authorization Code + PKCE (recommended). Audience \`${audience}\`. ` +
+      'The docs redirect page ({docs}/oauth2-redirect) must be among the application\'s Allowed Callback URLs.',
+    implicit:
+      `Sign in at Auth0 with the implicit grant (fastapi-auth0's scheme; Auth0 no longer recommends it). Audience \`${audience}\`.`,
+    password:
+      'Resource Owner Password grant: needs the Password grant on the application and a default directory on the tenant.',
+    clientCredentials:
+      'Machine-to-machine: the client id and secret of an application authorized for this API. Scopes are the permissions granted to it.',
+    openIdConnect: `OpenID Connect discovery of the tenant ${issuer}.`,
+    bearer: `Paste an access token issued by ${issuer} for audience \`${audience}\`.`,
+  };
+  const result: Record<string, SecuritySchemeObject> = {};
+  for (const kind of checkedKinds(options.schemes)) {
+    const name = AUTH0_SECURITY_SCHEMES[kind];
+    const description = descriptions[kind];
+    if (kind === 'openIdConnect') {
+      result[name] = { type: 'openIdConnect', openIdConnectUrl: urls.discovery, description };
+    } else if (kind === 'bearer') {
+      result[name] = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description };
+    } else {
+      result[name] = { type: 'oauth2', flows: flows[kind], description };
+    }
+  }
+  return result;
+}
+
+/**
+ * The `security` requirements of an operation that needs a token with `scopes`: one alternative
+ * per scheme (OpenAPI 3.0: a bearer scheme lists no scopes). `optional` adds the empty requirement,
+ * which lets an anonymous caller through.
+ *
+ * @example
+ * ```ts
+ * operation.security = auth0SecurityRequirements(['read:blabla']);
+ * // [{ Auth0AuthorizationCode: ['read:blabla'] }, { Auth0Implicit: ['read:blabla'] }, …, { BearerToken: [] }]
+ * ```
+ */
+export function auth0SecurityRequirements(
+  scopes: readonly string[],
+  options: { schemes?: readonly Auth0SchemeKind[]; optional?: boolean } = {},
+): SecurityRequirementObject[] {
+  const requirements: SecurityRequirementObject[] = checkedKinds(options.schemes).map((kind) => ({
+    [AUTH0_SECURITY_SCHEMES[kind]]: kind === 'bearer' ? [] : [...scopes],
+  }));
+  if (options.optional) requirements.push({});
+  return requirements;
+}

@@ -1,0 +1,145 @@
+/**
+ * The whole OpenAPI 3 document of a routing-controllers app secured with Auth0, in one call:
+ * routing-controllers-openapi's paths, the Auth0 security schemes, and per-operation `security`
+ * and error responses derived from `@Authorized(...)` and `@CurrentUser()`.
+ */
+import { getMetadataArgsStorage, type MetadataArgsStorage, type RoutingControllersOptions } from 'routing-controllers';
+import { getFullPath, getSpec, type IRoute } from 'routing-controllers-openapi';
+import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import type {
+  InfoObject,
+  OpenAPIObject,
+  OperationObject,
+  ReferenceObject,
+  ResponsesObject,
+  SchemaObject,
+  ServerObject,
+} from 'openapi3-ts';
+import { AUTH0_COMPONENTS, auth0ErrorBodySchema, auth0ErrorResponses } from './error-responses';
+import { guardedRoutes, type RouteGuard } from './routes';
+import {
+  auth0SecurityRequirements,
+  auth0SecuritySchemes,
+  type Auth0SecuritySchemesOptions,
+} from './security-schemes';
+import type { HasAuth0Config } from './tenant';
+
+/** Options of {@link auth0Spec}. */
+export interface Auth0SpecOptions extends Auth0SecuritySchemesOptions {
+  /** The document's `info`. Default `{ title: 'API', version: '1.0.0' }`. */
+  info?: InfoObject;
+  /** The document's `servers`. Default none (the docs page's own origin). */
+  servers?: ServerObject[];
+  /**
+   * The options given to `useKoaServer`/`useExpressServer`: `controllers` (classes) limits the
+   * document to them, `routePrefix` and `defaults.paramOptions` are applied as routing-controllers
+   * applies them. Default `{}`: every controller in the metadata storage.
+   */
+  routing?: RoutingControllersOptions;
+  /** Shortcut for `routing.routePrefix`. */
+  routePrefix?: string;
+  /** The metadata storage. Default routing-controllers' global one. */
+  storage?: MetadataArgsStorage;
+  /** `components.schemas`. Default: class-validator-jsonschema's schemas of every validated class. */
+  schemas?: Record<string, SchemaObject | ReferenceObject>;
+  /** Merged into the document last (deeply; arrays are replaced). */
+  extend?: Partial<OpenAPIObject>;
+}
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(source)) {
+    if (value === undefined) continue;
+    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key] as Record<string, unknown>, value) : value;
+  }
+  return out;
+}
+
+function errorResponses(guard: RouteGuard, config: HasAuth0Config['config']): ResponsesObject {
+  const ref = (name: string): ReferenceObject => ({ $ref: `#/components/responses/${name}` });
+  const responses: ResponsesObject = {
+    '400': ref(AUTH0_COMPONENTS.badRequest),
+    '401': ref(AUTH0_COMPONENTS.unauthorized),
+  };
+  // 403 only where it can happen: a scope is checked, or every user needs an email.
+  const scopeChecked = guard.scopes.length > 0 && config.enforceScopes !== false;
+  if (guard.kind === 'required' && (scopeChecked || config.requireEmail === true)) {
+    responses['403'] = ref(AUTH0_COMPONENTS.forbidden);
+  }
+  responses['503'] = ref(AUTH0_COMPONENTS.unavailable);
+  return responses;
+}
+
+function describeGuard(guard: RouteGuard, config: HasAuth0Config['config']): string {
+  if (guard.kind === 'optional') return 'Signed-in callers are recognised; an anonymous call is allowed.';
+  if (guard.scopes.length === 0) return 'Needs a valid Auth0 access token.';
+  const list = guard.scopes.map((s) => `\`${s}\``).join(', ');
+  if (config.enforceScopes === false) return `Needs a valid Auth0 access token; the scopes ${list} are asked for but not checked.`;
+  const { authorizeWith } = config;
+  const claim = authorizeWith === 'permissions' ? 'permissions' : authorizeWith === 'either' ? 'scopes or permissions' : 'scopes';
+  return `Needs a valid Auth0 access token with the ${claim}: ${list}.`;
+}
+
+function documentable(route: IRoute): boolean {
+  return typeof route.action.route !== 'object' && typeof route.controller.route !== 'object' && METHODS.has(route.action.type);
+}
+
+/**
+ * The OpenAPI 3 document of the app: paths from routing-controllers-openapi, the Auth0 security
+ * schemes, and on every operation guarded by `@Authorized(...)` (method or class) or a required
+ * `@CurrentUser()` its `security` requirements with the scopes, plus 400/401/403/503 responses with
+ * the error body schema. An optional `@CurrentUser()` gets optional security (an empty
+ * requirement beside the schemes); public operations get none.
+ *
+ * @example
+ * ```ts
+ * const spec = auth0Spec(auth, { info: { title: 'My API', version: '1.0.0' }, routing: { controllers: [Api] } });
+ * ```
+ */
+export function auth0Spec(auth: HasAuth0Config, options: Auth0SpecOptions = {}): OpenAPIObject {
+  const routing: RoutingControllersOptions = {
+    ...options.routing,
+    ...(options.routePrefix === undefined ? {} : { routePrefix: options.routePrefix }),
+  };
+  const storage = options.storage ?? getMetadataArgsStorage();
+  const schemas =
+    options.schemas ??
+    (validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<string, SchemaObject>);
+  const routes = guardedRoutes(storage, routing).filter((r) => documentable(r.route));
+  const spec = getSpec(
+    routes.map((r) => r.route),
+    schemas,
+  );
+  const schemes = options.schemes;
+  for (const { route, guard } of routes) {
+    if (guard === undefined) continue;
+    const operation = spec.paths[getFullPath(route)]?.[route.action.type] as OperationObject | undefined;
+    if (operation === undefined) continue;
+    // An explicit @OpenAPI({ security }) or response wins over the derived one.
+    operation.security ??= auth0SecurityRequirements(guard.scopes, { schemes, optional: guard.kind === 'optional' });
+    operation.responses = { ...errorResponses(guard, auth.config), ...operation.responses };
+    const note = describeGuard(guard, auth.config);
+    operation.description = operation.description ? `${operation.description}\n\n${note}` : note;
+  }
+  let document: OpenAPIObject = {
+    ...spec,
+    info: options.info ?? { title: 'API', version: '1.0.0' },
+    ...(options.servers === undefined ? {} : { servers: options.servers }),
+    components: {
+      ...spec.components,
+      schemas: { ...schemas, [AUTH0_COMPONENTS.errorBody]: auth0ErrorBodySchema() },
+      responses: auth0ErrorResponses(),
+      securitySchemes: auth0SecuritySchemes(auth, options),
+    },
+  };
+  if (options.extend !== undefined) {
+    document = deepMerge(document as unknown as Record<string, unknown>, options.extend as Record<string, unknown>) as unknown as OpenAPIObject;
+  }
+  return document;
+}
