@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { Validator } from '@seriousme/openapi-schema-validator';
 import type { OpenAPIObject, OperationObject, ResponseObject } from 'openapi3-ts';
 import { TestTenant } from 'routing-controllers-auth0/testing';
 import {
@@ -14,17 +13,12 @@ import { getMetadataArgsStorage } from 'routing-controllers';
 import { SampleApi } from '../../sample/api';
 import { DocsAdminApi, DocsApi, DocsChildApi } from './controllers';
 import { get, startKoa, type Running } from '../support/server';
+import { expectValid } from './validate';
 
 const SCOPES = { 'read:items': 'Read items', 'write:items': 'Write items', 'admin:all': 'Everything' };
 
 function auth(options: Partial<ConstructorParameters<typeof Auth0>[0]> = {}): Auth0 {
   return new Auth0({ domain: 'tenant.example.com', audience: 'https://api.example.com', scopes: SCOPES, ...options });
-}
-
-export async function expectValid(spec: unknown): Promise<void> {
-  const result = await new Validator().validate(spec as Parameters<Validator['validate']>[0]);
-  expect(result.errors, JSON.stringify(result.errors, null, 2)).to.equal(undefined);
-  expect(result.valid).to.equal(true);
 }
 
 function op(spec: OpenAPIObject, path: string, method = 'get'): OperationObject {
