@@ -1,1 +1,9 @@
 export { TestTenant, type TenantMode, type TokenOptions } from './test-tenant';
+export { LocalTenant, LocalTenantError, type LocalTenantOptions, type TokenResponse } from './local-tenant';
+export {
+  LOCAL_TENANT_DEFAULTS,
+  SAMPLE_CALLBACK_URLS,
+  SAMPLE_LOGOUT_URLS,
+  type LocalTenantClient,
+  type LocalTenantUser,
+} from './local-tenant/seed';

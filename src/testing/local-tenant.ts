@@ -1,0 +1,317 @@
+/**
+ * A local, Auth0-shaped tenant on a loopback port, built on oidc-provider (an optional peer
+ * dependency): Auth0's URLs (`/authorize`, `/oauth/token`, `/.well-known/jwks.json`,
+ * `/.well-known/openid-configuration`, `/v2/logout`), Auth0-shaped access tokens, a login page, and
+ * demo users and applications. For `npm start` without an Auth0 account, and for tests that want
+ * real OAuth flows instead of minted tokens ({@link TestTenant} mints them without a server library).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import type { Auth0Options } from '../core/config';
+import type { Auth0User } from '../core/user';
+import { Auth0 } from '../routing-controllers/auth0';
+import { loadOidcProvider } from './local-tenant/oidc-provider';
+import { createProvider, TenantDirectory } from './local-tenant/provider';
+import { tenantRoutes } from './local-tenant/routes';
+import {
+  LOCAL_TENANT_DEFAULTS,
+  seedClients,
+  seedUsers,
+  type LocalTenantClient,
+  type LocalTenantUser,
+  type SeededUser,
+} from './local-tenant/seed';
+
+/** Options of {@link LocalTenant.start}. Every one has a default. */
+export interface LocalTenantOptions {
+  /** The port. Default 0: a free one. The tenant listens on loopback only (127.0.0.1 and ::1). */
+  port?: number;
+  /** The API identifier tokens are issued for. Default `https://api.example.com`. */
+  audience?: string;
+  /** The API's permissions (scope → description). Default `{ 'read:blabla': … }`. */
+  scopes?: Record<string, string>;
+  /** The namespaced claim that carries users' email. Default `https://example.com/email`. */
+  emailClaim?: string;
+  /** The users. Default admin@example.com / admin (read:blabla) and user@example.com / user (none). */
+  users?: LocalTenantUser[];
+  /**
+   * The applications. Default a SPA `local-spa-client` whose callbacks are the sample's docs
+   * redirect page, and an M2M `local-m2m-client` / `local-m2m-secret` granted `read:blabla`.
+   */
+  clients?: LocalTenantClient[];
+  /** Access token lifetime in seconds. Default 86400 (Auth0's default for an API). */
+  accessTokenLifetime?: number;
+}
+
+/** A successful answer of `/oauth/token`. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope?: string;
+  id_token?: string;
+}
+
+/** An OAuth error answered by the tenant's token endpoint. */
+export class LocalTenantError extends Error {
+  /** HTTP status. */
+  readonly status: number;
+  /** The OAuth `error` code (`access_denied`, `invalid_grant`…). */
+  readonly error: string;
+
+  constructor(status: number, error: string, description: string | undefined) {
+    super(`local tenant: ${error}${description ? `: ${description}` : ''} (HTTP ${status})`);
+    this.name = 'LocalTenantError';
+    this.status = status;
+    this.error = error;
+    Object.setPrototypeOf(this, LocalTenantError.prototype);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/**
+ * Listens on 127.0.0.1 and, when the machine has IPv6 loopback, on [::1] at the same port, so that
+ * `localhost` works whichever address a client resolves it to.
+ */
+async function listenOnLoopback(port: number, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server[]> {
+  for (let attempt = 0; ; attempt += 1) {
+    const v4 = createServer(handler);
+    await listen(v4, port, '127.0.0.1');
+    const chosen = (v4.address() as AddressInfo).port;
+    const v6 = createServer(handler);
+    try {
+      await listen(v6, chosen, '::1');
+      return [v4, v6];
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' && port === 0 && attempt < 5) {
+        await close(v4);
+        continue;
+      }
+      if (code === 'EADDRINUSE') {
+        await close(v4);
+        throw error;
+      }
+      // No IPv6 loopback here: 127.0.0.1 alone serves `localhost`.
+      return [v4];
+    }
+  }
+}
+
+/**
+ * An Auth0-shaped tenant on a loopback port, in this process.
+ *
+ * Seeded data (all replaceable through {@link LocalTenantOptions}): API `https://api.example.com`
+ * with permission `read:blabla`; users `admin@example.com` / `admin` (permission `read:blabla`) and
+ * `user@example.com` / `user` (no permissions); SPA `local-spa-client` (callbacks
+ * `http://localhost:3000/docs/oauth2-redirect`, loopback on any port); M2M `local-m2m-client` /
+ * `local-m2m-secret` granted `read:blabla`.
+ *
+ * @example
+ * ```ts
+ * const tenant = await LocalTenant.start();             // a free port
+ * const auth = tenant.auth0();                           // an Auth0 pointed at it
+ * const admin = await tenant.userToken('admin@example.com', { scope: 'read:blabla' });
+ * const machine = await tenant.machineToken();
+ * // … call your app with `Authorization: Bearer ${admin}` …
+ * await tenant.close();
+ * ```
+ */
+export class LocalTenant {
+  /** The issuer, `http://localhost:{port}/` (trailing slash included, as Auth0's). */
+  readonly issuer: string;
+  /** `localhost:{port}`: what `AUTH0_DOMAIN` would hold (the library takes `issuer` for http). */
+  readonly domain: string;
+  /** The port the tenant listens on. */
+  readonly port: number;
+  /** The API identifier. */
+  readonly audience: string;
+  /** The API's permissions. */
+  readonly scopes: Record<string, string>;
+  /** The claim that carries users' email. */
+  readonly emailClaim: string;
+  /** The users, with their passwords and ids. */
+  readonly users: readonly SeededUser[];
+  /** The applications. */
+  readonly clients: readonly LocalTenantClient[];
+
+  private readonly servers: Server[];
+
+  private constructor(servers: Server[], settings: { port: number; audience: string; scopes: Record<string, string>; emailClaim: string; users: SeededUser[]; clients: LocalTenantClient[] }) {
+    this.servers = servers;
+    this.port = settings.port;
+    this.domain = `localhost:${settings.port}`;
+    this.issuer = `http://localhost:${settings.port}/`;
+    this.audience = settings.audience;
+    this.scopes = settings.scopes;
+    this.emailClaim = settings.emailClaim;
+    this.users = settings.users;
+    this.clients = settings.clients;
+  }
+
+  /**
+   * Starts a tenant. Throws when oidc-provider is not installed (it is an optional peer
+   * dependency: `npm install --save-dev oidc-provider@9`).
+   */
+  static async start(options: LocalTenantOptions = {}): Promise<LocalTenant> {
+    const { module, memoryAdapter } = loadOidcProvider();
+    const users = seedUsers(options.users ?? LOCAL_TENANT_DEFAULTS.users);
+    const clients = seedClients(options.clients ?? LOCAL_TENANT_DEFAULTS.clients);
+    const audience = options.audience ?? LOCAL_TENANT_DEFAULTS.audience;
+    const scopes = { ...(options.scopes ?? LOCAL_TENANT_DEFAULTS.scopes) };
+    const emailClaim = options.emailClaim ?? LOCAL_TENANT_DEFAULTS.emailClaim;
+    const accessTokenLifetime = options.accessTokenLifetime ?? 86_400;
+    if (!Number.isSafeInteger(accessTokenLifetime) || accessTokenLifetime <= 0) {
+      throw new TypeError('routing-controllers-auth0/testing: accessTokenLifetime is a positive whole number of seconds');
+    }
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+
+    // The issuer names the port, and the provider needs the issuer: listen first, serve after.
+    let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+    const servers = await listenOnLoopback(options.port ?? 0, (req, res) => {
+      if (handler === undefined) res.writeHead(503).end();
+      else handler(req, res);
+    });
+    const port = (servers[0].address() as AddressInfo).port;
+    try {
+      const directory = new TenantDirectory({
+        issuer: `http://localhost:${port}/`,
+        audience,
+        apiScopes: Object.keys(scopes),
+        emailClaim,
+        users,
+        clients,
+        accessTokenLifetime,
+        jwks: { keys: [jwk] },
+        cookieKeys: [randomBytes(32).toString('base64url')],
+      });
+      const provider = createProvider(module, memoryAdapter, directory);
+      provider.use(tenantRoutes(provider, directory));
+      handler = provider.callback();
+    } catch (error) {
+      await Promise.all(servers.map(close));
+      throw error;
+    }
+    return new LocalTenant(servers, { port, audience, scopes, emailClaim, users, clients });
+  }
+
+  /** The first SPA application (Swagger UI's client id). */
+  get spaClient(): LocalTenantClient {
+    const client = this.clients.find((c) => c.type === 'spa');
+    if (client === undefined) throw new Error('routing-controllers-auth0/testing: this tenant has no spa client');
+    return client;
+  }
+
+  /** The first machine-to-machine application. */
+  get m2mClient(): LocalTenantClient {
+    const client = this.clients.find((c) => c.type === 'm2m');
+    if (client === undefined) throw new Error('routing-controllers-auth0/testing: this tenant has no m2m client');
+    return client;
+  }
+
+  /** The tenant's endpoints. */
+  get urls(): { authorize: string; token: string; jwks: string; discovery: string; logout: string; userinfo: string } {
+    return {
+      authorize: `${this.issuer}authorize`,
+      token: `${this.issuer}oauth/token`,
+      jwks: `${this.issuer}.well-known/jwks.json`,
+      discovery: `${this.issuer}.well-known/openid-configuration`,
+      logout: `${this.issuer}v2/logout`,
+      userinfo: `${this.issuer}userinfo`,
+    };
+  }
+
+  /** An {@link Auth0} pointed at this tenant (issuer, audience, SPA client id), with the given options on top. */
+  auth0<U extends Auth0User = Auth0User>(options: Partial<Auth0Options<U>> = {}): Auth0<U> {
+    const clientId = this.clients.find((c) => c.type === 'spa')?.clientId;
+    return new Auth0<U>({
+      domain: this.issuer,
+      audience: this.audience,
+      scopes: this.scopes,
+      clientId,
+      emailClaim: this.emailClaim,
+      ...options,
+    } as Auth0Options<U>);
+  }
+
+  /** POSTs to `/oauth/token`; resolves with the answer, rejects with a {@link LocalTenantError}. */
+  async requestToken(params: Record<string, string>): Promise<TokenResponse> {
+    const response = await fetch(this.urls.token, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params).toString(),
+    });
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!response.ok || typeof body.access_token !== 'string') {
+      throw new LocalTenantError(
+        response.status,
+        typeof body.error === 'string' ? body.error : 'server_error',
+        typeof body.error_description === 'string' ? body.error_description : undefined,
+      );
+    }
+    return body as unknown as TokenResponse;
+  }
+
+  /**
+   * A machine-to-machine access token (client credentials grant). Default: the first m2m client,
+   * the tenant's API, and every scope granted to the client.
+   */
+  async machineToken(options: { clientId?: string; clientSecret?: string; scope?: string; audience?: string } = {}): Promise<string> {
+    const client = options.clientId === undefined ? this.m2mClient : this.clients.find((c) => c.clientId === options.clientId);
+    const params: Record<string, string> = {
+      grant_type: 'client_credentials',
+      client_id: options.clientId ?? client?.clientId ?? '',
+      client_secret: options.clientSecret ?? client?.clientSecret ?? '',
+      audience: options.audience ?? this.audience,
+    };
+    if (options.scope !== undefined) params.scope = options.scope;
+    return (await this.requestToken(params)).access_token;
+  }
+
+  /**
+   * A user's access token (password grant). Default: the user's seeded password, the first SPA
+   * client, the tenant's API, and every API scope requested (RBAC keeps those the user holds).
+   */
+  async userToken(email: string, options: { password?: string; scope?: string; audience?: string; clientId?: string } = {}): Promise<string> {
+    const password = options.password ?? this.users.find((u) => u.email === email.toLowerCase())?.password;
+    if (password === undefined) throw new Error(`routing-controllers-auth0/testing: no user ${email} in this tenant; pass a password`);
+    const response = await this.requestToken({
+      grant_type: 'password',
+      client_id: options.clientId ?? this.spaClient.clientId,
+      username: email,
+      password,
+      audience: options.audience ?? this.audience,
+      scope: options.scope ?? Object.keys(this.scopes).join(' '),
+    });
+    return response.access_token;
+  }
+
+  /** Stops the tenant. */
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map(close));
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The tenant's own routes in front of oidc-provider: the login page (Auth0's Universal Login
+ * stand-in), Auth0's `/v2/logout`, the implicit-flow rewrite and Auth0's discovery additions.
+ */
+import type { IncomingMessage } from 'node:http';
+import { rewriteImplicitRequest } from './implicit';
+import { errorPage, loggedOutPage, loginPage } from './pages';
+import type { Provider, ProviderContext } from './oidc-provider';
+import type { TenantDirectory } from './provider';
+
+const LOGIN_PATH = /^\/u\/login\/([A-Za-z0-9_-]+)$/;
+const MAX_FORM_BYTES = 16 * 1024;
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) throw new Error('form too large');
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+function html(ctx: ProviderContext, status: number, body: string): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('cache-control', 'no-store');
+  ctx.body = body;
+}
+
+/** GET and POST `/u/login/{uid}`: the login form of a pending authorization. */
+async function login(ctx: ProviderContext, provider: Provider, directory: TenantDirectory, uid: string): Promise<void> {
+  let interaction;
+  try {
+    interaction = await provider.interactionDetails(ctx.req, ctx.res);
+  } catch {
+    html(ctx, 400, errorPage({ error: 'invalid_request', error_description: 'This login session has expired or was not started here. Start again from the application.' }));
+    return;
+  }
+  if (interaction.uid !== uid) {
+    html(ctx, 400, errorPage({ error: 'invalid_request', error_description: 'Another login is in progress in this browser. Start again from the application.' }));
+    return;
+  }
+  const clientId = interaction.params.client_id;
+  const client = directory.client(clientId);
+  const demoUsers = directory.settings.users.map((u) => `${u.email} / ${u.password}`);
+  const render = (status: number, email?: string, error?: string): void =>
+    html(ctx, status, loginPage({ action: `/u/login/${uid}`, clientName: client?.name ?? clientId ?? 'the application', email, error, demoUsers }));
+
+  if (interaction.prompt.name !== 'login') {
+    // Only consent can be left; first-party applications need none (the grant follows RBAC).
+    const url = await provider.interactionResult(ctx.req, ctx.res, { consent: {} }, { mergeWithLastSubmission: true });
+    ctx.status = 303;
+    ctx.redirect(url);
+    return;
+  }
+  if (ctx.method === 'GET') {
+    render(200);
+    return;
+  }
+  const form = await readForm(ctx.req);
+  const user = directory.authenticate(form.get('email'), form.get('password'));
+  if (user === undefined) {
+    render(401, form.get('email') ?? undefined, 'Wrong email or password.');
+    return;
+  }
+  const url = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: user.userId } }, { mergeWithLastSubmission: false });
+  ctx.status = 303;
+  ctx.redirect(url);
+}
+
+/**
+ * `GET /v2/logout?client_id=…&returnTo=…`: ends the tenant's session and redirects to `returnTo`,
+ * which must be one of the application's allowed logout URLs (any application's when no
+ * `client_id` is given), as Auth0 checks it.
+ */
+async function logout(ctx: ProviderContext, provider: Provider, directory: TenantDirectory): Promise<void> {
+  const query = new URLSearchParams(ctx.querystring);
+  const returnTo = query.get('returnTo') ?? undefined;
+  const clientId = query.get('client_id') ?? undefined;
+  if (returnTo !== undefined) {
+    const candidates = clientId === undefined ? directory.settings.clients.map((c) => c.clientId) : [clientId];
+    let allowed = false;
+    for (const id of candidates) {
+      const client = await provider.Client.find(id);
+      if (client?.postLogoutRedirectUriAllowed(returnTo)) allowed = true;
+    }
+    if (!allowed) {
+      html(ctx, 400, errorPage({
+        error: 'invalid_request',
+        error_description: `The "returnTo" querystring parameter "${returnTo}" is not defined as a valid URL in "Allowed Logout URLs".`,
+      }));
+      return;
+    }
+  }
+  const session = await provider.Session.get(ctx);
+  if (session.accountId !== undefined) await session.destroy();
+  for (const name of [provider.cookieName('session'), `${provider.cookieName('session')}.sig`]) {
+    ctx.cookies.set(name, null, { path: '/', httpOnly: true, sameSite: 'lax', signed: false });
+  }
+  if (returnTo === undefined) {
+    html(ctx, 200, loggedOutPage());
+    return;
+  }
+  ctx.status = 302;
+  ctx.redirect(returnTo);
+}
+
+/** The middleware oidc-provider runs before its own router. */
+export function tenantRoutes(provider: Provider, directory: TenantDirectory) {
+  return async function localTenantRoutes(ctx: ProviderContext, next: () => Promise<void>): Promise<void> {
+    const loginMatch = LOGIN_PATH.exec(ctx.path);
+    if (loginMatch !== null && (ctx.method === 'GET' || ctx.method === 'POST')) {
+      await login(ctx, provider, directory, loginMatch[1]);
+      return;
+    }
+    if (ctx.path === '/v2/logout' && ctx.method === 'GET') {
+      await logout(ctx, provider, directory);
+      return;
+    }
+    rewriteImplicitRequest(ctx);
+    await next();
+    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200 && ctx.body !== null && typeof ctx.body === 'object') {
+      const body = ctx.body as Record<string, unknown>;
+      const types = Array.isArray(body.response_types_supported) ? body.response_types_supported : [];
+      // Swagger UI's implicit flow works (see implicit.ts): say so, as Auth0's discovery does.
+      if (!types.includes('token')) ctx.body = { ...body, response_types_supported: [...types, 'token'] };
+    }
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The local tenant's data: its API, users and applications, and the demo data it starts with.
+ */
+import { createHash } from 'node:crypto';
+
+/** A user who can sign in at the local tenant (database connection "Username-Password-Authentication"). */
+export interface LocalTenantUser {
+  email: string;
+  password: string;
+  /** Permissions on the API (RBAC), put into `permissions`; also the scopes this user may be given. Default none. */
+  permissions?: string[];
+  /** `sub`. Default `auth0|` + 24 hex digits derived from the email, like an Auth0 database user. */
+  userId?: string;
+  /** `name` in the ID token. Default the email. */
+  name?: string;
+}
+
+/**
+ * An application registered at the local tenant.
+ *
+ * - `spa`: a public client (no secret) for browsers and Swagger UI: implicit
+ *   (`response_type=token`), authorization code with PKCE, and the password grant.
+ * - `m2m`: a confidential client (id and secret) for the client credentials grant, granted
+ *   `grants` on the API.
+ */
+export interface LocalTenantClient {
+  type: 'spa' | 'm2m';
+  clientId: string;
+  /** Required for `m2m`. */
+  clientSecret?: string;
+  /** The application's name, shown on the login page. */
+  name?: string;
+  /**
+   * `spa`: allowed callback URLs. A loopback URL (`localhost`, `127.0.0.1`, `[::1]`) also matches on
+   * any other port. Default the sample's docs redirect pages ({@link SAMPLE_CALLBACK_URLS}).
+   */
+  redirectUris?: string[];
+  /** `spa`: allowed logout URLs (`returnTo` of `/v2/logout`); loopback ones match on any port. Default `http://localhost:3000/docs/` and `http://localhost:3000/`. */
+  logoutUrls?: string[];
+  /** `m2m`: the API permissions granted to the application (its scopes). Default none. */
+  grants?: string[];
+}
+
+/** The sample's docs redirect pages (Swagger UI's `oauth2-redirect`). */
+export const SAMPLE_CALLBACK_URLS: readonly string[] = [
+  'http://localhost:3000/docs/oauth2-redirect',
+  'http://localhost:3000/docs/oauth2-redirect.html',
+  'http://127.0.0.1:3000/docs/oauth2-redirect',
+  'http://127.0.0.1:3000/docs/oauth2-redirect.html',
+];
+
+/** The sample's pages a logout may return to. */
+export const SAMPLE_LOGOUT_URLS: readonly string[] = [
+  'http://localhost:3000/docs/',
+  'http://localhost:3000/docs',
+  'http://localhost:3000/',
+  'http://127.0.0.1:3000/docs/',
+  'http://127.0.0.1:3000/',
+];
+
+/** The data a local tenant starts with unless told otherwise. */
+export const LOCAL_TENANT_DEFAULTS = {
+  /** The API identifier (Auth0 dashboard → APIs → Identifier). */
+  audience: 'https://api.example.com',
+  /** The API's permissions (scopes). */
+  scopes: { 'read:blabla': 'Read the BlaBla resource' } as Record<string, string>,
+  /** The namespaced claim a post-login Action would add (see AUTH0.md). */
+  emailClaim: 'https://example.com/email',
+  users: [
+    { email: 'admin@example.com', password: 'admin', permissions: ['read:blabla'], name: 'Admin' },
+    { email: 'user@example.com', password: 'user', permissions: [], name: 'User' },
+  ] as LocalTenantUser[],
+  clients: [
+    { type: 'spa', clientId: 'local-spa-client', name: 'Sample docs (SPA)' },
+    {
+      type: 'm2m',
+      clientId: 'local-m2m-client',
+      clientSecret: 'local-m2m-secret',
+      name: 'Sample machine (M2M)',
+      grants: ['read:blabla'],
+    },
+  ] as LocalTenantClient[],
+} as const;
+
+/** A user with every default applied. */
+export interface SeededUser extends Required<LocalTenantUser> {}
+
+/** Auth0 database users have ids like `auth0|5fe72b8eb2ac50006f725451`; derive one from the email. */
+export function defaultUserId(email: string): string {
+  return `auth0|${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 24)}`;
+}
+
+/** Applies the defaults and checks the users. */
+export function seedUsers(users: readonly LocalTenantUser[]): SeededUser[] {
+  const seen = new Set<string>();
+  return users.map((user) => {
+    if (typeof user.email !== 'string' || user.email === '' || typeof user.password !== 'string') {
+      throw new TypeError('routing-controllers-auth0/testing: every local tenant user needs an email and a password');
+    }
+    const email = user.email.toLowerCase();
+    if (seen.has(email)) throw new TypeError(`routing-controllers-auth0/testing: user ${email} is listed twice`);
+    seen.add(email);
+    return {
+      email,
+      password: user.password,
+      permissions: [...(user.permissions ?? [])],
+      userId: user.userId ?? defaultUserId(email),
+      name: user.name ?? email,
+    };
+  });
+}
+
+/** Checks the applications and applies their defaults. */
+export function seedClients(clients: readonly LocalTenantClient[]): LocalTenantClient[] {
+  const seen = new Set<string>();
+  return clients.map((client) => {
+    if (client.type !== 'spa' && client.type !== 'm2m') {
+      throw new TypeError('routing-controllers-auth0/testing: a local tenant client has type "spa" or "m2m"');
+    }
+    if (typeof client.clientId !== 'string' || client.clientId === '') {
+      throw new TypeError('routing-controllers-auth0/testing: every local tenant client needs a clientId');
+    }
+    if (seen.has(client.clientId)) throw new TypeError(`routing-controllers-auth0/testing: client ${client.clientId} is listed twice`);
+    seen.add(client.clientId);
+    if (client.type === 'm2m' && !client.clientSecret) {
+      throw new TypeError(`routing-controllers-auth0/testing: the m2m client ${client.clientId} needs a clientSecret`);
+    }
+    return client.type === 'spa'
+      ? {
+          ...client,
+          redirectUris: [...(client.redirectUris ?? SAMPLE_CALLBACK_URLS)],
+          logoutUrls: [...(client.logoutUrls ?? SAMPLE_LOGOUT_URLS)],
+        }
+      : { ...client, grants: [...(client.grants ?? [])] };
+  });
+}
