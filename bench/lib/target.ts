@@ -1,0 +1,136 @@
+/**
+ * A bench target in its own child process: started with the same loader as the tests and
+ * `npm start` (ts-node, transpile-only, the source export condition), optionally pinned to its own
+ * core, and watched through /proc for its resident set.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..', '..');
+
+// USER_HZ: 100 on every Linux build that matters here (`getconf CLK_TCK`).
+const CLOCK_TICKS = 100;
+
+/** The loader flags of `npm start` and .mocharc.json. */
+export const NODE_FLAGS = ['--conditions=routing-controllers-auth0-source', '-r', 'ts-node/register/transpile-only'];
+
+export interface TargetOptions {
+  /** File under bench/targets/, without extension. */
+  name: string;
+  env: Record<string, string>;
+  /** CPU list for `taskset -c`, or undefined to let the scheduler choose. */
+  cpus?: string;
+  /** Extra node flags (e.g. --cpu-prof). */
+  nodeFlags?: string[];
+}
+
+function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class Target {
+  readonly name: string;
+  readonly port: number;
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
+
+  private constructor(name: string, child: ChildProcess, port: number, exited: Promise<void>) {
+    this.name = name;
+    this.child = child;
+    this.port = port;
+    this.exited = exited;
+  }
+
+  static async start(options: TargetOptions): Promise<Target> {
+    const script = join(ROOT, 'bench', 'targets', `${options.name}.ts`);
+    const args = [...NODE_FLAGS, ...(options.nodeFlags ?? []), script];
+    const [command, argv] =
+      options.cpus !== undefined ? ['taskset', ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
+    const child = spawn(command, argv, {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'production', ...options.env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${options.name}: no port after 60 s`)), 60_000);
+      child.once('message', (message: { port?: number }) => {
+        clearTimeout(timer);
+        if (typeof message?.port === 'number') resolve(message.port);
+        else reject(new Error(`${options.name}: unexpected message ${JSON.stringify(message)}`));
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${options.name} exited with ${code} before listening`));
+      });
+    });
+    return new Target(options.name, child, port, exited);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  /** CPU seconds used so far by every thread of the target (user + system), from /proc. */
+  cpuSeconds(): number | undefined {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Current resident set, in bytes. */
+  rss(): number | undefined {
+    return procStatus(this.pid, 'VmRSS');
+  }
+
+  /** Peak resident set since start (or since {@link resetPeak}), in bytes. */
+  peakRss(): number | undefined {
+    return procStatus(this.pid, 'VmHWM');
+  }
+
+  /** Resets the kernel's peak-RSS mark (Linux `clear_refs` 5); false where not allowed. */
+  resetPeak(): boolean {
+    const file = `/proc/${this.pid}/clear_refs`;
+    if (!existsSync(file)) return false;
+    try {
+      writeFileSync(file, '5');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Asks the target to exit and waits for it (a clean exit writes a CPU profile). */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.send('stop');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Pins this process (all its threads) to the given CPUs; false when taskset is missing. */
+export function pinSelf(cpus: string): boolean {
+  try {
+    require('node:child_process').execFileSync('taskset', ['-a', '-cp', cpus, String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * `npm run bench`: the sample app, two peers and a bare-jose floor, side by side in one run with
+ * identical load settings, then a memory run with many distinct tokens. See bench/README.md.
+ *
+ * Environment overrides: BENCH_DURATION (s, default 5), BENCH_WARMUP (s, default 2),
+ * BENCH_CONNECTIONS (default 50), BENCH_TOKENS (fresh tokens minted, default 100000),
+ * BENCH_POOL (default 1000), BENCH_PIN (0 to let the scheduler place processes),
+ * BENCH_TARGETS (comma list of sample,express-sdk,koa-jwt,floor), BENCH_MEMORY (0 to skip).
+ */
+import { cpus } from 'node:os';
+import { TestTenant } from 'routing-controllers-auth0/testing';
+import { measure, sendAll, type LoadResult, type LoadSettings, type TokenSource } from './lib/load';
+import { pinSelf, Target } from './lib/target';
+import { mintMany } from './lib/tokens';
+
+type RouteName = 'public' | 'secure-one' | 'secure-pool' | 'secure-fresh' | 'blabla';
+type TargetName = 'sample' | 'express-sdk' | 'koa-jwt' | 'floor';
+
+const ROUTES: Record<RouteName, { label: string; path: string }> = {
+  public: { label: '/public', path: '/public' },
+  'secure-one': { label: '/secure, one token', path: '/secure' },
+  'secure-pool': { label: '/secure, pool of N tokens', path: '/secure' },
+  'secure-fresh': { label: '/secure, fresh token each', path: '/secure' },
+  blabla: { label: '/secure/blabla, one token', path: '/secure/blabla' },
+};
+
+const TARGETS: Record<TargetName, { label: string; routes: RouteName[] }> = {
+  sample: { label: 'sample (this library)', routes: ['public', 'secure-one', 'secure-pool', 'secure-fresh', 'blabla'] },
+  'express-sdk': { label: 'Express + express-oauth2-jwt-bearer', routes: ['secure-one', 'secure-pool', 'secure-fresh', 'blabla'] },
+  'koa-jwt': { label: 'Koa + koa-jwt + jwks-rsa', routes: ['secure-one', 'secure-pool', 'secure-fresh', 'blabla'] },
+  floor: { label: 'floor: bare Koa + jose jwtVerify', routes: ['public', 'secure-one', 'secure-pool', 'secure-fresh', 'blabla'] },
+};
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0`);
+  return value;
+}
+
+const MiB = 1024 * 1024;
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const mib = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${fmt(bytes / MiB, 1)} MiB`);
+/** Share of one core the target used during the measured run. */
+const busy = (r: LoadResult): string => (r.targetCpu === undefined || !r.wall ? 'n/a' : `${fmt((100 * r.targetCpu) / r.wall)} %`);
+/** Requests served per CPU second of the target: what the route costs, whoever was the bottleneck. */
+const perCpu = (r: LoadResult | undefined): number | undefined => (r?.targetCpu ? r.requests / r.targetCpu : undefined);
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '-' : `${fmt(a / b, 2)}×`);
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w, i) => (i <= 1 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function sanityCheck(target: Target, route: RouteName, token: string): Promise<void> {
+  const response = await fetch(`${target.url}${ROUTES[route].path}`, { headers: route === 'public' ? {} : { authorization: `Bearer ${token}` } });
+  if (response.status !== 200) {
+    throw new Error(`${target.name} ${ROUTES[route].path}: expected 200 before loading it, got ${response.status} ${await response.text()}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const settings: LoadSettings = {
+    connections: intEnv('BENCH_CONNECTIONS', 50),
+    duration: intEnv('BENCH_DURATION', 5),
+    warmup: intEnv('BENCH_WARMUP', 2),
+  };
+  const freshCount = intEnv('BENCH_TOKENS', 100_000);
+  const poolSize = Math.max(1, intEnv('BENCH_POOL', 1000));
+  const memory = intEnv('BENCH_MEMORY', 1) !== 0;
+  const cores = cpus().length;
+  const pin = intEnv('BENCH_PIN', 1) !== 0 && cores >= 2;
+  const selected = (process.env.BENCH_TARGETS ?? Object.keys(TARGETS).join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as TargetName[];
+  for (const name of selected) if (!(name in TARGETS)) throw new Error(`unknown target ${name}`);
+
+  const started = new Date();
+  console.log(`bench ${started.toISOString()} · node ${process.version} · ${cores} × ${cpus()[0]?.model ?? 'cpu'}`);
+  console.log(
+    `${settings.connections} connections · ${settings.warmup} s warm-up + ${settings.duration} s per row · pool ${poolSize} · ${fmt(freshCount)} fresh tokens · ` +
+      (pin ? 'load generator + tenant pinned to CPU 0, each target to CPU 1' : 'no CPU pinning'),
+  );
+
+  const tenant = await TestTenant.start({ audience: 'https://bench.example.com' });
+  try {
+    const mintStart = performance.now();
+    const [one] = await mintMany(tenant, 1, 'one');
+    const pool = await mintMany(tenant, poolSize, 'pool');
+    const fresh = await mintMany(tenant, freshCount, 'fresh', (done) => {
+      if (process.stdout.isTTY) process.stdout.write(`\rminting ${fmt(done)} / ${fmt(freshCount)}`);
+    });
+    if (process.stdout.isTTY) process.stdout.write('\r');
+    console.log(`minted ${fmt(1 + poolSize + freshCount)} RS256 tokens in ${fmt((performance.now() - mintStart) / 1000, 1)} s (before any load)`);
+    if (pin) pinSelf('0');
+
+    const env = { BENCH_ISSUER: tenant.issuer, BENCH_JWKS_URI: tenant.jwksUri, BENCH_AUDIENCE: tenant.audience };
+    const results = new Map<string, LoadResult>();
+    const peaks = new Map<TargetName, number | undefined>();
+    const key = (t: TargetName, r: RouteName): string => `${t}:${r}`;
+
+    for (const name of selected) {
+      const target = await Target.start({ name, env, cpus: pin ? '1' : undefined });
+      try {
+        for (const route of TARGETS[name].routes) await sanityCheck(target, route, one);
+        const cursor = { next: 0, exhausted: 0 };
+        for (const route of TARGETS[name].routes) {
+          const source: TokenSource =
+            route === 'public'
+              ? { kind: 'none' }
+              : route === 'secure-pool'
+                ? { kind: 'pool', tokens: pool }
+                : route === 'secure-fresh'
+                  ? { kind: 'fresh', tokens: fresh, cursor }
+                  : { kind: 'one', token: one };
+          const result = await measure(`${target.url}${ROUTES[route].path}`, source, settings, () => target.cpuSeconds());
+          results.set(key(name, route), result);
+          console.log(
+            `  ${TARGETS[name].label.padEnd(38)} ${ROUTES[route].label.padEnd(28)} ${fmt(result.rps).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  target CPU ${busy(result)}` +
+              (result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : '') +
+              (result.reused > 0 ? '  (fresh tokens ran out: raise BENCH_TOKENS)' : ''),
+          );
+        }
+        peaks.set(name, target.peakRss());
+      } finally {
+        await target.stop();
+      }
+    }
+
+    let memoryRun: { start?: number; peak?: number; end?: number; result: LoadResult; sampledPeak: number; cache: string } | undefined;
+    if (memory && selected.includes('sample')) {
+      const target = await Target.start({ name: 'sample', env, cpus: pin ? '1' : undefined });
+      try {
+        await measure(`${target.url}/secure`, { kind: 'one', token: one }, { ...settings, warmup: 0, duration: 1 });
+        const start = target.rss();
+        const resetWorked = target.resetPeak();
+        let sampledPeak = start ?? 0;
+        const timer = setInterval(() => {
+          sampledPeak = Math.max(sampledPeak, target.rss() ?? 0);
+        }, 25);
+        const result = await sendAll(`${target.url}/secure`, { kind: 'fresh', tokens: fresh, cursor: { next: 0, exhausted: 0 } }, settings.connections, fresh.length);
+        clearInterval(timer);
+        const end = target.rss();
+        sampledPeak = Math.max(sampledPeak, end ?? 0);
+        const peak = resetWorked ? Math.max(target.peakRss() ?? 0, sampledPeak) : sampledPeak;
+        memoryRun = { start, peak, end, result, sampledPeak, cache: resetWorked ? 'kernel peak (VmHWM, reset after warm-up) and 25 ms samples' : '25 ms samples of VmRSS' };
+      } finally {
+        await target.stop();
+      }
+    }
+
+    // The tables.
+    console.log('');
+    console.log(`## Results (${started.toISOString().slice(0, 10)}, node ${process.version}, ${cores} × ${cpus()[0]?.model ?? 'cpu'})`);
+    console.log('');
+    const rows: string[][] = [];
+    for (const name of selected) {
+      for (const route of TARGETS[name].routes) {
+        const r = results.get(key(name, route));
+        if (r === undefined) continue;
+        rows.push([
+          TARGETS[name].label,
+          ROUTES[route].label.replace('N', String(poolSize)),
+          fmt(r.rps),
+          String(r.p50),
+          String(r.p99),
+          busy(r),
+          perCpu(r) === undefined ? 'n/a' : fmt(perCpu(r) as number),
+          String(r.non2xx + r.errors),
+        ]);
+      }
+    }
+    console.log(table(['target', 'route', 'req/s', 'p50 ms', 'p99 ms', 'target CPU', 'req per CPU-s', 'non-2xx+err'], rows));
+
+    if (selected.includes('sample')) {
+      console.log('');
+      const rps = (t: TargetName, r: RouteName): number | undefined => results.get(key(t, r))?.rps;
+      const cps = (t: TargetName, r: RouteName): number | undefined => perCpu(results.get(key(t, r)));
+      const ratioRows = (['secure-one', 'secure-pool', 'secure-fresh', 'blabla'] as RouteName[]).flatMap((route) => [
+        [
+          'req/s',
+          ROUTES[route].label.replace('N', String(poolSize)),
+          ratio(rps('sample', route), rps('express-sdk', route)),
+          ratio(rps('sample', route), rps('koa-jwt', route)),
+          ratio(rps('sample', route), rps('floor', route)),
+          ratio(rps('sample', route), rps('sample', 'public')),
+        ],
+        [
+          'req per CPU-s',
+          ROUTES[route].label.replace('N', String(poolSize)),
+          ratio(cps('sample', route), cps('express-sdk', route)),
+          ratio(cps('sample', route), cps('koa-jwt', route)),
+          ratio(cps('sample', route), cps('floor', route)),
+          ratio(cps('sample', route), cps('sample', 'public')),
+        ],
+      ]);
+      console.log(table(['sample ÷ …, by', 'route', 'Express SDK', 'koa-jwt', 'floor', 'own /public'], ratioRows));
+      console.log('');
+      console.log(`peak RSS of the sample process over its rows: ${mib(peaks.get('sample'))}`);
+      if (memoryRun !== undefined) {
+        const { start, peak, end, result } = memoryRun;
+        console.log(
+          `memory run: ${fmt(result.requests)} requests with ${fmt(fresh.length)} distinct tokens through /secure at ${fmt(result.rps)} req/s ` +
+            `(${result.non2xx + result.errors} non-2xx+err): start RSS ${mib(start)}, peak ${mib(peak)} (+${mib((peak ?? 0) - (start ?? 0))}), end ${mib(end)} [${memoryRun.cache}]`,
+        );
+      }
+
+      console.log('');
+      console.log('Targets:');
+      const check = (label: string, value: number | undefined, goal: number, higherIsBetter = true): void => {
+        if (value === undefined) {
+          console.log(`  -    ${label}: not measured`);
+          return;
+        }
+        const ok = higherIsBetter ? value >= goal : value <= goal;
+        console.log(`  ${ok ? 'met ' : 'MISS'} ${label}: ${fmt(value, 2)} (goal ${higherIsBetter ? '>=' : '<='} ${fmt(goal, 2)})`);
+      };
+      const div = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+      check('/secure one token ÷ Express SDK, req/s', div(rps('sample', 'secure-one'), rps('express-sdk', 'secure-one')), 2.5);
+      check('/secure one token ÷ floor, req/s', div(rps('sample', 'secure-one'), rps('floor', 'secure-one')), 1);
+      check('/secure one token ÷ own /public, req/s', div(rps('sample', 'secure-one'), rps('sample', 'public')), 0.9);
+      check('/secure one token ÷ own /public, req per CPU-s', div(cps('sample', 'secure-one'), cps('sample', 'public')), 0.9);
+      check('/secure fresh token ÷ floor (fresh), req/s', div(rps('sample', 'secure-fresh'), rps('floor', 'secure-fresh')), 0.85);
+      check('/secure fresh token ÷ floor (fresh), req per CPU-s', div(cps('sample', 'secure-fresh'), cps('floor', 'secure-fresh')), 0.85);
+      if (memoryRun !== undefined) {
+        check('memory run peak − start RSS, MiB', ((memoryRun.peak ?? 0) - (memoryRun.start ?? 0)) / MiB, 64, false);
+      }
+    }
+  } finally {
+    await tenant.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});
