@@ -93,7 +93,7 @@ export class TestTenant {
 
   private readonly server: Server;
   private keys: SigningKey[];
-  private foreign: SigningKey | undefined;
+  private foreign: Promise<SigningKey> | undefined;
 
   private constructor(server: Server, audience: string, keys: SigningKey[], origin: string) {
     this.server = server;
@@ -152,8 +152,8 @@ export class TestTenant {
   async sign(claims: JWTPayload, header: Record<string, unknown> = {}, foreignKey = false): Promise<string> {
     let key = this.keys[0];
     if (foreignKey) {
-      this.foreign ??= await newKey(nextKid());
-      key = this.foreign;
+      this.foreign ??= newKey(nextKid());
+      key = await this.foreign;
     }
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header })
