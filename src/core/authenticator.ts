@@ -8,7 +8,7 @@ import { Auth0Error, UnauthorizedError } from './errors';
 import { requireScopes } from './scopes';
 import { extractBearerToken, type CredentialsSource } from './token/extract';
 import { TokenVerifier, type AccessTokenClaims } from './token/verify';
-import { Auth0User, buildUser } from './user';
+import { Auth0User, buildUser, copyUser } from './user';
 
 /** The outcome of authenticating one request; never a rejected promise. */
 export type Authentication<U extends Auth0User> =
@@ -32,6 +32,8 @@ export class Authenticator<U extends Auth0User = Auth0User> {
   /** The token verifier (and through it, the key set). */
   readonly verifier: TokenVerifier;
   private readonly userClass: new () => U;
+  // Users built from remembered (frozen, reused) claims: a token seen again skips building its user.
+  private readonly users = new WeakMap<AccessTokenClaims, U>();
 
   constructor(options: Auth0Options<U>) {
     this.config = resolveConfig(options);
@@ -45,8 +47,12 @@ export class Authenticator<U extends Auth0User = Auth0User> {
   /** Verifies a bare token and builds its user. Throws an {@link Auth0Error}. */
   async verify(token: string): Promise<{ claims: AccessTokenClaims; user: U }> {
     const claims = await this.verifier.verify(token);
-    const user = await buildUser(claims, this.userClass, this.config);
-    return { claims, user };
+    let user = this.users.get(claims);
+    if (user === undefined) {
+      user = await buildUser(claims, this.userClass, this.config);
+      if (Object.isFrozen(claims)) this.users.set(claims, user);
+    }
+    return { claims, user: copyUser(user) };
   }
 
   /** Authenticates a request. Resolves with the outcome; never rejects for a request defect. */

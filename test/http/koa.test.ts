@@ -296,6 +296,14 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
       expect(res.headers.get('www-authenticate')).to.equal(invalidToken('Expired token'));
     });
 
+    it('a remembered token gives each request its own user: a handler changing it changes nothing else', async () => {
+      const token = await tenant.token({ subject: 'auth0|same', permissions: ['read:blabla'] });
+      expect((await get(`${app.url}/mutate`, { token })).status).to.equal(200);
+      const res = await get(`${app.url}/secure`, { token });
+      expect(res.body.id).to.equal('auth0|same');
+      expect(res.body.permissions).to.deep.equal(['read:blabla']);
+    });
+
     it('required @CurrentUser without @Authorized: 401 with the challenge', async () => {
       const res = await get(`${app.url}/me`);
       expect(res.status).to.equal(401);

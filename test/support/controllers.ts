@@ -38,6 +38,15 @@ export class Api {
     return user;
   }
 
+  /** A handler that changes the user it was given. */
+  @Get('/mutate')
+  @Authorized()
+  mutate(@CurrentUser() user: Auth0User) {
+    user.permissions.push('granted:by-handler');
+    user.id = 'changed';
+    return { ok: true };
+  }
+
   @Get('/authorized-only')
   @Authorized()
   authorizedOnly() {
