@@ -63,6 +63,8 @@ function koaApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> {
 
 function expressApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> {
   const app = express();
+  // Express prints every error passed to next() (routing-controllers passes the 401s) unless env is test.
+  app.set('env', 'test');
   const routing = {
     controllers: [SampleApi],
     development: false,
