@@ -1,0 +1,219 @@
+/**
+ * `npm run soak`: the sample under steady load from a loopback client while its tenant rotates its
+ * signing key, goes down, comes back slow, returns errors and comes back. Prints one summary line
+ * and exits non-zero on a 5xx other than the documented 503, on a wrong acceptance, on a valid token
+ * refused while its key was cached, or on unbounded key set fetching.
+ *
+ * SOAK_SECONDS (default 60) sets the length; SOAK_CONNECTIONS (default 16) the concurrency.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { TestTenant } from 'routing-controllers-auth0/testing';
+
+const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
+const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 16);
+const COOLDOWN_S = 5; // the library's default jwksCooldown
+const AUDIENCE = 'https://soak.example.com';
+
+type Kind = 'valid' | 'expired' | 'wrong-audience' | 'junk-kid' | 'foreign-key' | 'garbage' | 'none' | 'public';
+const KINDS: Array<[Kind, number]> = [
+  ['valid', 55],
+  ['expired', 6],
+  ['wrong-audience', 6],
+  ['junk-kid', 6],
+  ['foreign-key', 6],
+  ['garbage', 6],
+  ['none', 5],
+  ['public', 10],
+];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+    return line === undefined ? 0 : Number(line.split(/\s+/)[1]);
+  } catch {
+    return 0;
+  }
+}
+
+function pick(): Kind {
+  const total = KINDS.reduce((sum, [, w]) => sum + w, 0);
+  let roll = Math.random() * total;
+  for (const [kind, weight] of KINDS) {
+    roll -= weight;
+    if (roll < 0) return kind;
+  }
+  return 'valid';
+}
+
+async function main(): Promise<void> {
+  const tenant = await TestTenant.start({ audience: AUDIENCE });
+  tenant.slowDelay = 1500; // "comes back slow": answers, but late (under the 5 s fetch timeout)
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    ['--conditions=routing-controllers-auth0-source', '-r', 'ts-node/register/transpile-only', join(__dirname, '..', 'sample', 'main.ts')],
+    {
+      env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', AUTH0_DOMAIN: tenant.issuer, AUTH0_API_AUDIENCE: AUDIENCE },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let log = '';
+  child.stdout.on('data', (c: Buffer) => (log += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+  const up = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/public`)).ok) break;
+    } catch {
+      if (Date.now() > up || child.exitCode !== null) throw new Error(`the sample did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const startRss = rssKiB(child.pid!, 'VmRSS');
+
+  // Valid tokens per kid; fresh ones are minted all along so the verification path keeps running.
+  const tokens = new Map<string, string[]>();
+  const mint = async (count: number): Promise<void> => {
+    const kid = tenant.currentKid;
+    const list = tokens.get(kid) ?? [];
+    for (let i = 0; i < count; i += 1) list.push(await tenant.token({ subject: `auth0|soak-${kid.slice(-4)}-${list.length}`, scopes: 'read:blabla' }));
+    tokens.set(kid, list.slice(-200));
+  };
+  await mint(40);
+  const invalid: Record<Exclude<Kind, 'valid' | 'none' | 'public'>, string[]> = {
+    expired: await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|e${i}`, expiredSecondsAgo: 120 }))),
+    'wrong-audience': await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|a${i}`, audience: 'https://other.example.com' }))),
+    'junk-kid': await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|k${i}`, header: { kid: `junk-${i}-${Math.random()}` } }))),
+    'foreign-key': await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|f${i}`, foreignKey: true }))),
+    garbage: ['abc', 'a.b.c', 'eyJhbGciOiJub25lIn0.e30.', 'x'.repeat(9000), 'a.b.c.d.e'],
+  };
+
+  const counts = { requests: 0, s2xx: 0, s4xx: 0, s5xx: 0, s503: 0, wronglyAccepted: 0, wronglyRefused: 0, other5xx: 0, clientErrors: 0 };
+  const acceptedKids = new Set<string>();
+  const published = (): Set<string> => new Set(tenant.jwks.keys.map((k) => k.kid as string));
+  const phases: string[] = [];
+  const started = Date.now();
+  const elapsed = (): number => (Date.now() - started) / 1000 / SECONDS;
+  let stopping = false;
+
+  const worker = async (): Promise<void> => {
+    while (!stopping) {
+      const kind = pick();
+      let token: string | undefined;
+      let kid: string | undefined;
+      if (kind === 'valid') {
+        const live = [...published()].filter((k) => tokens.has(k));
+        kid = live[Math.floor(Math.random() * live.length)];
+        const list = tokens.get(kid)!;
+        token = list[Math.floor(Math.random() * list.length)];
+      } else if (kind !== 'none' && kind !== 'public') {
+        const list = invalid[kind];
+        token = list[Math.floor(Math.random() * list.length)];
+      }
+      const path = kind === 'public' ? '/public' : '/secure/blabla';
+      let status: number;
+      try {
+        const res = await fetch(`${base}${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+        status = res.status;
+        await res.arrayBuffer();
+      } catch {
+        counts.clientErrors += 1;
+        continue;
+      }
+      counts.requests += 1;
+      if (status < 300) counts.s2xx += 1;
+      else if (status < 500) counts.s4xx += 1;
+      else counts.s5xx += 1;
+      if (status === 503) counts.s503 += 1;
+      else if (status >= 500) counts.other5xx += 1;
+      if (kind === 'public') continue;
+      if (kind === 'valid') {
+        if (status === 200) acceptedKids.add(kid!);
+        else if (acceptedKids.has(kid!) && published().has(kid!)) counts.wronglyRefused += 1;
+      } else if (status < 400) {
+        counts.wronglyAccepted += 1;
+      }
+    }
+  };
+
+  // The tenant's script: fractions of the run.
+  const script: Array<[number, string, () => Promise<void> | void]> = [
+    [0.12, 'rotate', async () => { await tenant.rotate(); await mint(40); }],
+    [0.25, 'down', () => { tenant.mode = 'down'; }],
+    [0.3, 'rotate while down', async () => { await tenant.rotate(); await mint(40); }],
+    [0.4, 'slow', () => { tenant.mode = 'slow'; }],
+    [0.55, 'errors', () => { tenant.mode = 'error'; }],
+    [0.7, 'up', () => { tenant.mode = 'up'; }],
+    [0.85, 'rotate', async () => { await tenant.rotate(); await mint(40); }],
+  ];
+  const director = (async () => {
+    let step = 0;
+    while (!stopping) {
+      while (step < script.length && elapsed() >= script[step][0]) {
+        phases.push(script[step][1]);
+        await script[step][2]();
+        step += 1;
+      }
+      await mint(5);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+
+  let peakRss = startRss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssKiB(child.pid!, 'VmRSS'));
+  }, 200);
+  const workers = Array.from({ length: CONNECTIONS }, () => worker());
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  stopping = true;
+  await Promise.all(workers);
+  await director;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, rssKiB(child.pid!, 'VmHWM'));
+
+  const fetchBound = Math.ceil(SECONDS / COOLDOWN_S) + 2 * script.length + 2;
+  const tokenLeak = [...tokens.values()].flat().some((t) => log.includes(t.split('.')[2]));
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await exited;
+  await tenant.close();
+
+  const mib = (kib: number): string => (kib / 1024).toFixed(1);
+  console.log(
+    `soak: seconds=${SECONDS} requests=${counts.requests} 2xx=${counts.s2xx} 4xx=${counts.s4xx} 5xx=${counts.s5xx} ` +
+      `(503=${counts.s503}) wrongly_accepted=${counts.wronglyAccepted} wrongly_refused=${counts.wronglyRefused} ` +
+      `jwks_fetches=${tenant.jwksRequests} (bound ${fetchBound}) rss_start_mib=${mib(startRss)} peak_rss_mib=${mib(peakRss)} ` +
+      `client_errors=${counts.clientErrors} phases=${phases.join('>')}`,
+  );
+  const failures: string[] = [];
+  if (counts.other5xx > 0) failures.push(`${counts.other5xx} 5xx answers other than 503`);
+  if (counts.wronglyAccepted > 0) failures.push(`${counts.wronglyAccepted} invalid tokens accepted`);
+  if (counts.wronglyRefused > 0) failures.push(`${counts.wronglyRefused} valid tokens refused while their key was cached`);
+  if (tenant.jwksRequests > fetchBound) failures.push(`key set fetched ${tenant.jwksRequests} times (bound ${fetchBound})`);
+  if (tokenLeak) failures.push('a token reached the sample output');
+  if (counts.requests === 0) failures.push('no requests were answered');
+  if (failures.length > 0) {
+    console.error(`soak FAILED: ${failures.join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
