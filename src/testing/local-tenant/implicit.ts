@@ -6,6 +6,7 @@
  * (RFC 6749 §4.2.2), errors included (§4.2.2.1).
  */
 import type { Provider, ProviderContext } from './oidc-provider';
+import type { TenantDirectory } from './provider';
 
 /** The response mode that delivers an implicit access token. */
 export const IMPLICIT_RESPONSE_MODE = 'x_auth0_token';
@@ -36,17 +37,19 @@ function fragment(redirectUri: string, values: Record<string, unknown>): string 
 }
 
 /** The response mode: an access token (or the error) in the redirect URI's fragment. */
-export function implicitTokenResponseMode(provider: Provider) {
+export function implicitTokenResponseMode(provider: Provider, directory: TenantDirectory) {
   return async (ctx: ProviderContext, redirectUri: string, payload: Record<string, unknown>): Promise<void> => {
     ctx.status = 303;
-    if (payload.error !== undefined) {
+    const { oidc } = ctx;
+    const client = oidc.client;
+    const session = oidc.session;
+    // oidc-provider denies a signed-in user's request that asks for no scope at all; Auth0 issues a
+    // token with an empty scope.
+    const emptyGrant = payload.error === 'access_denied' && session?.accountId !== undefined && oidc.grant !== undefined;
+    if ((payload.error !== undefined && !emptyGrant) || client === undefined || session === undefined) {
       ctx.redirect(fragment(redirectUri, payload));
       return;
     }
-    const { oidc } = ctx;
-    const client = oidc.client!;
-    const session = oidc.session!;
-    const grant = oidc.grant!;
     const token = new provider.AccessToken({
       accountId: session.accountId,
       client,
@@ -61,8 +64,12 @@ export function implicitTokenResponseMode(provider: Provider) {
       return;
     }
     if (resource !== undefined) {
-      token.resourceServer = oidc.resourceServers[resource];
-      token.scope = grant.getResourceScopeFiltered(resource, oidc.requestParamScopes);
+      const resourceServer = oidc.resourceServers[resource];
+      const user = directory.userById(session.accountId);
+      const requested = [...oidc.requestParamScopes].filter((s) => resourceServer.scopes.has(s));
+      token.resourceServer = resourceServer;
+      // The grant shown at /authorize lists every requested scope (see rbacGrant): apply RBAC here.
+      token.scope = user === undefined ? '' : directory.grantedUserScopes(user, requested).granted.join(' ');
     } else {
       // No audience: an opaque token good for /userinfo only, as Auth0 gives.
       token.claims = oidc.claims;

@@ -64,7 +64,7 @@ export interface ProviderSession {
 }
 
 export interface ProviderGrant {
-  jti: string;
+  jti: string | undefined;
   accountId: string;
   clientId: string;
   addOIDCScope(scope: string): void;

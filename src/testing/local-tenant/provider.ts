@@ -160,18 +160,20 @@ function auth0Shape(directory: TenantDirectory) {
     const claims: Record<string, unknown> = {};
     const user = machine ? undefined : directory.userById(token.accountId);
     if (user !== undefined) claims[settings.emailClaim] = user.email;
+    // RBAC once more, where the token is signed: a user token never carries a scope the user lacks.
+    const scope = user === undefined ? scopes : directory.grantedUserScopes(user, scopes).granted;
     Object.assign(claims, {
       iss: source.iss,
       sub: machine ? `${clientId}@clients` : source.sub,
-      aud: scopes.includes('openid') ? [source.aud, `${settings.issuer}userinfo`] : source.aud,
+      aud: scope.includes('openid') ? [source.aud, `${settings.issuer}userinfo`] : source.aud,
       iat: source.iat,
       exp: source.exp,
-      scope: scopes.join(' '),
+      scope: scope.join(' '),
     });
     if (machine) claims.gty = 'client-credentials';
     else if (token.gty === 'password') claims.gty = 'password';
     claims.azp = clientId;
-    if (machine) claims.permissions = scopes;
+    if (machine) claims.permissions = scope;
     else if (user !== undefined) claims.permissions = directory.permissionsOf(user);
     jwt.payload = claims;
     jwt.header = { ...jwt.header, typ: 'JWT' };
@@ -179,9 +181,15 @@ function auth0Shape(directory: TenantDirectory) {
 }
 
 /**
- * The grant behind user tokens, built the way Auth0 decides: first-party applications need no
- * consent, and RBAC drops requested API scopes the user was not given. Dropped scopes are recorded
- * as rejected so that oidc-provider does not ask for consent.
+ * The grant behind user tokens, decided as Auth0 decides: first-party applications need no consent,
+ * and RBAC drops requested API scopes the user was not given.
+ *
+ * Two grants with one id: the stored one follows RBAC (dropped scopes recorded as rejected), and
+ * tokens are issued from it (the code exchange reads it back; the implicit response applies the
+ * same rule). The one oidc-provider consults at /authorize lists every requested scope, because
+ * oidc-provider answers `access_denied` to an authorization that grants no scope at all, where
+ * Auth0 issues a token with an empty scope (a user without the permission still signs in, and the
+ * API answers 403).
  */
 function rbacGrant(provider: () => Provider, directory: TenantDirectory) {
   return async (ctx: ProviderContext): Promise<ProviderGrant | undefined> => {
@@ -192,21 +200,27 @@ function rbacGrant(provider: () => Provider, directory: TenantDirectory) {
     const user = directory.userById(accountId);
     const { Grant } = provider();
     const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(client.clientId);
-    let grant = grantId === undefined ? undefined : await Grant.find(grantId);
-    if (grant === undefined || grant.accountId !== accountId || grant.clientId !== client.clientId) {
-      grant = new Grant({ accountId, clientId: client.clientId });
+    let stored = grantId === undefined ? undefined : await Grant.find(grantId);
+    if (stored === undefined || stored.accountId !== accountId || stored.clientId !== client.clientId) {
+      stored = new Grant({ accountId, clientId: client.clientId });
     }
+    const shown = new Grant({ accountId, clientId: client.clientId });
     const oidcScopes = [...oidc.requestParamOIDCScopes];
-    if (oidcScopes.length > 0) grant.addOIDCScope(oidcScopes.join(' '));
+    if (oidcScopes.length > 0) {
+      stored.addOIDCScope(oidcScopes.join(' '));
+      shown.addOIDCScope(oidcScopes.join(' '));
+    }
     for (const [indicator, resourceServer] of Object.entries(oidc.resourceServers)) {
       const requested = [...oidc.requestParamScopes].filter((s) => resourceServer.scopes.has(s));
+      if (requested.length === 0) continue;
       const { granted, dropped } =
         user === undefined ? { granted: [], dropped: requested } : directory.grantedUserScopes(user, requested);
-      if (granted.length > 0) grant.addResourceScope(indicator, granted.join(' '));
-      if (dropped.length > 0) grant.rejectResourceScope(indicator, dropped.join(' '));
+      if (granted.length > 0) stored.addResourceScope(indicator, granted.join(' '));
+      if (dropped.length > 0) stored.rejectResourceScope(indicator, dropped.join(' '));
+      shown.addResourceScope(indicator, requested.join(' '));
     }
-    await grant.save();
-    return grant;
+    shown.jti = await stored.save();
+    return shown;
   };
 }
 
@@ -327,7 +341,7 @@ export function createProvider(
   };
 
   instance = new oidc.Provider(settings.issuer, configuration);
-  instance.registerResponseMode(IMPLICIT_RESPONSE_MODE, implicitTokenResponseMode(instance));
+  instance.registerResponseMode(IMPLICIT_RESPONSE_MODE, implicitTokenResponseMode(instance, directory));
   instance.registerGrantType('password', passwordGrant(instance, oidc, directory), [
     'username',
     'password',
