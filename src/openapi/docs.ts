@@ -131,6 +131,16 @@ const INITIALIZER = `window.addEventListener('load', function () {
       return href;
     }
   }
+  // Auth0 reads the audience of the password and client credentials grants from the form body;
+  // Swagger UI puts its extra parameters into the token URL's query only.
+  function withAudience(data) {
+    var body = typeof data.body === 'string' ? data.body : '';
+    var form = new URLSearchParams(body);
+    var grant = form.get('grant_type');
+    if (!config.audience || form.has('audience') || (grant !== 'password' && grant !== 'client_credentials')) return data;
+    form.set('audience', config.audience);
+    return Object.assign({}, data, { body: form.toString() });
+  }
   function Auth0SignIn() {
     return {
       statePlugins: {
@@ -138,6 +148,9 @@ const INITIALIZER = `window.addEventListener('load', function () {
           wrapActions: {
             authPopup: function (original) {
               return function (href, redirect) { return original(singleParams(href), redirect); };
+            },
+            authorizeRequest: function (original) {
+              return function (data) { return original(withAudience(data)); };
             }
           }
         }
@@ -373,6 +386,7 @@ export class Auth0Docs {
     if (this.options.title !== undefined) oauth.appName = this.options.title;
     const settings = {
       specUrl: this.specPath,
+      audience: this.options.audience ?? config.audience[0],
       redirectPath: 'oauth2-redirect',
       persistAuthorization: this.options.persistAuthorization ?? false,
       oauth,

@@ -85,6 +85,7 @@ async function fetchRaw(url: string, init: RequestInit = {}): Promise<{ status: 
 /** The settings object the generated initializer passes to Swagger UI. */
 function initializerConfig(script: string): {
   specUrl: string;
+  audience: string;
   redirectPath: string;
   persistAuthorization: boolean;
   oauth: { clientId: string; scopes: string[]; usePkceWithAuthorizationCodeGrant: boolean; additionalQueryStringParams: Record<string, string>; appName?: string };
@@ -190,6 +191,7 @@ for (const [driver, start] of [
       expect(res.headers.get('cache-control')).to.equal('no-cache');
       expect(initializerConfig(res.text)).to.deep.equal({
         specUrl: '/openapi.json',
+        audience: 'https://api.example.com',
         redirectPath: 'oauth2-redirect',
         persistAuthorization: false,
         oauth: {
@@ -277,6 +279,7 @@ describe('Swagger UI options', () => {
     expect(page.text).to.include('<title>Blabla &#60;API&#62;</title>');
     const config = initializerConfig((await fetchRaw(`${app.url}/api/reference/swagger-initializer.js`)).text);
     expect(config.specUrl).to.equal('/api/spec.json');
+    expect(config.audience).to.equal('https://other.example.com');
     expect(config.persistAuthorization).to.equal(true);
     expect(config.swaggerUiOptions).to.deep.equal({ docExpansion: 'none' });
     expect(config.oauth).to.deep.equal({
