@@ -1,0 +1,200 @@
+/**
+ * The docs page's sign-in, end to end in real headless Chromium: the sample app's Swagger UI, the
+ * local Auth0-shaped tenant's login page, authorization code + PKCE and implicit, "Try it out",
+ * and "Log out of Auth0". A failing test leaves screenshots in test-results/.
+ */
+import { expect } from 'chai';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { LocalTenant } from 'routing-controllers-auth0/testing';
+import { createSampleApp, createSampleAuth, sampleDocsUrl, settingsFromEnv } from '../../sample/app';
+import { DocsPage, type Credentials } from './docs-page';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ADMIN: Credentials = { email: 'admin@example.com', password: 'admin' };
+const USER: Credentials = { email: 'user@example.com', password: 'user' };
+const CODE = 'Auth0AuthorizationCode';
+const IMPLICIT = 'Auth0Implicit';
+const PASSWORD = 'Auth0Password';
+
+describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
+  this.timeout(120_000);
+
+  let tenant: LocalTenant | undefined;
+  let server: Server | undefined;
+  let profile: string | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let docs: DocsPage;
+  let adminId: string;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.warn(`    skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+      this.skip();
+    }
+    tenant = await LocalTenant.start();
+    adminId = tenant.users.find((u) => u.email === ADMIN.email)!.userId;
+    const settings = settingsFromEnv({
+      AUTH0_DOMAIN: tenant.issuer,
+      AUTH0_API_AUDIENCE: tenant.audience,
+      AUTH0_CLIENT_ID: tenant.spaClient.clientId,
+      AUTH0_EMAIL_CLAIM: tenant.emailClaim,
+    });
+    server = createSampleApp(createSampleAuth(settings)).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server!.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    profile = mkdtempSync(join(tmpdir(), 'rc-auth0-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    context.setDefaultTimeout(20_000);
+    page = context.pages()[0] ?? (await context.newPage());
+    docs = new DocsPage(page, sampleDocsUrl(base));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || context === undefined) return;
+    mkdirSync('test-results', { recursive: true });
+    const slug = (this.currentTest.title || 'test').replace(/[^a-z0-9]+/gi, '-').slice(0, 80);
+    for (const [index, open] of context.pages().entries()) {
+      const path = join('test-results', `browser-${slug}-${index}.png`);
+      await open.screenshot({ path, fullPage: true }).catch(() => undefined);
+      console.warn(`    screenshot: ${path} (${open.url()})`);
+    }
+  });
+
+  after(async () => {
+    await context?.close();
+    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
+    if (server !== undefined) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server!.close(resolve));
+    }
+    await tenant?.close();
+  });
+
+  it('not signed in, "Try it out" on /secure/blabla shows 401; the page loads nothing from the network', async () => {
+    const origins = new Set<string>();
+    const record = (request: { url(): string }): void => {
+      const url = new URL(request.url());
+      if (url.protocol === 'http:' || url.protocol === 'https:') origins.add(url.origin);
+    };
+    context!.on('request', record);
+    await docs.open();
+    context!.off('request', record);
+    // Only the app itself and the tenant (the OpenID Connect scheme reads its discovery document).
+    expect([...origins].sort()).to.deep.equal([new URL(docs.docsUrl).origin, new URL(tenant!.issuer).origin].sort());
+    const result = await docs.execute('/secure/blabla');
+    expect(result.authorization).to.equal(undefined);
+    expect(result.status).to.equal(401);
+    expect(result.response.status()).to.equal(401);
+    expect(await result.response.headerValue('www-authenticate')).to.equal(`Bearer realm="${tenant!.audience}"`);
+    expect(result.body).to.deep.equal({ error: 'unauthorized', message: 'Missing bearer token' });
+  });
+
+  it('authorization code + PKCE as admin@example.com: 200 with the user', async () => {
+    await docs.open();
+    const authorizeRequest = context!.waitForEvent('request', (r) => r.url().startsWith(`${tenant!.issuer}authorize?`));
+    const tokenRequest = page.waitForRequest((r) => r.url().startsWith(`${tenant!.issuer}oauth/token`) && r.method() === 'POST');
+    const { loginAsked } = await docs.authorize(CODE, ADMIN);
+    expect(loginAsked).to.equal(true);
+
+    // What Swagger UI sent to the tenant: PKCE, the audience once, the pre-selected scope.
+    const query = new URL((await authorizeRequest).url()).searchParams;
+    expect(query.get('response_type')).to.equal('code');
+    expect(query.get('client_id')).to.equal(tenant!.spaClient.clientId);
+    expect(query.getAll('audience')).to.deep.equal([tenant!.audience]);
+    expect(query.get('code_challenge_method')).to.equal('S256');
+    expect(query.get('code_challenge')).to.match(/^[A-Za-z0-9_-]{43}$/);
+    expect(query.get('scope')).to.equal('read:blabla');
+    expect(query.get('redirect_uri')).to.equal(`${new URL(docs.docsUrl).origin}/docs/oauth2-redirect`);
+    const form = new URLSearchParams((await tokenRequest).postData() ?? '');
+    expect(form.get('grant_type')).to.equal('authorization_code');
+    expect(form.get('code_verifier')).to.match(/^[A-Za-z0-9._~-]{43,128}$/);
+
+    const result = await docs.execute('/secure/blabla');
+    expect(result.authorization).to.match(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(result.status).to.equal(200);
+    expect(result.body).to.deep.equal({
+      id: adminId,
+      permissions: ['read:blabla'],
+      email: 'admin@example.com',
+      scopes: ['read:blabla'],
+      isMachine: false,
+    });
+  });
+
+  it('the tenant session outlives the page: without "Log out of Auth0" the next Authorize asks for nothing', async () => {
+    await docs.open();
+    const { loginAsked } = await docs.authorize(CODE, ADMIN);
+    expect(loginAsked).to.equal(false);
+    expect((await docs.execute('/secure/blabla')).status).to.equal(200);
+  });
+
+  it('"Log out of Auth0" ends it: the next Authorize asks for a login; as user@example.com the call shows 403', async () => {
+    await docs.open();
+    await docs.logOutOfAuth0(`${tenant!.issuer}v2/logout?`);
+    const { loginAsked } = await docs.authorize(CODE, USER);
+    expect(loginAsked).to.equal(true);
+    const result = await docs.execute('/secure/blabla');
+    expect(result.status).to.equal(403);
+    expect(result.response.status()).to.equal(403);
+    expect(await result.response.headerValue('www-authenticate')).to.equal(
+      `Bearer realm="${tenant!.audience}", error="insufficient_scope", error_description="Missing 'read:blabla' scope", scope="read:blabla"`,
+    );
+    expect(result.body).to.deep.equal({ error: 'insufficient_scope', message: 'Missing "read:blabla" scope', scope: 'read:blabla' });
+    // The same user may call what needs no scope.
+    const secure = await docs.execute('/secure');
+    expect(secure.status).to.equal(200);
+    expect(secure.body).to.include({ email: 'user@example.com', isMachine: false });
+  });
+
+  it('implicit as admin@example.com (after logging out): 200 with the user', async () => {
+    await docs.open();
+    await docs.logOutOfAuth0(`${tenant!.issuer}v2/logout?`);
+    const authorizeRequest = context!.waitForEvent('request', (r) => r.url().startsWith(`${tenant!.issuer}authorize?`));
+    const { loginAsked } = await docs.authorize(IMPLICIT, ADMIN);
+    expect(loginAsked).to.equal(true);
+    const query = new URL((await authorizeRequest).url()).searchParams;
+    expect(query.get('response_type')).to.equal('token');
+    expect(query.getAll('audience')).to.deep.equal([tenant!.audience]);
+    const result = await docs.execute('/secure/blabla');
+    expect(result.authorization).to.match(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(result.status).to.equal(200);
+    expect(result.body).to.deep.equal({
+      id: adminId,
+      permissions: ['read:blabla'],
+      email: 'admin@example.com',
+      scopes: ['read:blabla'],
+      isMachine: false,
+    });
+  });
+
+  it('password grant in the dialog as admin@example.com: the audience goes in the form body; 200 with the user', async () => {
+    await docs.open();
+    const tokenRequest = page.waitForRequest((r) => r.url().startsWith(`${tenant!.issuer}oauth/token`) && r.method() === 'POST');
+    await docs.authorizeWithForm(
+      PASSWORD,
+      { oauth_username: ADMIN.email, oauth_password: ADMIN.password, client_id_password: tenant!.spaClient.clientId },
+      { password_type: 'request-body' },
+    );
+    const form = new URLSearchParams((await tokenRequest).postData() ?? '');
+    expect(form.get('grant_type')).to.equal('password');
+    expect(form.get('audience')).to.equal(tenant!.audience);
+    const result = await docs.execute('/secure/blabla');
+    expect(result.status).to.equal(200);
+    expect(result.body).to.include({ id: adminId, email: 'admin@example.com', isMachine: false });
+  });
+});
