@@ -1,7 +1,7 @@
 export { Auth0 } from './routing-controllers/auth0';
 export { Auth0HttpError } from './routing-controllers/http-error';
 export { Authenticator, type Authentication } from './core/authenticator';
-export { resolveConfig, type Auth0Options, type AuthorizeWith, type ResolvedConfig, type UserClass } from './core/config';
+export { optionsWithEnv, resolveConfig, type Auth0Options, type DpopOptions, type MtlsOptions, type AuthorizeWith, type ResolvedConfig, type UserClass } from './core/config';
 export {
   Auth0ConfigError,
   Auth0Error,
@@ -15,6 +15,7 @@ export {
   type Auth0ErrorCode,
 } from './core/errors';
 export { requireScopes, grantedScopes } from './core/scopes';
+export { anyOf, claimCheck, claimEquals, claimIncludes, isClaimRule, type ClaimRule } from './core/rules';
 export { extractBearerToken, type CredentialsSource } from './core/token/extract';
 export { RemoteKeySet, type KeySetOptions, type KeySetStats } from './core/token/key-set';
 export { TokenVerifier, type AccessTokenClaims } from './core/token/verify';

@@ -3,8 +3,9 @@
  * Framework glue (routing-controllers, or anything else) only feeds it a {@link CredentialsSource}
  * and answers the {@link Auth0Error} it raises.
  */
-import { resolveConfig, type Auth0Options, type ResolvedConfig } from './config';
+import { optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig } from './config';
 import { Auth0Error, UnauthorizedError } from './errors';
+import { isClaimRule, type ClaimRule } from './rules';
 import { requireScopes } from './scopes';
 import { extractBearerToken, type CredentialsSource } from './token/extract';
 import { TokenVerifier, type AccessTokenClaims } from './token/verify';
@@ -35,8 +36,8 @@ export class Authenticator<U extends Auth0User = Auth0User> {
   // Users built from remembered (frozen, reused) claims: a token seen again skips building its user.
   private readonly users = new WeakMap<AccessTokenClaims, U>();
 
-  constructor(options: Auth0Options<U>) {
-    this.config = resolveConfig(options);
+  constructor(options: Auth0Options<U> = {}) {
+    this.config = resolveConfig(optionsWithEnv(options));
     this.userClass = options.userClass ?? (Auth0User as unknown as new () => U);
     if (typeof this.userClass !== 'function' || !(this.userClass.prototype instanceof Auth0User || this.userClass === (Auth0User as unknown))) {
       throw new TypeError('routing-controllers-auth0: `userClass` must be Auth0User or a subclass of it');
@@ -70,11 +71,18 @@ export class Authenticator<U extends Auth0User = Auth0User> {
     }
   }
 
-  /** Throws `InsufficientScopeError` unless the claims grant every scope listed (when scopes are enforced). */
-  authorize(claims: AccessTokenClaims, scopes: readonly string[]): void {
-    if (!this.config.enforceScopes) return;
+  /**
+   * Throws `InsufficientScopeError` unless the claims grant every scope listed and satisfy every
+   * rule (when scopes are enforced).
+   */
+  authorize(claims: AccessTokenClaims, requirements: ReadonlyArray<string | ClaimRule>): void {
+    if (!this.config.enforceScopes || requirements.length === 0) return;
+    const scopes = requirements.filter((r): r is string => typeof r === 'string');
     try {
       requireScopes(claims, scopes, this.config.authorizeWith);
+      for (const requirement of requirements) {
+        if (isClaimRule(requirement)) requirement.check(claims, this.config.authorizeWith);
+      }
     } catch (error) {
       if (error instanceof Auth0Error) throw this.withRealm(error);
       throw error;

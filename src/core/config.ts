@@ -25,13 +25,18 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
    * The tenant's domain (`your-tenant.auth0.com`, a custom domain, or `host:port`): issuer
    * `https://{domain}/`, key set `https://{domain}/.well-known/jwks.json`. A full URL such as
    * `http://localhost:4000/` is taken as the issuer; plain http is allowed only for loopback hosts.
-   * Required unless `issuerBaseURL` is given.
+   * Several domains (Auth0's multiple custom domains of one tenant) are accepted as a list: each is an
+   * allowed issuer with its own key set, chosen by the token's `iss` only when it is in the list.
+   * Default: the `AUTH0_DOMAIN` environment variable (comma-separated for several).
    */
-  domain?: string;
-  /** The issuer URL, overriding the one derived from `domain` (Auth0 SDK's name). */
+  domain?: string | string[];
+  /** The issuer URL, overriding the one derived from `domain` (Auth0 SDK's name; env `ISSUER_BASE_URL`). */
   issuerBaseURL?: string;
-  /** The API identifier(s): a token is accepted when its `aud` holds one of them. Required. */
-  audience: string | string[];
+  /**
+   * The API identifier(s): a token is accepted when its `aud` holds one of them. Required.
+   * Default: `AUTH0_AUDIENCE`, `AUTH0_API_AUDIENCE` or `AUDIENCE` from the environment (comma-separated for several).
+   */
+  audience?: string | string[];
   /** Scope name → description, for the OpenAPI security schemes. Default `{}`. */
   scopes?: Record<string, string>;
   /** The key set URL. Default `{issuer}.well-known/jwks.json`. */
@@ -77,14 +82,55 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
   tokenCacheMaxAge?: number;
   /** Longest accepted token, in characters. Default 8192. */
   maxTokenLength?: number;
-  /** The client id shown in the docs page's sign-in (used by the OpenAPI helpers). */
+  /** The client id shown in the docs page's sign-in (used by the OpenAPI helpers). Default env `AUTH0_CLIENT_ID`. */
   clientId?: string;
+  /**
+   * RFC 9068 strict profile (opt-in): the header's `typ` must be `at+jwt`, and `client_id`, `jti`
+   * and `iat` are required. Default false (Auth0 issues `typ: JWT` unless the API uses the profile).
+   */
+  strict?: boolean;
+  /** DPoP (RFC 9449) sender-constrained tokens. Default `{ mode: 'allowed' }`. */
+  dpop?: DpopOptions;
+  /** Certificate-bound tokens (RFC 8705), opt-in. Default off. */
+  mtls?: MtlsOptions;
+}
+
+/** DPoP settings. */
+export interface DpopOptions {
+  /**
+   * `allowed` (default): `Authorization: DPoP` with a proof is accepted beside Bearer; `required`:
+   * only DPoP; `disabled`: only Bearer. A DPoP-bound token (`cnf.jkt`) is never accepted as Bearer.
+   */
+  mode?: 'allowed' | 'required' | 'disabled';
+  /** Algorithms accepted for proofs. Default `['ES256', 'RS256', 'PS256', 'EdDSA']`. */
+  algorithms?: string[];
+  /** How far a proof's `iat` may lie in the past, in seconds. Default 300. */
+  iatOffset?: number;
+  /** How far a proof's `iat` may lie in the future (clock skew), in seconds. Default 30. */
+  iatLeeway?: number;
+  /** Most proof `jti`s remembered against replay. Default 10000. */
+  jtiCacheSize?: number;
+}
+
+/** Certificate-bound token settings (RFC 8705). */
+export interface MtlsOptions {
+  /** Refuse tokens that carry no `cnf["x5t#S256"]`. Default false (unbound tokens pass; bound ones are checked). */
+  required?: boolean;
+  /**
+   * A request header set by a TLS-terminating proxy you trust, holding the client certificate (PEM,
+   * URL-encoded PEM, or base64 DER). Default: the certificate of the TLS connection itself.
+   */
+  certificateHeader?: string;
 }
 
 /** The options after checking, with every default applied. */
 export interface ResolvedConfig {
+  /** The first (or only) issuer: the one whose URLs the docs page uses. */
   issuer: string;
+  /** The key set URL of the first issuer. */
   jwksUri: string;
+  /** Every allowed issuer with its key set URL. */
+  issuers: Array<{ issuer: string; jwksUri: string }>;
   audience: string[];
   scopes: Record<string, string>;
   algorithms: string[];
@@ -103,9 +149,12 @@ export interface ResolvedConfig {
   tokenCacheMaxAge: number;
   maxTokenLength: number;
   clientId: string | undefined;
+  strict: boolean;
+  dpop: Required<DpopOptions>;
+  mtls: { enabled: boolean; required: boolean; certificateHeader: string | undefined };
 }
 
-const ASYMMETRIC = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
+const ASYMMETRIC = new Set<string>(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 function isLoopback(hostname: string): boolean {
@@ -140,7 +189,7 @@ function resolveIssuer(domain: string | undefined, issuerBaseURL: string | undef
   const raw = (issuerBaseURL ?? domain ?? '').trim();
   if (raw === '') {
     throw new Auth0ConfigError(
-      'routing-controllers-auth0: set `domain` (your tenant, e.g. "your-tenant.auth0.com", or AUTH0_DOMAIN in the sample)',
+      'routing-controllers-auth0: set `domain` (your tenant, e.g. "your-tenant.auth0.com") or the AUTH0_DOMAIN environment variable',
     );
   }
   const href = checkedUrl(issuerBaseURL === undefined ? 'domain' : 'issuerBaseURL', raw).href;
@@ -155,19 +204,54 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+function list(value: string | string[] | undefined): string[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
+  return items.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/**
+ * Fills omitted options from the environment, as Auth0's SDK does: `AUTH0_DOMAIN` (or
+ * `ISSUER_BASE_URL`), `AUTH0_AUDIENCE` (or `AUTH0_API_AUDIENCE`, `AUDIENCE`), `AUTH0_CLIENT_ID`,
+ * `AUTH0_EMAIL_CLAIM` (or fastapi-auth0's `AUTH0_RULE_NAMESPACE` + `/email`).
+ */
+export function optionsWithEnv<O extends Auth0Options<Auth0User>>(options: O, env: NodeJS.ProcessEnv = process.env): O {
+  const empty = (v: unknown): boolean => v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+  const filled: Auth0Options<Auth0User> = { ...options };
+  if (empty(filled.domain) && empty(filled.issuerBaseURL)) {
+    if (env.AUTH0_DOMAIN) filled.domain = list(env.AUTH0_DOMAIN);
+    else if (env.ISSUER_BASE_URL) filled.issuerBaseURL = env.ISSUER_BASE_URL;
+  }
+  if (empty(filled.audience)) {
+    const audience = env.AUTH0_AUDIENCE || env.AUTH0_API_AUDIENCE || env.AUDIENCE;
+    if (audience) filled.audience = list(audience);
+  }
+  if (empty(filled.clientId) && env.AUTH0_CLIENT_ID) filled.clientId = env.AUTH0_CLIENT_ID;
+  if (empty(filled.emailClaim)) {
+    if (env.AUTH0_EMAIL_CLAIM) filled.emailClaim = env.AUTH0_EMAIL_CLAIM;
+    else if (env.AUTH0_RULE_NAMESPACE) filled.emailClaim = `${env.AUTH0_RULE_NAMESPACE.replace(/\/$/, '')}/email`;
+  }
+  return filled as O;
+}
+
+const DPOP_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+
 /** Checks the options and applies the defaults. Throws {@link Auth0ConfigError}. */
 export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig {
   if (options === null || typeof options !== 'object') {
     throw new Auth0ConfigError('routing-controllers-auth0: pass options: new Auth0({ domain, audience })');
   }
-  const issuer = resolveIssuer(options.domain, options.issuerBaseURL);
-  const audience = (Array.isArray(options.audience) ? options.audience : [options.audience]).filter(
-    (a): a is string => typeof a === 'string' && a.trim() !== '',
-  );
+  const domains = options.issuerBaseURL === undefined ? list(options.domain) : [];
+  const issuerList =
+    domains.length === 0 ? [resolveIssuer(undefined, options.issuerBaseURL)] : domains.map((d) => resolveIssuer(d, undefined));
+  const issuer = issuerList[0];
+  const audience = list(options.audience);
   if (audience.length === 0) {
     throw new Auth0ConfigError(
-      'routing-controllers-auth0: set `audience` to your API identifier (Auth0 dashboard → APIs → Identifier; AUTH0_API_AUDIENCE in the sample)',
+      'routing-controllers-auth0: set `audience` to your API identifier (Auth0 dashboard → APIs → Identifier) or the AUTH0_AUDIENCE environment variable',
     );
+  }
+  if (options.jwksUri !== undefined && issuerList.length > 1) {
+    throw new Auth0ConfigError('routing-controllers-auth0: `jwksUri` cannot be set with several domains: each has its own key set');
   }
   const algorithms = options.algorithms ?? ['RS256'];
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
@@ -182,6 +266,15 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
   }
   const jwksUri =
     options.jwksUri === undefined ? `${issuer}.well-known/jwks.json` : checkedUrl('jwksUri', options.jwksUri).href;
+  const issuers = issuerList.map((i, n) => ({ issuer: i, jwksUri: n === 0 ? jwksUri : `${i}.well-known/jwks.json` }));
+  const dpopMode = options.dpop?.mode ?? 'allowed';
+  if (!['allowed', 'required', 'disabled'].includes(dpopMode)) {
+    throw new Auth0ConfigError('routing-controllers-auth0: `dpop.mode` must be "allowed", "required" or "disabled"');
+  }
+  const dpopAlgorithms = options.dpop?.algorithms ?? DPOP_ALGORITHMS;
+  for (const alg of dpopAlgorithms) {
+    if (!ASYMMETRIC.has(alg)) throw new Auth0ConfigError(`routing-controllers-auth0: DPoP algorithm "${alg}" is not accepted`);
+  }
   const authorizeWith = options.authorizeWith ?? 'scope';
   if (!['scope', 'permissions', 'either'].includes(authorizeWith)) {
     throw new Auth0ConfigError('routing-controllers-auth0: `authorizeWith` must be "scope", "permissions" or "either"');
@@ -189,6 +282,7 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
   return {
     issuer,
     jwksUri,
+    issuers,
     audience,
     scopes: { ...(options.scopes ?? {}) },
     algorithms: [...algorithms],
@@ -207,5 +301,18 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
     tokenCacheMaxAge: positive('tokenCacheMaxAge', options.tokenCacheMaxAge, 60_000),
     maxTokenLength: positive('maxTokenLength', options.maxTokenLength, 8192),
     clientId: options.clientId,
+    strict: options.strict ?? false,
+    dpop: {
+      mode: dpopMode,
+      algorithms: [...dpopAlgorithms],
+      iatOffset: positive('dpop.iatOffset', options.dpop?.iatOffset, 300),
+      iatLeeway: positive('dpop.iatLeeway', options.dpop?.iatLeeway, 30),
+      jtiCacheSize: positive('dpop.jtiCacheSize', options.dpop?.jtiCacheSize, 10_000),
+    },
+    mtls: {
+      enabled: options.mtls !== undefined,
+      required: options.mtls?.required ?? false,
+      certificateHeader: options.mtls?.certificateHeader?.toLowerCase(),
+    },
   };
 }

@@ -6,6 +6,7 @@ import type { Action } from 'routing-controllers';
 import { Authenticator, type Authentication } from '../core/authenticator';
 import type { Auth0Options, ResolvedConfig } from '../core/config';
 import { Auth0Error } from '../core/errors';
+import { isClaimRule, type ClaimRule } from '../core/rules';
 import type { CredentialsSource } from '../core/token/extract';
 import type { AccessTokenClaims } from '../core/token/verify';
 import type { Auth0User } from '../core/user';
@@ -70,7 +71,8 @@ export class Auth0<U extends Auth0User = Auth0User> {
   readonly authenticator: Authenticator<U>;
   private readonly memo = new WeakMap<object, Promise<Authentication<U>>>();
 
-  constructor(options: Auth0Options<U>) {
+  /** Options omitted here are read from the environment (`AUTH0_DOMAIN`, `AUTH0_AUDIENCE`, …). */
+  constructor(options: Auth0Options<U> = {}) {
     this.authenticator = new Authenticator(options);
   }
 
@@ -100,20 +102,21 @@ export class Auth0<U extends Auth0User = Auth0User> {
 
   /**
    * routing-controllers' `authorizationChecker`: `@Authorized()` needs a valid token,
-   * `@Authorized('a', 'b')` also every listed scope. Failures throw {@link Auth0HttpError}
+   * `@Authorized(['a', 'b'])` also every listed scope, and every claim rule (`anyOf`, `claimEquals`,
+   * `claimIncludes`, `claimCheck`) given beside them. Failures throw {@link Auth0HttpError}
    * (401/403/400/503) with the RFC 6750 challenge set on the response.
    */
   readonly authorizationChecker = async (action: Action, roles: unknown[] = []): Promise<boolean> => {
     const outcome = await this.authenticate(action);
     if (outcome.kind !== 'authenticated') throw fail(action, outcome.error);
-    const scopes = roles.flat(Infinity as 1);
-    for (const scope of scopes) {
-      if (typeof scope !== 'string') {
-        throw new TypeError('routing-controllers-auth0: @Authorized() takes scope names (strings)');
+    const requirements = roles.flat(Infinity as 1);
+    for (const requirement of requirements) {
+      if (typeof requirement !== 'string' && !isClaimRule(requirement)) {
+        throw new TypeError('routing-controllers-auth0: @Authorized() takes scope names and claim rules (anyOf, claimEquals, …)');
       }
     }
     try {
-      this.authenticator.authorize(outcome.claims, scopes as string[]);
+      this.authenticator.authorize(outcome.claims, requirements as Array<string | ClaimRule>);
     } catch (error) {
       if (error instanceof Auth0Error) throw fail(action, error);
       throw error;

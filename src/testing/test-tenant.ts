@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { Auth0Options } from '../core/config';
 import type { Auth0User } from '../core/user';
@@ -41,6 +42,12 @@ export interface TokenOptions {
   expiredSecondsAgo?: number;
   /** Sign with a key that is not in the tenant's key set (another tenant's key) and a matching random kid. */
   foreignKey?: boolean;
+  /** The RFC 9068 profile: `typ: at+jwt`, `client_id` and `jti` (instead of `azp`). */
+  rfc9068?: boolean;
+  /** Bind the token to a DPoP key: its JWK SHA-256 thumbprint goes into `cnf.jkt` (see {@link DpopKey}). */
+  dpopJkt?: string;
+  /** Bind the token to a client certificate: its SHA-256 thumbprint (base64url) goes into `cnf["x5t#S256"]`. */
+  certificateThumbprint?: string;
   /** More claims (override the defaults). */
   claims?: Record<string, unknown>;
   /** More protected header parameters (override the defaults, e.g. `{ kid: 'x' }`). */
@@ -189,11 +196,24 @@ export class TestTenant {
       scope: scopes.join(' '),
     };
     if (options.machine) claims.gty = 'client-credentials';
+    let header = options.header;
+    if (options.rfc9068) {
+      delete claims.azp;
+      claims.client_id = clientId;
+      claims.jti = randomUUID();
+      header = { typ: 'at+jwt', ...header };
+    }
+    if (options.dpopJkt !== undefined || options.certificateThumbprint !== undefined) {
+      claims.cnf = {
+        ...(options.dpopJkt === undefined ? {} : { jkt: options.dpopJkt }),
+        ...(options.certificateThumbprint === undefined ? {} : { 'x5t#S256': options.certificateThumbprint }),
+      };
+    }
     const permissions = options.permissions ?? (options.machine ? scopes : undefined);
     if (permissions !== undefined) claims.permissions = permissions;
     if (options.email !== undefined) claims[options.emailClaim ?? 'https://example.com/email'] = options.email;
     Object.assign(claims, options.claims);
-    return this.sign(claims as JWTPayload, options.header, options.foreignKey);
+    return this.sign(claims as JWTPayload, header, options.foreignKey);
   }
 
   /** Stops the server. */

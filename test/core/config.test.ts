@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Auth0, Auth0ConfigError, resolveConfig } from '../../src';
+import { Auth0, Auth0ConfigError, optionsWithEnv, resolveConfig } from '../../src';
 
 describe('configuration', () => {
   it('derives issuer and key set from an Auth0 domain', () => {
@@ -35,7 +35,7 @@ describe('configuration', () => {
     expect(() => new Auth0({ domain: '  ', audience: 'a' })).to.throw(Auth0ConfigError, /set `domain`/);
     expect(() => new Auth0({ domain: 't.auth0.com' } as never)).to.throw(Auth0ConfigError, /set `audience` to your API identifier/);
     expect(() => new Auth0({ domain: 't.auth0.com', audience: [] })).to.throw(Auth0ConfigError, /set `audience`/);
-    expect(() => new Auth0(undefined as never)).to.throw(Auth0ConfigError, /pass options/);
+    expect(() => resolveConfig(null as never)).to.throw(Auth0ConfigError, /pass options/);
   });
 
   it('refuses symmetric algorithms and none', () => {
@@ -65,5 +65,39 @@ describe('configuration', () => {
   it('refuses a user class that is not an Auth0User', () => {
     class NotAUser {}
     expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', userClass: NotAUser as never })).to.throw(TypeError, /userClass/);
+  });
+});
+
+describe('configuration from the environment', () => {
+  it('fills omitted options from AUTH0_DOMAIN, AUTH0_AUDIENCE, AUTH0_CLIENT_ID and the email settings', () => {
+    const filled = optionsWithEnv({}, { AUTH0_DOMAIN: 'a.auth0.com, login.example.com', AUTH0_AUDIENCE: 'https://api', AUTH0_CLIENT_ID: 'cid', AUTH0_RULE_NAMESPACE: 'https://ns.example.com/' });
+    const config = resolveConfig(filled);
+    expect(config.issuers.map((i) => i.issuer)).to.deep.equal(['https://a.auth0.com/', 'https://login.example.com/']);
+    expect(config.audience).to.deep.equal(['https://api']);
+    expect(config.clientId).to.equal('cid');
+    expect(config.emailClaim).to.equal('https://ns.example.com/email');
+  });
+
+  it('takes ISSUER_BASE_URL, AUTH0_API_AUDIENCE or AUDIENCE, AUTH0_EMAIL_CLAIM', () => {
+    const config = resolveConfig(optionsWithEnv({}, { ISSUER_BASE_URL: 'https://id.example.com', AUDIENCE: 'a,b', AUTH0_EMAIL_CLAIM: 'https://x/email' }));
+    expect(config.issuer).to.equal('https://id.example.com/');
+    expect(config.audience).to.deep.equal(['a', 'b']);
+    expect(config.emailClaim).to.equal('https://x/email');
+    expect(resolveConfig(optionsWithEnv({}, { AUTH0_DOMAIN: 't.auth0.com', AUTH0_API_AUDIENCE: 'x' })).audience).to.deep.equal(['x']);
+  });
+
+  it('options win over the environment', () => {
+    const config = resolveConfig(optionsWithEnv({ domain: 'mine.auth0.com', audience: 'mine' }, { AUTH0_DOMAIN: 'env.auth0.com', AUTH0_AUDIENCE: 'env' }));
+    expect(config.issuer).to.equal('https://mine.auth0.com/');
+    expect(config.audience).to.deep.equal(['mine']);
+  });
+
+  it('with neither, the same clear errors', () => {
+    expect(() => resolveConfig(optionsWithEnv({}, {}))).to.throw(Auth0ConfigError, /set `domain` .* or the AUTH0_DOMAIN environment variable/);
+    expect(() => resolveConfig(optionsWithEnv({}, { AUTH0_DOMAIN: 't.auth0.com' }))).to.throw(Auth0ConfigError, /AUTH0_AUDIENCE/);
+  });
+
+  it('several domains cannot share one jwksUri', () => {
+    expect(() => resolveConfig({ domain: ['a.auth0.com', 'b.example.com'], audience: 'x', jwksUri: 'https://k/' })).to.throw(Auth0ConfigError, /jwksUri/);
   });
 });

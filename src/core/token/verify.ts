@@ -13,7 +13,7 @@
  * leaves the key set) so that a token seen again costs a map lookup instead of an RSA verification.
  * Failures are never remembered.
  */
-import { errors, jwtVerify, type JWTPayload, type JWTHeaderParameters } from 'jose';
+import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTHeaderParameters, type JWTVerifyOptions } from 'jose';
 import type { ResolvedConfig } from '../config';
 import { Auth0Error, InvalidTokenError } from '../errors';
 import { RemoteKeySet } from './key-set';
@@ -32,6 +32,7 @@ export type AccessTokenClaims = JWTPayload & {
 interface Remembered {
   claims: AccessTokenClaims;
   kid: string;
+  keys: RemoteKeySet;
   until: number;
 }
 
@@ -48,9 +49,11 @@ function describe(error: unknown): string {
       case 'nbf':
         return 'Token not yet valid';
       case 'iat':
-        return 'Invalid token claims (iat)';
+        return error.reason === 'missing' ? 'Invalid token claims (missing "iat")' : 'Invalid token claims (iat)';
+      case 'typ':
+        return 'Invalid token type (expected at+jwt)';
       default:
-        return `Invalid token claims (${error.claim === 'exp' || error.claim === 'sub' ? `missing "${error.claim}"` : error.claim})`;
+        return `Invalid token claims (${error.reason === 'missing' ? `missing "${error.claim}"` : error.claim})`;
     }
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'Token algorithm not allowed';
@@ -68,41 +71,69 @@ function describe(error: unknown): string {
  * ```
  */
 export class TokenVerifier {
-  /** The tenant's key set. */
+  /** The key set of the first (or only) issuer. */
   readonly keySet: RemoteKeySet;
+  /** Every allowed issuer's key set. */
+  readonly keySets: ReadonlyMap<string, RemoteKeySet>;
   private readonly config: ResolvedConfig;
   private readonly remembered = new Map<string, Remembered>();
-  private readonly verifyOptions: Parameters<typeof jwtVerify>[2];
-  private readonly resolveKey: (header: JWTHeaderParameters) => Promise<CryptoKey | Uint8Array>;
+  private readonly verifyOptions: Map<string, JWTVerifyOptions>;
+  private readonly resolvers: Map<string, (header: JWTHeaderParameters) => Promise<CryptoKey | Uint8Array>>;
 
   constructor(config: ResolvedConfig, keySet?: RemoteKeySet) {
     this.config = config;
-    this.keySet =
-      keySet ??
-      new RemoteKeySet(config.jwksUri, {
-        cooldown: config.jwksCooldown,
-        timeout: config.jwksTimeout,
-        maxAge: config.jwksMaxAge,
-        maxKeys: config.jwksMaxKeys,
+    const keySets = new Map<string, RemoteKeySet>();
+    this.verifyOptions = new Map();
+    this.resolvers = new Map();
+    for (const [index, { issuer, jwksUri }] of config.issuers.entries()) {
+      const keys =
+        index === 0 && keySet !== undefined
+          ? keySet
+          : new RemoteKeySet(jwksUri, {
+              cooldown: config.jwksCooldown,
+              timeout: config.jwksTimeout,
+              maxAge: config.jwksMaxAge,
+              maxKeys: config.jwksMaxKeys,
+            });
+      keySets.set(issuer, keys);
+      this.verifyOptions.set(issuer, {
+        issuer,
+        audience: config.audience,
+        algorithms: config.algorithms,
+        clockTolerance: config.clockTolerance,
+        requiredClaims: config.strict ? ['exp', 'sub', 'iat', 'jti', 'client_id'] : ['exp', 'sub'],
+        // RFC 9068 §2.1 / RFC 8725 §3.11: explicit typing, compared as media types.
+        typ: config.strict ? 'at+jwt' : undefined,
       });
-    this.verifyOptions = {
-      issuer: config.issuer,
-      audience: config.audience,
-      algorithms: config.algorithms,
-      clockTolerance: config.clockTolerance,
-      requiredClaims: ['exp', 'sub'],
-    };
-    this.resolveKey = (header) => {
-      for (const name of FOREIGN_KEY_HEADERS) {
-        if (header[name] !== undefined) {
-          return Promise.reject(new InvalidTokenError(`Token header names its own key ("${name}"): refused`));
+      this.resolvers.set(issuer, (header) => {
+        for (const name of FOREIGN_KEY_HEADERS) {
+          if (header[name] !== undefined) {
+            return Promise.reject(new InvalidTokenError(`Token header names its own key ("${name}"): refused`));
+          }
         }
-      }
-      if (typeof header.kid !== 'string' || header.kid === '') {
-        return Promise.reject(new InvalidTokenError('Invalid kid header (missing)'));
-      }
-      return this.keySet.getKey(header.kid, header.alg);
-    };
+        if (typeof header.kid !== 'string' || header.kid === '') {
+          return Promise.reject(new InvalidTokenError('Invalid kid header (missing)'));
+        }
+        return keys.getKey(header.kid, header.alg);
+      });
+    }
+    this.keySets = keySets;
+    this.keySet = keySets.get(config.issuer) as RemoteKeySet;
+  }
+
+  /** The issuer a token claims, when several are allowed (unverified: it only picks the key set). */
+  private issuerOf(token: string): string {
+    if (this.config.issuers.length === 1) return this.config.issuer;
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch (error) {
+      throw new InvalidTokenError('Malformed token', { cause: error });
+    }
+    if (typeof iss !== 'string' || !this.keySets.has(iss)) {
+      throw new InvalidTokenError('Invalid token claims (wrong issuer or audience)');
+    }
+    return iss;
   }
 
   /** How many verified tokens are remembered now. */
@@ -117,7 +148,7 @@ export class TokenVerifier {
   async verify(token: string): Promise<AccessTokenClaims> {
     const hit = this.remembered.get(token);
     if (hit !== undefined) {
-      if (Date.now() < hit.until && this.keySet.has(hit.kid)) return hit.claims;
+      if (Date.now() < hit.until && hit.keys.has(hit.kid)) return hit.claims;
       this.remembered.delete(token);
     }
     const segments = token.split('.').length;
@@ -128,10 +159,11 @@ export class TokenVerifier {
     }
     if (segments !== 3) throw new InvalidTokenError('Malformed token');
 
+    const issuer = this.issuerOf(token);
     let claims: AccessTokenClaims;
     let kid: string;
     try {
-      const result = await jwtVerify(token, this.resolveKey, this.verifyOptions);
+      const result = await jwtVerify(token, this.resolvers.get(issuer)!, this.verifyOptions.get(issuer));
       claims = result.payload as AccessTokenClaims;
       kid = result.protectedHeader.kid as string;
     } catch (error) {
@@ -150,11 +182,11 @@ export class TokenVerifier {
     ) {
       throw new InvalidTokenError('Invalid token claims (permissions)');
     }
-    this.remember(token, claims, kid);
+    this.remember(token, claims, kid, this.keySets.get(issuer)!);
     return claims;
   }
 
-  private remember(token: string, claims: AccessTokenClaims, kid: string): void {
+  private remember(token: string, claims: AccessTokenClaims, kid: string, keys: RemoteKeySet): void {
     const { tokenCacheSize, tokenCacheMaxAge, clockTolerance } = this.config;
     if (tokenCacheSize === 0) return;
     const until = Math.min(claims.exp * 1000 + clockTolerance * 1000, Date.now() + tokenCacheMaxAge);
@@ -164,6 +196,6 @@ export class TokenVerifier {
       if (oldest !== undefined) this.remembered.delete(oldest);
     }
     Object.freeze(claims.permissions);
-    this.remembered.set(token, { claims: Object.freeze(claims), kid, until });
+    this.remembered.set(token, { claims: Object.freeze(claims), kid, keys, until });
   }
 }

@@ -1,0 +1,109 @@
+/**
+ * Claim rules for `@Authorized(...)`, beside plain scope names (all of which are required):
+ * any-of scopes, a claim equal to or including a value, or a predicate over the claims.
+ *
+ * A rule that fails answers 403 `insufficient_scope` (RFC 6750 §3.1: the token is valid but does not
+ * grant what the route needs); `anyOf` names its scopes in the challenge's `scope`.
+ */
+import type { AuthorizeWith } from './config';
+import { InsufficientScopeError } from './errors';
+import { grantedScopes } from './scopes';
+import type { AccessTokenClaims } from './token/verify';
+
+const RULE = Symbol.for('routing-controllers-auth0.rule');
+
+/** A check over the verified claims, usable as a role of `@Authorized(...)`. */
+export interface ClaimRule {
+  readonly [RULE]: true;
+  /** What the rule asks, for messages and docs. */
+  readonly description: string;
+  /** Scopes the rule names (any of them), for the challenge and the OpenAPI document. */
+  readonly scopes: readonly string[];
+  /** Throws {@link InsufficientScopeError} when the claims do not satisfy the rule. */
+  check(claims: AccessTokenClaims, mode: AuthorizeWith): void;
+}
+
+/** True for rules made by {@link anyOf}, {@link claimEquals}, {@link claimIncludes} and {@link claimCheck}. */
+export function isClaimRule(value: unknown): value is ClaimRule {
+  return typeof value === 'object' && value !== null && (value as { [RULE]?: unknown })[RULE] === true;
+}
+
+function rule(description: string, scopes: readonly string[], check: ClaimRule['check']): ClaimRule {
+  return Object.freeze({ [RULE]: true as const, description, scopes: Object.freeze([...scopes]), check });
+}
+
+/**
+ * At least one of the scopes (checked in `scope`, `permissions` or either, as configured).
+ *
+ * @example
+ * ```ts
+ * @Get('/reports') @Authorized(anyOf('read:reports', 'admin')) reports() { … }
+ * ```
+ */
+export function anyOf(...scopes: string[]): ClaimRule {
+  if (scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || s === '')) {
+    throw new TypeError('routing-controllers-auth0: anyOf() takes one or more scope names');
+  }
+  return rule(`any of ${scopes.join(', ')}`, scopes, (claims, mode) => {
+    const granted = grantedScopes(claims, mode);
+    if (!scopes.some((s) => granted.has(s))) {
+      throw new InsufficientScopeError(`Missing one of the scopes: ${scopes.map((s) => `"${s}"`).join(', ')}`, { scope: scopes });
+    }
+  });
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && a !== null && JSON.stringify(a) === JSON.stringify(b));
+}
+
+/**
+ * The claim equals the value (compared by value for arrays and objects).
+ *
+ * @example
+ * ```ts
+ * @Authorized(claimEquals('org_id', 'org_123'))
+ * ```
+ */
+export function claimEquals(claim: string, value: unknown): ClaimRule {
+  return rule(`claim "${claim}" equals ${JSON.stringify(value)}`, [], (claims) => {
+    if (!sameValue(claims[claim], value)) throw new InsufficientScopeError(`Claim "${claim}" does not have the required value`);
+  });
+}
+
+/**
+ * The claim (an array, or a space-separated string) includes every value given.
+ *
+ * @example
+ * ```ts
+ * @Authorized(claimIncludes('https://example.com/roles', 'admin'))
+ * ```
+ */
+export function claimIncludes(claim: string, ...values: unknown[]): ClaimRule {
+  return rule(`claim "${claim}" includes ${values.map((v) => JSON.stringify(v)).join(', ')}`, [], (claims) => {
+    const actual = claims[claim];
+    const list: unknown[] = Array.isArray(actual) ? actual : typeof actual === 'string' ? actual.split(' ') : [];
+    if (!values.every((v) => list.some((item) => sameValue(item, v)))) {
+      throw new InsufficientScopeError(`Claim "${claim}" does not include the required value`);
+    }
+  });
+}
+
+/**
+ * A predicate over the claims; `false` (or a throw) refuses the request with 403.
+ *
+ * @example
+ * ```ts
+ * @Authorized(claimCheck((c) => c.azp === 'my-spa-client-id', 'issued to the SPA'))
+ * ```
+ */
+export function claimCheck(predicate: (claims: AccessTokenClaims) => boolean, description = 'claim check'): ClaimRule {
+  return rule(description, [], (claims) => {
+    let ok = false;
+    try {
+      ok = predicate(claims) === true;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new InsufficientScopeError(`The token does not satisfy: ${description}`);
+  });
+}
