@@ -4,8 +4,7 @@
  * and error responses derived from `@Authorized(...)` and `@CurrentUser()`.
  */
 import { getMetadataArgsStorage, type MetadataArgsStorage, type RoutingControllersOptions } from 'routing-controllers';
-import { getFullPath, getSpec, type IRoute } from 'routing-controllers-openapi';
-import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import type { IRoute } from 'routing-controllers-openapi';
 import type {
   InfoObject,
   OpenAPIObject,
@@ -23,6 +22,10 @@ import {
   type Auth0SecuritySchemesOptions,
 } from './security-schemes';
 import type { HasAuth0Config } from './tenant';
+import { optionalPeer } from './optional-peer';
+
+type RoutingControllersOpenapi = typeof import('routing-controllers-openapi');
+type ClassValidatorJsonschema = typeof import('class-validator-jsonschema');
 
 /** Options of {@link auth0Spec}. */
 export interface Auth0SpecOptions extends Auth0SecuritySchemesOptions {
@@ -107,10 +110,12 @@ export function auth0Spec(auth: HasAuth0Config, options: Auth0SpecOptions = {}):
     ...options.routing,
     ...(options.routePrefix === undefined ? {} : { routePrefix: options.routePrefix }),
   };
+  // Loaded here, not at the top: an app that never builds a document needs neither package.
+  const { getFullPath, getSpec } = optionalPeer<RoutingControllersOpenapi>('routing-controllers-openapi');
   const storage = options.storage ?? getMetadataArgsStorage();
   const schemas =
     options.schemas ??
-    (validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<string, SchemaObject>);
+    (optionalPeer<ClassValidatorJsonschema>('class-validator-jsonschema').validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<string, SchemaObject>);
   const routes = guardedRoutes(storage, routing).filter((r) => documentable(r.route));
   const spec = getSpec(
     routes.map((r) => r.route),
