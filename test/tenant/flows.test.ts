@@ -173,6 +173,12 @@ describe('the local tenant: browser flows over HTTP (login form, cookies, redire
       expect(decodeJwt(body.access_token as string)).to.deep.include({ scope: '', permissions: [], aud: API });
     });
 
+    it('asking no scope at all still gives a token, with an empty scope', async () => {
+      const body = await codeFlow(new Browser(), '', 'admin@example.com', 'admin');
+      expect(body.scope ?? '').to.equal('');
+      expect(decodeJwt(body.access_token as string)).to.deep.include({ scope: '', permissions: ['read:blabla'], aud: API });
+    });
+
     it('requires PKCE of the public client', async () => {
       const query = new URLSearchParams({ response_type: 'code', client_id: 'local-spa-client', redirect_uri: CALLBACK, scope: 'read:blabla', audience: API });
       const page = await new Browser().navigate(`${tenant.urls.authorize}?${query}`, CALLBACK);

@@ -16,7 +16,6 @@ export const IMPLICIT_RESPONSE_MODE = 'x_auth0_token';
  * `token` value is rewritten; anything else goes through untouched.
  */
 export function rewriteImplicitRequest(ctx: ProviderContext): void {
-  if (ctx.method !== 'GET' || ctx.path !== '/authorize') return;
   const query = new URLSearchParams(ctx.querystring);
   if (query.getAll('response_type').length !== 1 || query.get('response_type') !== 'token') return;
   const mode = query.get('response_mode');
@@ -43,10 +42,7 @@ export function implicitTokenResponseMode(provider: Provider, directory: TenantD
     const { oidc } = ctx;
     const client = oidc.client;
     const session = oidc.session;
-    // oidc-provider denies a signed-in user's request that asks for no scope at all; Auth0 issues a
-    // token with an empty scope.
-    const emptyGrant = payload.error === 'access_denied' && session?.accountId !== undefined && oidc.grant !== undefined;
-    if ((payload.error !== undefined && !emptyGrant) || client === undefined || session === undefined) {
+    if (payload.error !== undefined || client === undefined || session === undefined) {
       ctx.redirect(fragment(redirectUri, payload));
       return;
     }

@@ -19,6 +19,14 @@ import type { LocalTenantClient, SeededUser } from './seed';
 /** The OpenID Connect scopes; every user may be given them. */
 export const OIDC_SCOPES: readonly string[] = ['openid', 'profile', 'email'];
 
+/**
+ * Stands for "no scope" in an authorization request for an API that asks none. oidc-provider
+ * refuses (`access_denied`) an authorization that grants no scope at all, where Auth0 issues a token
+ * with an empty scope; with this scope requested, the grant oidc-provider checks at /authorize is
+ * not empty (see rbacGrant), and RBAC drops it from every token as it is nobody's permission.
+ */
+export const NO_SCOPE = 'local-tenant:no-scope';
+
 /** What the provider is built from (all defaults applied). */
 export interface TenantSettings {
   issuer: string;
@@ -90,7 +98,7 @@ export class TenantDirectory {
   resourceScopesFor(clientId: string | undefined): string[] {
     const client = this.client(clientId);
     if (client?.type === 'm2m') return (client.grants ?? []).filter((g) => this.settings.apiScopes.includes(g));
-    return [...OIDC_SCOPES, ...this.settings.apiScopes];
+    return [...OIDC_SCOPES, ...this.settings.apiScopes, NO_SCOPE];
   }
 
   /** The resource server (API) description oidc-provider needs. */

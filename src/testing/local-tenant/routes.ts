@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { rewriteImplicitRequest } from './implicit';
 import { errorPage, loggedOutPage, loginPage } from './pages';
 import type { Provider, ProviderContext } from './oidc-provider';
-import type { TenantDirectory } from './provider';
+import { NO_SCOPE, type TenantDirectory } from './provider';
 
 const LOGIN_PATH = /^\/u\/login\/([A-Za-z0-9_-]+)$/;
 const MAX_FORM_BYTES = 16 * 1024;
@@ -107,6 +107,14 @@ async function logout(ctx: ProviderContext, provider: Provider, directory: Tenan
   ctx.redirect(returnTo);
 }
 
+/** An authorization request for an API with no scope asks for {@link NO_SCOPE} instead. */
+function askNoScope(ctx: ProviderContext): void {
+  const query = new URLSearchParams(ctx.querystring);
+  if ((query.get('audience') ?? '') === '' || (query.get('scope') ?? '').trim() !== '') return;
+  query.set('scope', NO_SCOPE);
+  ctx.querystring = query.toString();
+}
+
 /** The middleware oidc-provider runs before its own router. */
 export function tenantRoutes(provider: Provider, directory: TenantDirectory) {
   return async function localTenantRoutes(ctx: ProviderContext, next: () => Promise<void>): Promise<void> {
@@ -119,7 +127,10 @@ export function tenantRoutes(provider: Provider, directory: TenantDirectory) {
       await logout(ctx, provider, directory);
       return;
     }
-    rewriteImplicitRequest(ctx);
+    if (ctx.method === 'GET' && ctx.path === '/authorize') {
+      rewriteImplicitRequest(ctx);
+      askNoScope(ctx);
+    }
     await next();
     if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200 && ctx.body !== null && typeof ctx.body === 'object') {
       const body = ctx.body as Record<string, unknown>;
