@@ -4,10 +4,12 @@
  * and answers the {@link Auth0Error} it raises.
  */
 import { optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig } from './config';
-import { Auth0Error, UnauthorizedError } from './errors';
+import { Auth0Error, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
 import { isClaimRule, type ClaimRule } from './rules';
 import { requireScopes } from './scopes';
-import { extractBearerToken, type CredentialsSource } from './token/extract';
+import { certificateFromHeader, checkCertificateBinding } from './token/certificate';
+import { DpopVerifier } from './token/dpop';
+import { extractCredentials, type CredentialsSource } from './token/extract';
 import { TokenVerifier, type AccessTokenClaims } from './token/verify';
 import { Auth0User, buildUser, copyUser } from './user';
 
@@ -15,7 +17,13 @@ import { Auth0User, buildUser, copyUser } from './user';
 export type Authentication<U extends Auth0User> =
   | { readonly kind: 'anonymous'; readonly error: UnauthorizedError }
   | { readonly kind: 'failed'; readonly error: Auth0Error }
-  | { readonly kind: 'authenticated'; readonly claims: AccessTokenClaims; readonly user: U };
+  | {
+      readonly kind: 'authenticated';
+      readonly claims: AccessTokenClaims;
+      readonly user: U;
+      /** The scheme the token came with. */
+      readonly scheme: AuthScheme;
+    };
 
 /**
  * Authenticates requests against one Auth0 API.
@@ -43,7 +51,11 @@ export class Authenticator<U extends Auth0User = Auth0User> {
       throw new TypeError('routing-controllers-auth0: `userClass` must be Auth0User or a subclass of it');
     }
     this.verifier = new TokenVerifier(this.config);
+    this.dpop = new DpopVerifier(this.config.dpop);
   }
+
+  /** The DPoP proof verifier (and its replay cache). */
+  readonly dpop: DpopVerifier;
 
   /** Verifies a bare token and builds its user. Throws an {@link Auth0Error}. */
   async verify(token: string): Promise<{ claims: AccessTokenClaims; user: U }> {
@@ -56,26 +68,58 @@ export class Authenticator<U extends Auth0User = Auth0User> {
     return { claims, user: copyUser(user) };
   }
 
-  /** Authenticates a request. Resolves with the outcome; never rejects for a request defect. */
+  /**
+   * Authenticates a request: the token (Bearer, or DPoP with its proof), its user, and its binding
+   * to a DPoP key or a client certificate. Resolves with the outcome; never rejects for a request defect.
+   */
   async authenticate(source: CredentialsSource): Promise<Authentication<U>> {
+    const { mode } = this.config.dpop;
+    let scheme: AuthScheme = 'Bearer';
     try {
-      const token = extractBearerToken(source, this.config.maxTokenLength);
-      if (token === undefined) {
-        return { kind: 'anonymous', error: this.withRealm(new UnauthorizedError()) };
+      const credentials = extractCredentials(source, this.config.maxTokenLength, mode !== 'disabled');
+      if (credentials === undefined) {
+        return { kind: 'anonymous', error: this.decorate(new UnauthorizedError(), scheme) };
       }
-      const { claims, user } = await this.verify(token);
-      return { kind: 'authenticated', claims, user };
+      scheme = credentials.scheme;
+      if (scheme === 'Bearer' && mode === 'required') {
+        throw new UnauthorizedError('Bearer tokens are not accepted here: send a DPoP-bound token with a DPoP proof');
+      }
+      const { claims, user } = await this.verify(credentials.token);
+      const cnf = claims.cnf as { jkt?: unknown } | undefined;
+      const jkt = typeof cnf === 'object' && cnf !== null ? cnf.jkt : undefined;
+      if (scheme === 'DPoP') {
+        if (jkt === undefined) throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token');
+        await this.dpop.verify(
+          { proof: source.dpop, method: source.method ?? 'GET', url: source.url?.() ?? '' },
+          credentials.token,
+          jkt,
+        );
+      } else if (jkt !== undefined) {
+        // RFC 9449 §7.1: a DPoP-bound token must not be usable as a plain bearer token.
+        throw new InvalidTokenError('DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof');
+      }
+      if (this.config.mtls.enabled) {
+        checkCertificateBinding(claims as { cnf?: unknown }, this.certificateOf(source), { required: this.config.mtls.required });
+      }
+      return { kind: 'authenticated', claims, user, scheme };
     } catch (error) {
-      if (error instanceof Auth0Error) return { kind: 'failed', error: this.withRealm(error) };
+      if (error instanceof Auth0Error) return { kind: 'failed', error: this.decorate(error, scheme) };
       throw error;
     }
+  }
+
+  private certificateOf(source: CredentialsSource): Uint8Array | undefined {
+    const name = this.config.mtls.certificateHeader;
+    if (name === undefined) return source.certificate?.();
+    const value = source.header?.(name);
+    return typeof value === 'string' ? certificateFromHeader(value) : undefined;
   }
 
   /**
    * Throws `InsufficientScopeError` unless the claims grant every scope listed and satisfy every
    * rule (when scopes are enforced).
    */
-  authorize(claims: AccessTokenClaims, requirements: ReadonlyArray<string | ClaimRule>): void {
+  authorize(claims: AccessTokenClaims, requirements: ReadonlyArray<string | ClaimRule>, scheme: AuthScheme = 'Bearer'): void {
     if (!this.config.enforceScopes || requirements.length === 0) return;
     const scopes = requirements.filter((r): r is string => typeof r === 'string');
     try {
@@ -84,13 +128,17 @@ export class Authenticator<U extends Auth0User = Auth0User> {
         if (isClaimRule(requirement)) requirement.check(claims, this.config.authorizeWith);
       }
     } catch (error) {
-      if (error instanceof Auth0Error) throw this.withRealm(error);
+      if (error instanceof Auth0Error) throw this.decorate(error, scheme);
       throw error;
     }
   }
 
-  private withRealm<E extends Auth0Error>(error: E): E {
+  /** Gives an error the realm, the scheme it is about, and what a 401 challenge offers. */
+  private decorate<E extends Auth0Error>(error: E, scheme: AuthScheme): E {
+    const { mode, algorithms } = this.config.dpop;
     error.realm = this.config.realm;
+    error.scheme = mode === 'required' ? 'DPoP' : error.scheme === 'DPoP' ? 'DPoP' : scheme;
+    error.offer = { bearer: mode !== 'required', dpopAlgorithms: mode === 'disabled' ? undefined : algorithms };
     return error;
   }
 }

@@ -13,11 +13,23 @@ export type Auth0ErrorCode =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'invalid_dpop_proof'
   | 'temporarily_unavailable';
+
+/** The authentication scheme a failure is about: `Bearer` (RFC 6750) or `DPoP` (RFC 9449). */
+export type AuthScheme = 'Bearer' | 'DPoP';
+
+/** What the API accepts, advertised in 401 challenges. */
+export interface SchemeOffer {
+  /** Bearer tokens are accepted. */
+  bearer: boolean;
+  /** DPoP is accepted, with these proof algorithms. */
+  dpopAlgorithms?: readonly string[];
+}
 
 /** The JSON body of an error answer. */
 export interface Auth0ErrorBody {
-  /** Stable code: `unauthorized`, `invalid_request`, `invalid_token`, `insufficient_scope` or `temporarily_unavailable`. */
+  /** Stable code: `unauthorized`, `invalid_request`, `invalid_token`, `insufficient_scope`, `invalid_dpop_proof` or `temporarily_unavailable`. */
   error: Auth0ErrorCode;
   /** A human message (never the token). */
   message: string;
@@ -33,12 +45,24 @@ function headerValue(text: string): string {
   return text.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, ' ');
 }
 
-/** Builds a `Bearer` challenge from ordered auth-params. */
-export function bearerChallenge(params: Record<string, string | undefined>): string {
+/** Builds a challenge of the given scheme from ordered auth-params. */
+export function schemeChallenge(scheme: AuthScheme, params: Record<string, string | undefined>): string {
   const parts = Object.entries(params)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([name, value]) => `${name}="${headerValue(value)}"`);
-  return parts.length > 0 ? `Bearer ${parts.join(', ')}` : 'Bearer';
+  return parts.length > 0 ? `${scheme} ${parts.join(', ')}` : scheme;
+}
+
+/**
+ * Builds a `Bearer` challenge from ordered auth-params.
+ *
+ * @example
+ * ```ts
+ * bearerChallenge({ realm: 'api', error: 'invalid_token' }); // 'Bearer realm="api", error="invalid_token"'
+ * ```
+ */
+export function bearerChallenge(params: Record<string, string | undefined>): string {
+  return schemeChallenge('Bearer', params);
 }
 
 /**
@@ -56,8 +80,12 @@ export abstract class Auth0Error extends Error {
   abstract readonly status: number;
   /** Stable machine-readable code. */
   abstract readonly code: Auth0ErrorCode;
-  /** The realm put into the challenge; set by the verifier that raised the error. */
+  /** The realm put into the challenge; set by the authenticator that raised the error. */
   realm: string | undefined;
+  /** The scheme the failure is about (the one the request used). */
+  scheme: AuthScheme = 'Bearer';
+  /** What a 401 challenge advertises; set by the authenticator. Default: Bearer only. */
+  offer: SchemeOffer = { bearer: true };
 
   constructor(message: string, options?: { cause?: unknown; realm?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -65,9 +93,27 @@ export abstract class Auth0Error extends Error {
     this.realm = options?.realm;
   }
 
-  /** The `WWW-Authenticate` value (RFC 6750 §3). */
+  /** The auth-params that describe the error (none for a bare challenge). */
+  protected errorParams(): Record<string, string | undefined> {
+    return { error: this.code, error_description: this.message };
+  }
+
+  /**
+   * The `WWW-Authenticate` value (RFC 6750 §3, RFC 9449 §7.1): the error on the scheme the request
+   * used; on a 401, every accepted scheme is offered.
+   */
   get challenge(): string {
-    return bearerChallenge({ realm: this.realm, error: this.code, error_description: this.message });
+    const errorOn = (scheme: AuthScheme) => (scheme === this.scheme ? this.errorParams() : {});
+    const offerAll = this.status === 401;
+    const challenges: string[] = [];
+    if (this.scheme === 'Bearer' || (offerAll && this.offer.bearer)) {
+      challenges.push(schemeChallenge('Bearer', { realm: this.realm, ...errorOn('Bearer') }));
+    }
+    const algs = this.offer.dpopAlgorithms;
+    if (this.scheme === 'DPoP' || (offerAll && algs !== undefined)) {
+      challenges.push(schemeChallenge('DPoP', { algs: algs?.join(' '), ...errorOn('DPoP') }));
+    }
+    return challenges.join(', ');
   }
 
   /** Response headers this error must be answered with. */
@@ -88,8 +134,8 @@ export class UnauthorizedError extends Auth0Error {
   constructor(message = 'Missing bearer token', options?: { cause?: unknown; realm?: string }) {
     super(message, options);
   }
-  override get challenge(): string {
-    return bearerChallenge({ realm: this.realm });
+  protected override errorParams(): Record<string, string | undefined> {
+    return {};
   }
 }
 
@@ -116,17 +162,19 @@ export class InsufficientScopeError extends Auth0Error {
     super(message, options);
     this.scope = options?.scope && options.scope.length > 0 ? options.scope.join(' ') : undefined;
   }
-  override get challenge(): string {
-    return bearerChallenge({
-      realm: this.realm,
-      error: this.code,
-      error_description: this.message,
-      scope: this.scope,
-    });
+  protected override errorParams(): Record<string, string | undefined> {
+    return { ...super.errorParams(), scope: this.scope };
   }
   override toJSON(): Auth0ErrorBody {
     return this.scope === undefined ? super.toJSON() : { ...super.toJSON(), scope: this.scope };
   }
+}
+
+/** 401 `invalid_dpop_proof`: the DPoP proof is missing, malformed, replayed or does not match (RFC 9449 §7.1). */
+export class InvalidDpopProofError extends Auth0Error {
+  readonly status = 401;
+  readonly code = 'invalid_dpop_proof' as const;
+  override scheme: AuthScheme = 'DPoP';
 }
 
 /**

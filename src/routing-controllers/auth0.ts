@@ -16,6 +16,13 @@ interface NodeRequestLike {
   headers: Record<string, string | string[] | undefined>;
   rawHeaders?: string[];
   url?: string;
+  method?: string;
+  /** Koa: the absolute URL (honours `app.proxy`). */
+  href?: string;
+  /** Express: the scheme (honours `trust proxy`), the host and the URL as received. */
+  protocol?: string;
+  originalUrl?: string;
+  socket?: { getPeerCertificate?: () => { raw?: Uint8Array } | null };
   req?: NodeRequestLike;
 }
 
@@ -38,7 +45,22 @@ function credentialsOf(request: NodeRequestLike): CredentialsSource {
       for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') authorizationCount += 1;
     }
   }
-  return { authorization, authorizationCount, queryToken };
+  return {
+    authorization,
+    authorizationCount,
+    queryToken,
+    method: request.method,
+    dpop: request.headers.dpop,
+    url: () =>
+      request.href ??
+      `${request.protocol ?? 'http'}://${String(request.headers.host ?? 'localhost')}${request.originalUrl ?? url}`,
+    certificate: () => {
+      const socket = request.socket ?? request.req?.socket;
+      const raw = socket?.getPeerCertificate?.()?.raw;
+      return raw === undefined || raw.length === 0 ? undefined : raw;
+    },
+    header: (name) => request.headers[name],
+  };
 }
 
 function setHeaders(action: Action, headers: Record<string, string>): void {
@@ -116,7 +138,7 @@ export class Auth0<U extends Auth0User = Auth0User> {
       }
     }
     try {
-      this.authenticator.authorize(outcome.claims, requirements as Array<string | ClaimRule>);
+      this.authenticator.authorize(outcome.claims, requirements as Array<string | ClaimRule>, outcome.scheme);
     } catch (error) {
       if (error instanceof Auth0Error) throw fail(action, error);
       throw error;

@@ -31,7 +31,7 @@ describe('RFC 8725 audit', () => {
     expect(res.status).to.equal(401);
     expect(res.body.error).to.equal('invalid_token');
     if (message !== undefined) expect(res.body.message).to.equal(message);
-    expect(res.headers.get('www-authenticate')).to.match(/^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+"$/);
+    expect(res.headers.get('www-authenticate')).to.match(/^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", DPoP algs="ES256 RS256 PS256 EdDSA"$/);
   }
 
   before(async () => {

@@ -100,7 +100,7 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     expect(result.authorization).to.equal(undefined);
     expect(result.status).to.equal(401);
     expect(result.response.status()).to.equal(401);
-    expect(await result.response.headerValue('www-authenticate')).to.equal(`Bearer realm="${tenant!.audience}"`);
+    expect(await result.response.headerValue('www-authenticate')).to.equal(`Bearer realm="${tenant!.audience}", DPoP algs="ES256 RS256 PS256 EdDSA"`);
     expect(result.body).to.deep.equal({ error: 'unauthorized', message: 'Missing bearer token' });
   });
 

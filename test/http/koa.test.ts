@@ -5,10 +5,11 @@ import { AdminApi, Api, OrgApi, OrgUser } from '../support/controllers';
 import { get, startKoa, type Running } from '../support/server';
 
 const REALM = 'https://api.example.com';
-const BARE = `Bearer realm="${REALM}"`;
+const DPOP = ', DPoP algs="ES256 RS256 PS256 EdDSA"';
+const BARE = `Bearer realm="${REALM}"${DPOP}`;
 
 function invalidToken(description: string): string {
-  return `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
+  return `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"${DPOP}`;
 }
 
 describe('Koa: @Authorized and @CurrentUser over HTTP', () => {

@@ -243,7 +243,7 @@ for (const [driver, start] of [
       expect(JSON.parse(open.text)).to.deep.equal({ message: 'Anonymous user' });
       const secure = await fetchRaw(`${app.url}/secure`);
       expect(secure.status).to.equal(401);
-      expect(secure.headers.get('www-authenticate')).to.equal('Bearer realm="https://api.example.com"');
+      expect(secure.headers.get('www-authenticate')).to.equal('Bearer realm="https://api.example.com", DPoP algs="ES256 RS256 PS256 EdDSA"');
     });
   });
 }

@@ -15,6 +15,22 @@ export interface CredentialsSource {
   authorizationCount?: number;
   /** Whether the query string carries `access_token`. */
   queryToken?: boolean;
+  /** The HTTP method (for DPoP's `htm`). */
+  method?: string;
+  /** The absolute request URL, computed on demand (for DPoP's `htu`). */
+  url?: () => string;
+  /** The `DPoP` proof header(s). */
+  dpop?: string | string[];
+  /** The client certificate (DER) of the request, computed on demand (RFC 8705). */
+  certificate?: () => Uint8Array | undefined;
+  /** Reads any request header (lower-case name), e.g. a proxy's forwarded certificate. */
+  header?: (name: string) => string | string[] | undefined;
+}
+
+/** A token and the scheme it came with. */
+export interface Credentials {
+  scheme: 'Bearer' | 'DPoP';
+  token: string;
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -32,6 +48,20 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  * ```
  */
 export function extractBearerToken(source: CredentialsSource, maxTokenLength = 8192): string | undefined {
+  const credentials = extractCredentials(source, maxTokenLength, false);
+  return credentials?.token;
+}
+
+/**
+ * Returns the token and its scheme (`Bearer`, or `DPoP` when `acceptDpop`), or `undefined` when the
+ * request carries no credentials of an accepted scheme. Same errors as {@link extractBearerToken}.
+ *
+ * @example
+ * ```ts
+ * const credentials = extractCredentials({ authorization: 'DPoP eyJ…' }, 8192, true); // { scheme: 'DPoP', token: 'eyJ…' }
+ * ```
+ */
+export function extractCredentials(source: CredentialsSource, maxTokenLength = 8192, acceptDpop = true): Credentials | undefined {
   let header = source.authorization;
   if (Array.isArray(header) || (source.authorizationCount ?? 1) > 1) {
     throw new InvalidRequestError('Send exactly one Authorization header');
@@ -47,20 +77,21 @@ export function extractBearerToken(source: CredentialsSource, maxTokenLength = 8
   }
   header = header.trim();
   const space = header.indexOf(' ');
-  const scheme = space === -1 ? header : header.slice(0, space);
-  if (scheme.toLowerCase() !== 'bearer') {
-    // Another scheme (Basic, Digest…): no Bearer credentials, so a bare challenge (RFC 6750 §3.1).
+  const name = (space === -1 ? header : header.slice(0, space)).toLowerCase();
+  const scheme = name === 'bearer' ? 'Bearer' : name === 'dpop' && acceptDpop ? 'DPoP' : undefined;
+  if (scheme === undefined) {
+    // Another scheme (Basic, Digest…): no credentials we take, so a bare challenge (RFC 6750 §3.1).
     return undefined;
   }
   const token = space === -1 ? '' : header.slice(space + 1).trim();
   if (token === '') {
-    throw new InvalidRequestError('Malformed Authorization header: expected "Bearer <token>"');
+    throw new InvalidRequestError(`Malformed Authorization header: expected "${scheme} <token>"`);
   }
   if (token.length > maxTokenLength) {
     throw new InvalidTokenError(`Token too large (over ${maxTokenLength} characters)`);
   }
   if (!B64TOKEN.test(token)) {
-    throw new InvalidRequestError('Malformed Authorization header: expected "Bearer <token>"');
+    throw new InvalidRequestError(`Malformed Authorization header: expected "${scheme} <token>"`);
   }
-  return token;
+  return { scheme, token };
 }
