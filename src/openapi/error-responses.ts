@@ -4,7 +4,14 @@
  */
 import type { ResponseObject, SchemaObject } from 'openapi3-ts';
 
-/** Names of the components this module produces. */
+/**
+ * Names of the components this module produces.
+ *
+ * @example
+ * ```ts
+ * const unauthorized = { $ref: `#/components/responses/${AUTH0_COMPONENTS.unauthorized}` };
+ * ```
+ */
 export const AUTH0_COMPONENTS = {
   errorBody: 'Auth0ErrorBody',
   badRequest: 'Auth0InvalidRequest',
@@ -19,7 +26,14 @@ const challenge = {
   schema: { type: 'string' },
 } as const;
 
-/** The schema of the error body (`Auth0ErrorBody`). */
+/**
+ * The schema of the error body (`Auth0ErrorBody`).
+ *
+ * @example
+ * ```ts
+ * const schemas = { [AUTH0_COMPONENTS.errorBody]: auth0ErrorBodySchema() };
+ * ```
+ */
 export function auth0ErrorBodySchema(): SchemaObject {
   return {
     type: 'object',
@@ -47,7 +61,15 @@ function json(description: string, example: Record<string, string>): ResponseObj
   };
 }
 
-/** The shared error responses, for `components.responses`. */
+/**
+ * The shared error responses, for `components.responses` (400, 401, 403 and 503 of every guarded
+ * operation point to them).
+ *
+ * @example
+ * ```ts
+ * const components = { schemas: { [AUTH0_COMPONENTS.errorBody]: auth0ErrorBodySchema() }, responses: auth0ErrorResponses() };
+ * ```
+ */
 export function auth0ErrorResponses(): Record<string, ResponseObject> {
   const unavailable = json('The tenant\'s key set cannot be reached and no usable key is cached; retry later.', {
     error: 'temporarily_unavailable',

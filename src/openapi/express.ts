@@ -7,18 +7,27 @@ import type { HasAuth0Config } from './tenant';
 
 /** The parts of Express's request the handler uses. */
 export interface ExpressDocsRequest {
+  /** The HTTP method. */
   method: string;
+  /** The path, without the query string. */
   path: string;
+  /** The URL as received, before a mount point was stripped. */
   originalUrl?: string;
+  /** The URL, with the query string. */
   url: string;
+  /** `http` or `https` (Express reads `X-Forwarded-Proto` when `trust proxy` is set). */
   protocol: string;
+  /** A request header, e.g. `host`. */
   get(name: string): string | undefined;
 }
 
 /** The parts of Express's response the handler uses. */
 export interface ExpressDocsResponse {
+  /** Sets the status code. */
   status(code: number): unknown;
+  /** Sets response headers. */
   set(field: Record<string, string>): unknown;
+  /** Sends the body and ends the response. */
   send(body: string | Buffer): unknown;
 }
 
@@ -65,7 +74,10 @@ export function expressDocs(docs: Auth0Docs): ExpressDocsHandler {
  * ```
  */
 export function useExpressDocs(
-  app: { use(handler: ExpressDocsHandler): unknown },
+  app: {
+    /** Express's `app.use`. */
+    use(handler: ExpressDocsHandler): unknown;
+  },
   auth: HasAuth0Config,
   options: Auth0DocsOptions = {},
 ): Auth0Docs {

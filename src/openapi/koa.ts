@@ -7,13 +7,21 @@ import type { HasAuth0Config } from './tenant';
 
 /** The parts of Koa's context the middleware uses. */
 export interface KoaDocsContext {
+  /** The HTTP method. */
   method: string;
+  /** The path, without the query string. */
   path: string;
+  /** The query string with its `?`, or `''`. */
   search: string;
+  /** `http` or `https` (Koa reads `X-Forwarded-Proto` when `app.proxy` is set). */
   protocol: string;
+  /** The `Host` header (with the port). */
   host: string;
+  /** The response status. */
   status: number;
+  /** The response body. */
   body: unknown;
+  /** Sets response headers. */
   set(field: Record<string, string>): void;
 }
 
@@ -52,7 +60,10 @@ export function koaDocs(docs: Auth0Docs): KoaDocsMiddleware {
  * ```
  */
 export function useKoaDocs(
-  app: { use(middleware: KoaDocsMiddleware): unknown },
+  app: {
+    /** Koa's `app.use`. */
+    use(middleware: KoaDocsMiddleware): unknown;
+  },
   auth: HasAuth0Config,
   options: Auth0DocsOptions = {},
 ): Auth0Docs {

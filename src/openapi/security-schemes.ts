@@ -9,7 +9,14 @@
 import type { OAuthFlowsObject, SecurityRequirementObject, SecuritySchemeObject } from 'openapi3-ts';
 import { tenantUrls, type HasAuth0Config } from './tenant';
 
-/** The names the schemes get in `components.securitySchemes`, by kind. */
+/**
+ * The names the schemes get in `components.securitySchemes`, by kind.
+ *
+ * @example
+ * ```ts
+ * @OpenAPI({ security: [{ [AUTH0_SECURITY_SCHEMES.bearer]: [] }] })
+ * ```
+ */
 export const AUTH0_SECURITY_SCHEMES = {
   authorizationCode: 'Auth0AuthorizationCode',
   implicit: 'Auth0Implicit',
@@ -22,7 +29,14 @@ export const AUTH0_SECURITY_SCHEMES = {
 /** A kind of security scheme. */
 export type Auth0SchemeKind = keyof typeof AUTH0_SECURITY_SCHEMES;
 
-/** Every kind, in the order Swagger UI's Authorize dialog lists them. */
+/**
+ * Every kind, in the order Swagger UI's Authorize dialog lists them.
+ *
+ * @example
+ * ```ts
+ * auth0SecuritySchemes(auth, { schemes: ALL_SCHEME_KINDS.filter((kind) => kind !== 'password') });
+ * ```
+ */
 export const ALL_SCHEME_KINDS: readonly Auth0SchemeKind[] = [
   'authorizationCode',
   'implicit',
@@ -32,7 +46,15 @@ export const ALL_SCHEME_KINDS: readonly Auth0SchemeKind[] = [
   'bearer',
 ];
 
-/** The OpenID Connect scopes Auth0 understands, offered beside the API's own on user sign-ins. */
+/**
+ * The OpenID Connect scopes Auth0 understands, offered beside the API's own on user sign-ins
+ * (unless `oidcScopes: false`).
+ *
+ * @example
+ * ```ts
+ * const offered = { ...auth.config.scopes, ...OIDC_SCOPES };
+ * ```
+ */
 export const OIDC_SCOPES: Readonly<Record<string, string>> = {
   openid: 'OpenID Connect sign-in (adds the userinfo audience to the token)',
   profile: 'The user profile (name, nickname, picture)',

@@ -6,4 +6,5 @@ export {
   SAMPLE_LOGOUT_URLS,
   type LocalTenantClient,
   type LocalTenantUser,
+  type SeededUser,
 } from './local-tenant/seed';

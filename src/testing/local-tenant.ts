@@ -54,7 +54,14 @@ export interface TokenResponse {
   id_token?: string;
 }
 
-/** An OAuth error answered by the tenant's token endpoint. */
+/**
+ * An OAuth error answered by the tenant's token endpoint.
+ *
+ * @example
+ * ```ts
+ * await tenant.userToken('alice@example.com', { password: 'wrong' }).catch((error: LocalTenantError) => error.error); // 'invalid_grant'
+ * ```
+ */
 export class LocalTenantError extends Error {
   /** HTTP status. */
   readonly status: number;

@@ -41,7 +41,14 @@ export interface LocalTenantClient {
   grants?: string[];
 }
 
-/** The sample's docs redirect pages (Swagger UI's `oauth2-redirect`). */
+/**
+ * The sample's docs redirect pages (Swagger UI's `oauth2-redirect`).
+ *
+ * @example
+ * ```ts
+ * const clients = [{ type: 'spa', clientId: 'docs', redirectUris: [...SAMPLE_CALLBACK_URLS, 'http://localhost:8080/docs/oauth2-redirect'] }];
+ * ```
+ */
 export const SAMPLE_CALLBACK_URLS: readonly string[] = [
   'http://localhost:3000/docs/oauth2-redirect',
   'http://localhost:3000/docs/oauth2-redirect.html',
@@ -49,7 +56,14 @@ export const SAMPLE_CALLBACK_URLS: readonly string[] = [
   'http://127.0.0.1:3000/docs/oauth2-redirect.html',
 ];
 
-/** The sample's pages a logout may return to. */
+/**
+ * The sample's pages a logout may return to.
+ *
+ * @example
+ * ```ts
+ * const clients = [{ type: 'spa', clientId: 'docs', logoutUrls: [...SAMPLE_LOGOUT_URLS, 'http://localhost:8080/'] }];
+ * ```
+ */
 export const SAMPLE_LOGOUT_URLS: readonly string[] = [
   'http://localhost:3000/docs/',
   'http://localhost:3000/docs',
@@ -58,7 +72,14 @@ export const SAMPLE_LOGOUT_URLS: readonly string[] = [
   'http://127.0.0.1:3000/',
 ];
 
-/** The data a local tenant starts with unless told otherwise. */
+/**
+ * The data a local tenant starts with unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * const tenant = await LocalTenant.start({ scopes: { ...LOCAL_TENANT_DEFAULTS.scopes, 'write:blabla': 'Write it' } });
+ * ```
+ */
 export const LOCAL_TENANT_DEFAULTS = {
   /** The API identifier (Auth0 dashboard → APIs → Identifier). */
   audience: 'https://api.example.com',
