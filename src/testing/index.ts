@@ -8,3 +8,4 @@ export {
   type LocalTenantUser,
   type SeededUser,
 } from './local-tenant/seed';
+export { DpopKey, type DpopProofOptions } from './dpop-key';
