@@ -6,6 +6,7 @@ export {
   Auth0ConfigError,
   Auth0Error,
   InsufficientScopeError,
+  InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
   KeySetUnavailableError,
@@ -13,10 +14,15 @@ export {
   bearerChallenge,
   type Auth0ErrorBody,
   type Auth0ErrorCode,
+  type AuthScheme,
+  type SchemeOffer,
+  schemeChallenge,
 } from './core/errors';
 export { requireScopes, grantedScopes } from './core/scopes';
 export { anyOf, claimCheck, claimEquals, claimIncludes, isClaimRule, type ClaimRule } from './core/rules';
-export { extractBearerToken, type CredentialsSource } from './core/token/extract';
+export { extractBearerToken, extractCredentials, type Credentials, type CredentialsSource } from './core/token/extract';
+export { certificateFromHeader, certificateThumbprint, checkCertificateBinding } from './core/token/certificate';
+export { DpopVerifier, type DpopRequest, type DpopSettings } from './core/token/dpop';
 export { RemoteKeySet, type KeySetOptions, type KeySetStats } from './core/token/key-set';
 export { TokenVerifier, type AccessTokenClaims } from './core/token/verify';
 export { Auth0User, Claim, buildUser, emailOf } from './core/user';

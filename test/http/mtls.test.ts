@@ -1,0 +1,138 @@
+import { createServer as createHttpsServer, request, type Server } from 'node:https';
+import { X509Certificate } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { expect } from 'chai';
+import { useKoaServer } from 'routing-controllers';
+import { TestTenant } from 'routing-controllers-auth0/testing';
+import { certificateThumbprint, type Auth0 } from '../../src';
+import { Api } from '../support/controllers';
+import { get, startKoa } from '../support/server';
+
+interface Pems {
+  private: string;
+  cert: string;
+}
+
+async function certificate(commonName: string): Promise<Pems> {
+  const selfsigned = require('selfsigned') as { generate: (...args: unknown[]) => Promise<Pems> };
+  return selfsigned.generate([{ name: 'commonName', value: commonName }], {
+    days: 1,
+    keySize: 2048,
+    algorithm: 'sha256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }],
+  });
+}
+
+const thumbprintOf = (pem: string) => certificateThumbprint(new X509Certificate(pem).raw);
+
+/** Certificate-bound access tokens (RFC 8705). */
+describe('certificate-bound tokens (RFC 8705)', function () {
+  this.timeout(60_000);
+  let tenant: TestTenant;
+  let serverPems: Pems;
+  let clientA: Pems;
+  let clientB: Pems;
+
+  before(async () => {
+    tenant = await TestTenant.start();
+    [serverPems, clientA, clientB] = await Promise.all([certificate('localhost'), certificate('client-a'), certificate('client-b')]);
+  });
+  after(() => tenant.close());
+
+  async function startTls(auth: Auth0): Promise<{ port: number; server: Server }> {
+    const app = new Koa();
+    useKoaServer(app, { controllers: [Api], development: false, authorizationChecker: auth.authorizationChecker, currentUserChecker: auth.currentUserChecker });
+    const server = createHttpsServer({ key: serverPems.private, cert: serverPems.cert, requestCert: true, rejectUnauthorized: false }, app.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { port: (server.address() as AddressInfo).port, server };
+  }
+
+  function tlsGet(port: number, token: string, client?: Pems): Promise<{ status: number; body: any; challenge: string | undefined }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/secure',
+          servername: 'localhost',
+          ca: serverPems.cert,
+          headers: { authorization: `Bearer ${token}` },
+          ...(client ? { key: client.private, cert: client.cert } : {}),
+          agent: false,
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), challenge: res.headers['www-authenticate'] as string | undefined }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('accepts a bound token with its certificate, refuses another certificate or none', async () => {
+    const { port, server } = await startTls(tenant.auth0({ mtls: {} }));
+    try {
+      const token = await tenant.token({ certificateThumbprint: thumbprintOf(clientA.cert), subject: 'auth0|mtls' });
+      const ok = await tlsGet(port, token, clientA);
+      expect(ok.status).to.equal(200);
+      expect(ok.body.id).to.equal('auth0|mtls');
+      const other = await tlsGet(port, token, clientB);
+      expect(other.status).to.equal(401);
+      expect(other.body).to.deep.equal({ error: 'invalid_token', message: 'Certificate-bound token sent with another client certificate' });
+      expect(other.challenge).to.include('error="invalid_token"');
+      const none = await tlsGet(port, token);
+      expect(none.status).to.equal(401);
+      expect(none.body.message).to.equal('Certificate-bound token sent without a client certificate');
+      // Unbound tokens pass unless binding is required.
+      expect((await tlsGet(port, await tenant.token(), clientB)).status).to.equal(200);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('required: unbound tokens are refused', async () => {
+    const { port, server } = await startTls(tenant.auth0({ mtls: { required: true } }));
+    try {
+      const res = await tlsGet(port, await tenant.token(), clientA);
+      expect(res.status).to.equal(401);
+      expect(res.body.message).to.equal('This API accepts certificate-bound tokens only (cnf x5t#S256)');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('behind a trusted TLS-terminating proxy: the certificate from the configured header', async () => {
+    const app = await startKoa(tenant.auth0({ mtls: { certificateHeader: 'X-Client-Cert' } }), [Api]);
+    try {
+      const token = await tenant.token({ certificateThumbprint: thumbprintOf(clientA.cert) });
+      const escaped = encodeURIComponent(clientA.cert);
+      expect((await get(`${app.url}/secure`, { token, headers: { 'x-client-cert': escaped } })).status).to.equal(200);
+      const base64Der = new X509Certificate(clientA.cert).raw.toString('base64');
+      expect((await get(`${app.url}/secure`, { token, headers: { 'x-client-cert': base64Der } })).status).to.equal(200);
+      const wrong = await get(`${app.url}/secure`, { token, headers: { 'x-client-cert': encodeURIComponent(clientB.cert) } });
+      expect(wrong.status).to.equal(401);
+      const garbage = await get(`${app.url}/secure`, { token, headers: { 'x-client-cert': '%%%not a cert' } });
+      expect(garbage.status).to.equal(401);
+      expect(garbage.body.message).to.equal('Certificate-bound token sent without a client certificate');
+      const missing = await get(`${app.url}/secure`, { token });
+      expect(missing.status).to.equal(401);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('off by default: the binding is not checked', async () => {
+    const app = await startKoa(tenant.auth0(), [Api]);
+    try {
+      const token = await tenant.token({ certificateThumbprint: thumbprintOf(clientA.cert) });
+      expect((await get(`${app.url}/secure`, { token })).status).to.equal(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
