@@ -30,7 +30,7 @@ export function localTenantPort(env: NodeJS.ProcessEnv): number {
   const raw = env.AUTH0_LOCAL_TENANT_PORT;
   if (raw === undefined || raw === '') return 4000;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new Error(`AUTH0_LOCAL_TENANT_PORT must be a port number, not "${raw}"`);
   }
   return port;
@@ -72,7 +72,7 @@ function localBanner(sample: Omit<RunningSample, 'banner' | 'close'>, tenant: Lo
     `  Docs:          ${sample.docsUrl}   ("Authorize" signs in at the local tenant)`,
     `  Callback URL:  ${sample.callbackUrl}`,
     `  SPA client id: ${sample.settings.clientId}`,
-    `  Users:         ${users.join(`\n                 `)}`,
+    `  Users:         ${users.join('\n                 ')}`,
     '',
     '  An M2M token from the tenant, then /secure with it:',
     `    TOKEN=$(curl -s ${tenant.urls.token} ${form} | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,

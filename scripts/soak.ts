@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   child.stdout.on('data', (c: Buffer) => (log += c.toString()));
   child.stderr.on('data', (c: Buffer) => (log += c.toString()));
   const up = Date.now() + 60_000;
-  for (;;) {
+  while (true) {
     try {
       if ((await fetch(`${base}/public`)).ok) break;
     } catch {

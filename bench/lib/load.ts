@@ -72,7 +72,7 @@ async function once(url: string, source: TokenSource, connections: number, optio
   return autocannon({
     url,
     connections,
-    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.duration }),
+    ...(options.amount === undefined ? { duration: options.duration } : { amount: options.amount }),
     headers: source.kind === 'one' ? { authorization: `Bearer ${source.token}` } : {},
     requests: requestsFor(source),
   });

@@ -51,7 +51,7 @@ export class Target {
     const script = join(ROOT, 'bench', 'targets', `${options.name}.ts`);
     const args = [...NODE_FLAGS, ...(options.nodeFlags ?? []), script];
     const [command, argv] =
-      options.cpus !== undefined ? ['taskset', ['-c', options.cpus, process.execPath, ...args]] : [process.execPath, args];
+      options.cpus === undefined ? [process.execPath, args] : ['taskset', ['-c', options.cpus, process.execPath, ...args]];
     const child = spawn(command, argv, {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'production', ...options.env },

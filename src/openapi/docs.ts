@@ -221,7 +221,9 @@ export class Auth0Docs {
   get spec(): OpenAPIObject {
     if (this.document === undefined) {
       const spec = this.options.spec;
-      this.document = typeof spec === 'function' ? spec() : isSpecOptions(spec) ? auth0Spec(this.auth, spec) : spec;
+      if (typeof spec === 'function') this.document = spec();
+      else if (isSpecOptions(spec)) this.document = auth0Spec(this.auth, spec);
+      else this.document = spec;
     }
     return this.document;
   }
@@ -350,6 +352,7 @@ export class Auth0Docs {
   }
 
   private page(): string {
+    // biome-ignore lint/suspicious/noUnnecessaryConditions: a finished document given by the caller may lack `info`
     const title = escapeHtml(this.options.title ?? this.spec.info?.title ?? 'API');
     return `<!DOCTYPE html>
 <html lang="en">

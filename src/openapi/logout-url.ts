@@ -32,8 +32,8 @@ export function auth0LogoutUrl(auth: HasAuth0Config, options: Auth0LogoutOptions
     let url: URL;
     try {
       url = new URL(options.returnTo);
-    } catch {
-      throw new TypeError('routing-controllers-auth0: `returnTo` must be an absolute URL');
+    } catch (error) {
+      throw new TypeError('routing-controllers-auth0: `returnTo` must be an absolute URL', { cause: error });
     }
     query.set('returnTo', url.href);
   }

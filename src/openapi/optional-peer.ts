@@ -22,7 +22,9 @@ export function optionalPeer<T>(name: string): T {
     return require(name) as T;
   } catch (error) {
     if (isMissing(error, name)) {
-      throw new Auth0ConfigError(`auth0Spec needs the optional peer dependency ${name}: npm install ${name}`);
+      const failure = new Auth0ConfigError(`auth0Spec needs the optional peer dependency ${name}: npm install ${name}`);
+      failure.cause = error;
+      throw failure;
     }
     throw error;
   }

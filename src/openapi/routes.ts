@@ -29,7 +29,7 @@ export interface GuardedRoute {
 function scopesOf(handler: ResponseHandlerMetadataArgs | undefined): string[] {
   if (handler === undefined) return [];
   const value: unknown = handler.value;
-  const list = Array.isArray(value) ? value.flat(Infinity as 1) : [value];
+  const list = Array.isArray(value) ? value.flat(Number.POSITIVE_INFINITY as 1) : [value];
   // The checker refuses anything but scope names; a function or undefined documents no scope.
   return list.filter((s): s is string => typeof s === 'string' && s !== '');
 }
@@ -68,6 +68,7 @@ function guardOf(
  * ```
  */
 export function guardedRoutes(storage: MetadataArgsStorage, routing: RoutingControllersOptions = {}): GuardedRoute[] {
+  // biome-ignore lint/complexity/noBannedTypes: routing-controllers types controller classes as Function
   const classes = (routing.controllers ?? []).filter((c): c is Function => typeof c === 'function');
   const controllers =
     classes.length === 0 ? storage.controllers : storage.controllers.filter((c) => classes.includes(c.target));
@@ -77,6 +78,7 @@ export function guardedRoutes(storage: MetadataArgsStorage, routing: RoutingCont
       (h) => h.type === 'authorized' && h.target === controller.target && !h.method,
     );
     const seen = new Set<string>();
+    // biome-ignore lint/complexity/noBannedTypes: the prototype chain of a controller class, typed as routing-controllers types it
     for (let target: Function | null = controller.target; target; target = Object.getPrototypeOf(target) as Function | null) {
       for (const action of storage.filterActionsWithTarget(target)) {
         if (seen.has(action.method)) continue;

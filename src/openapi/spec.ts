@@ -21,6 +21,7 @@ import {
   auth0SecuritySchemes,
   type Auth0SecuritySchemesOptions,
 } from './security-schemes';
+import type { AuthorizeWith } from '../core/config';
 import type { HasAuth0Config } from './tenant';
 import { optionalPeer } from './optional-peer';
 
@@ -85,7 +86,8 @@ function describeGuard(guard: RouteGuard, config: HasAuth0Config['config']): str
   const list = guard.scopes.map((s) => `\`${s}\``).join(', ');
   if (config.enforceScopes === false) return `Needs a valid Auth0 access token; the scopes ${list} are asked for but not checked.`;
   const { authorizeWith } = config;
-  const claim = authorizeWith === 'permissions' ? 'permissions' : authorizeWith === 'either' ? 'scopes or permissions' : 'scopes';
+  const claims: Record<AuthorizeWith, string> = { scope: 'scopes', permissions: 'permissions', either: 'scopes or permissions' };
+  const claim = claims[authorizeWith ?? 'scope'];
   return `Needs a valid Auth0 access token with the ${claim}: ${list}.`;
 }
 

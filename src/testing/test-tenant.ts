@@ -185,7 +185,7 @@ export class TestTenant {
     const scopes = typeof options.scopes === 'string' ? options.scopes.split(' ').filter(Boolean) : (options.scopes ?? []);
     const audience =
       options.audience ?? (scopes.includes('openid') ? [this.audience, `${this.issuer}userinfo`] : this.audience);
-    const exp = options.expiredSecondsAgo !== undefined ? now - options.expiredSecondsAgo : now + (options.expiresIn ?? 3600);
+    const exp = options.expiredSecondsAgo === undefined ? now + (options.expiresIn ?? 3600) : now - options.expiredSecondsAgo;
     const claims: Record<string, unknown> = {
       iss: options.issuer ?? this.issuer,
       sub: options.subject ?? (options.machine ? `${clientId}@clients` : 'auth0|test-user'),
