@@ -40,6 +40,8 @@ export class Authenticator<U extends Auth0User = Auth0User> {
   readonly config: ResolvedConfig;
   /** The token verifier (and through it, the key set). */
   readonly verifier: TokenVerifier;
+  /** The DPoP proof verifier (and its replay cache). */
+  readonly dpop: DpopVerifier;
   private readonly userClass: new () => U;
   // Users built from remembered (frozen, reused) claims: a token seen again skips building its user.
   private readonly users = new WeakMap<AccessTokenClaims, U>();
@@ -47,15 +49,13 @@ export class Authenticator<U extends Auth0User = Auth0User> {
   constructor(options: Auth0Options<U> = {}) {
     this.config = resolveConfig(optionsWithEnv(options));
     this.userClass = options.userClass ?? (Auth0User as unknown as new () => U);
-    if (typeof this.userClass !== 'function' || !(this.userClass.prototype instanceof Auth0User || this.userClass === (Auth0User as unknown))) {
+    const isUserClass = (this.userClass as unknown) === Auth0User || this.userClass?.prototype instanceof Auth0User;
+    if (!isUserClass) {
       throw new TypeError('routing-controllers-auth0: `userClass` must be Auth0User or a subclass of it');
     }
     this.verifier = new TokenVerifier(this.config);
     this.dpop = new DpopVerifier(this.config.dpop);
   }
-
-  /** The DPoP proof verifier (and its replay cache). */
-  readonly dpop: DpopVerifier;
 
   /** Verifies a bare token and builds its user. Throws an {@link Auth0Error}. */
   async verify(token: string): Promise<{ claims: AccessTokenClaims; user: U }> {

@@ -41,8 +41,21 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
   scopes?: Record<string, string>;
   /** The key set URL. Default `{issuer}.well-known/jwks.json`. */
   jwksUri?: string;
-  /** Accepted signing algorithms. Default `['RS256']`. Symmetric and `none` are always refused. */
+  /**
+   * Accepted signing algorithms. Default `['RS256']` (or `['HS256']` with `secret`). `none` is
+   * always refused, and symmetric algorithms are accepted only with `secret`.
+   */
   algorithms?: string[];
+  /**
+   * The API's signing secret, for an Auth0 API set to HS256 (Auth0 SDK's `secret`; env `AUTH0_SECRET`).
+   * Tokens are then checked with it alone: no key set is fetched and asymmetric algorithms are refused.
+   * At least 32 characters. Default: none (RS256 with the tenant's key set, as Auth0 recommends).
+   */
+  secret?: string;
+  /** Refuse tokens issued (`iat`) longer ago than this many seconds, whatever their `exp`. Default: no limit. */
+  maxTokenAge?: number;
+  /** The fetch used for the key set (e.g. one with a proxy agent). Default: the global `fetch`. */
+  fetch?: typeof fetch;
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
   clockTolerance?: number;
   /** Which claim `@Authorized(...)` checks: `scope` (default, as fastapi-auth0), `permissions` (RBAC) or `either`. */
@@ -134,6 +147,9 @@ export interface ResolvedConfig {
   audience: string[];
   scopes: Record<string, string>;
   algorithms: string[];
+  secret: Uint8Array | undefined;
+  maxTokenAge: number | undefined;
+  fetch: typeof fetch | undefined;
   clockTolerance: number;
   authorizeWith: AuthorizeWith;
   enforceScopes: boolean;
@@ -155,6 +171,7 @@ export interface ResolvedConfig {
 }
 
 const ASYMMETRIC = new Set<string>(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
+const SYMMETRIC = new Set<string>(['HS256', 'HS384', 'HS512']);
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 function isLoopback(hostname: string): boolean {
@@ -212,7 +229,7 @@ function list(value: string | string[] | undefined): string[] {
 /**
  * Fills omitted options from the environment, as Auth0's SDK does: `AUTH0_DOMAIN` (or
  * `ISSUER_BASE_URL`), `AUTH0_AUDIENCE` (or `AUTH0_API_AUDIENCE`, `AUDIENCE`), `AUTH0_CLIENT_ID`,
- * `AUTH0_EMAIL_CLAIM` (or fastapi-auth0's `AUTH0_RULE_NAMESPACE` + `/email`).
+ * `AUTH0_EMAIL_CLAIM` (or fastapi-auth0's `AUTH0_RULE_NAMESPACE` + `/email`), `AUTH0_SECRET`.
  */
 export function optionsWithEnv<O extends Auth0Options<Auth0User>>(options: O, env: NodeJS.ProcessEnv = process.env): O {
   const empty = (v: unknown): boolean => v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
@@ -226,6 +243,7 @@ export function optionsWithEnv<O extends Auth0Options<Auth0User>>(options: O, en
     if (audience) filled.audience = list(audience);
   }
   if (empty(filled.clientId) && env.AUTH0_CLIENT_ID) filled.clientId = env.AUTH0_CLIENT_ID;
+  if (empty(filled.secret) && env.AUTH0_SECRET) filled.secret = env.AUTH0_SECRET;
   if (empty(filled.emailClaim)) {
     if (env.AUTH0_EMAIL_CLAIM) filled.emailClaim = env.AUTH0_EMAIL_CLAIM;
     else if (env.AUTH0_RULE_NAMESPACE) filled.emailClaim = `${env.AUTH0_RULE_NAMESPACE.replace(/\/$/, '')}/email`;
@@ -253,12 +271,21 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
   if (options.jwksUri !== undefined && issuerList.length > 1) {
     throw new Auth0ConfigError('routing-controllers-auth0: `jwksUri` cannot be set with several domains: each has its own key set');
   }
-  const algorithms = options.algorithms ?? ['RS256'];
+  const secret = options.secret;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
+    throw new Auth0ConfigError('routing-controllers-auth0: `secret` must be the API signing secret, at least 32 characters');
+  }
+  const algorithms = options.algorithms ?? [secret === undefined ? 'RS256' : 'HS256'];
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
     throw new Auth0ConfigError('routing-controllers-auth0: `algorithms` must list at least one algorithm');
   }
   for (const alg of algorithms) {
-    if (!ASYMMETRIC.has(alg)) {
+    if (secret !== undefined) {
+      // One kind of key per API: a secret never checks an asymmetric token, and the reverse (RFC 8725 §3.1).
+      if (!SYMMETRIC.has(alg)) {
+        throw new Auth0ConfigError(`routing-controllers-auth0: with \`secret\`, only HS256/HS384/HS512 are accepted, not "${alg}"`);
+      }
+    } else if (!ASYMMETRIC.has(alg)) {
       throw new Auth0ConfigError(
         `routing-controllers-auth0: algorithm "${alg}" is not accepted; an API verifies Auth0 tokens with asymmetric keys (RS256)`,
       );
@@ -286,6 +313,9 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
     audience,
     scopes: { ...(options.scopes ?? {}) },
     algorithms: [...algorithms],
+    secret: secret === undefined ? undefined : new TextEncoder().encode(secret),
+    maxTokenAge: options.maxTokenAge === undefined ? undefined : positive('maxTokenAge', options.maxTokenAge, 0),
+    fetch: options.fetch,
     clockTolerance: positive('clockTolerance', options.clockTolerance, 5),
     authorizeWith,
     enforceScopes: options.enforceScopes ?? true,

@@ -3,12 +3,9 @@
  * class-validator, so that an application can subclass it to map more claims.
  */
 import 'reflect-metadata';
-import { Expose, plainToInstance, Transform } from 'class-transformer';
+import { Expose, plainToClassFromExist, Transform } from 'class-transformer';
 import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, validate } from 'class-validator';
 import { InsufficientScopeError, InvalidTokenError } from './errors';
-
-// The resolved email travels under a key no real claim can have, so that it never shadows one.
-const EMAIL = '\u0000email';
 
 import type { AccessTokenClaims } from './token/verify';
 
@@ -49,32 +46,30 @@ export function Claim(name: string, map: (value: any, claims: Record<string, any
  * const auth = new Auth0({ domain, audience, userClass: MyUser });
  * ```
  */
+// The base class carries no class-transformer metadata: the library fills its properties itself
+// (see baseFields), which keeps users cheap to build and to serialise; subclasses map more claims
+// with @Claim (class-transformer) on top.
 export class Auth0User {
   /** The `sub` claim: `auth0|5fe7…`, `google-oauth2|1155…` or `{client_id}@clients`. */
-  @Claim('sub')
   @IsString()
   @IsNotEmpty()
   id!: string;
 
   /** The `permissions` claim (RBAC with "Add Permissions in the Access Token"); `[]` when absent. */
-  @Claim('permissions', (value) => value ?? [])
   @IsArray()
   @IsString({ each: true })
   permissions!: string[];
 
   /** The email, from the configured email claim; `undefined` when the token carries none. */
-  @Claim(EMAIL)
   @IsOptional()
   @IsString()
   email?: string;
 
   /** The `scope` claim, split on spaces. */
-  @Claim('scope', (value) => (typeof value === 'string' ? value.split(' ').filter((s) => s !== '') : []))
   @IsArray()
   scopes!: string[];
 
   /** True for a machine-to-machine (client-credentials) token. */
-  @Claim('gty', (gty, claims) => gty === 'client-credentials' || (typeof claims.sub === 'string' && claims.sub.endsWith('@clients')))
   @IsBoolean()
   isMachine!: boolean;
 }
@@ -96,19 +91,16 @@ export function emailOf(claims: Record<string, unknown>, emailClaim: string | un
 
 const PARSE_ERROR = 'Error parsing Auth0User: invalid claims';
 
-/**
- * The base class needs no class-transformer pass: its claims are already checked by the verifier
- * (`sub`, `scope`, `permissions`), so only the email's type is left to check.
- */
-function buildBaseUser(claims: AccessTokenClaims, email: unknown): Auth0User {
+/** The base properties, from claims the verifier has already checked (`sub`, `scope`, `permissions`). */
+function baseFields(claims: AccessTokenClaims, email: unknown): Pick<Auth0User, 'id' | 'permissions' | 'email' | 'scopes' | 'isMachine'> {
   if (email !== undefined && typeof email !== 'string') throw new InvalidTokenError(`${PARSE_ERROR} (email)`);
-  const user = new Auth0User();
-  user.id = claims.sub;
-  user.permissions = claims.permissions === undefined ? [] : [...claims.permissions];
-  user.email = email;
-  user.scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter((s) => s !== '') : [];
-  user.isMachine = claims.gty === 'client-credentials' || claims.sub.endsWith('@clients');
-  return user;
+  return {
+    id: claims.sub,
+    permissions: claims.permissions === undefined ? [] : [...claims.permissions],
+    email,
+    scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter((s) => s !== '') : [],
+    isMachine: claims.gty === 'client-credentials' || claims.sub.endsWith('@clients'),
+  };
 }
 
 /**
@@ -126,11 +118,10 @@ export async function buildUser<U extends Auth0User>(
   options: { emailClaim: string | undefined; requireEmail: boolean },
 ): Promise<U> {
   const email = emailOf(claims, options.emailClaim);
-  let user: U;
-  if (userClass === (Auth0User as unknown)) {
-    user = buildBaseUser(claims, email) as U;
-  } else {
-    user = plainToInstance(userClass, { ...claims, [EMAIL]: email }, { excludeExtraneousValues: true });
+  const user = Object.assign(new userClass(), baseFields(claims, email));
+  if ((userClass as unknown) !== Auth0User) {
+    // A subclass: its @Claim (class-transformer) properties on top of the base ones, then class-validator.
+    plainToClassFromExist(user, claims, { excludeExtraneousValues: true });
     const problems = await validate(user, { forbidUnknownValues: false });
     if (problems.length > 0) {
       throw new InvalidTokenError(`${PARSE_ERROR} (${problems.map((p) => p.property).join(', ')})`);

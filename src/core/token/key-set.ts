@@ -22,6 +22,8 @@ export interface KeySetOptions {
   maxAge: number;
   /** Most keys kept from one key set. */
   maxKeys: number;
+  /** The fetch to use. Default: the global `fetch`. */
+  fetch?: typeof fetch;
 }
 
 /** Counters, for operators and the soak test. */
@@ -148,7 +150,7 @@ export class RemoteKeySet {
   }
 
   private async load(): Promise<Map<string, CachedKey>> {
-    const response = await fetch(this.uri, {
+    const response = await (this.options.fetch ?? fetch)(this.uri, {
       headers: { accept: 'application/json' },
       redirect: 'error',
       signal: AbortSignal.timeout(this.options.timeout),

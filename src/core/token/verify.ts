@@ -40,7 +40,7 @@ const FOREIGN_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
 /** Maps a jose error to the message an API client sees (fastapi-auth0's wording where it has one). */
 function describe(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'Expired token';
+  if (error instanceof errors.JWTExpired) return error.claim === 'iat' ? 'Token too old (maxTokenAge)' : 'Expired token';
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case 'iss':
@@ -94,6 +94,7 @@ export class TokenVerifier {
               timeout: config.jwksTimeout,
               maxAge: config.jwksMaxAge,
               maxKeys: config.jwksMaxKeys,
+              fetch: config.fetch,
             });
       keySets.set(issuer, keys);
       this.verifyOptions.set(issuer, {
@@ -102,15 +103,18 @@ export class TokenVerifier {
         algorithms: config.algorithms,
         clockTolerance: config.clockTolerance,
         requiredClaims: config.strict ? ['exp', 'sub', 'iat', 'jti', 'client_id'] : ['exp', 'sub'],
+        maxTokenAge: config.maxTokenAge,
         // RFC 9068 §2.1 / RFC 8725 §3.11: explicit typing, compared as media types.
         typ: config.strict ? 'at+jwt' : undefined,
       });
+      const { secret } = config;
       this.resolvers.set(issuer, (header) => {
         for (const name of FOREIGN_KEY_HEADERS) {
           if (header[name] !== undefined) {
             return Promise.reject(new InvalidTokenError(`Token header names its own key ("${name}"): refused`));
           }
         }
+        if (secret !== undefined) return Promise.resolve(secret);
         if (typeof header.kid !== 'string' || header.kid === '') {
           return Promise.reject(new InvalidTokenError('Invalid kid header (missing)'));
         }
@@ -148,7 +152,7 @@ export class TokenVerifier {
   async verify(token: string): Promise<AccessTokenClaims> {
     const hit = this.remembered.get(token);
     if (hit !== undefined) {
-      if (Date.now() < hit.until && hit.keys.has(hit.kid)) return hit.claims;
+      if (Date.now() < hit.until && (this.config.secret !== undefined || hit.keys.has(hit.kid))) return hit.claims;
       this.remembered.delete(token);
     }
     const segments = token.split('.').length;
@@ -165,7 +169,7 @@ export class TokenVerifier {
     try {
       const result = await jwtVerify(token, this.resolvers.get(issuer)!, this.verifyOptions.get(issuer));
       claims = result.payload as AccessTokenClaims;
-      kid = result.protectedHeader.kid as string;
+      kid = (result.protectedHeader.kid as string | undefined) ?? '';
     } catch (error) {
       if (error instanceof Auth0Error) throw error;
       throw new InvalidTokenError(describe(error), { cause: error });

@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { SignJWT } from 'jose';
+import { TestTenant } from 'routing-controllers-auth0/testing';
+import { Auth0, Auth0ConfigError } from '../../src';
+import { Api } from '../support/controllers';
+import { get, startKoa } from '../support/server';
+
+const SECRET = 'a-long-api-signing-secret-of-at-least-32-chars';
+
+describe('HS256 APIs with a signing secret, maxTokenAge and a custom fetch', () => {
+  let tenant: TestTenant;
+  before(async () => {
+    tenant = await TestTenant.start();
+  });
+  after(() => tenant.close());
+
+  function hs256(claims: Record<string, unknown>, secret = SECRET, alg = 'HS256') {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ iss: tenant.issuer, aud: tenant.audience, sub: 'auth0|hs', iat: now, exp: now + 600, scope: 'read:blabla', ...claims })
+      .setProtectedHeader({ alg, typ: 'JWT' })
+      .sign(new TextEncoder().encode(secret));
+  }
+
+  it('secret: accepts HS256 tokens signed with it, fetches no key set, refuses other secrets and RS256', async () => {
+    const app = await startKoa(new Auth0({ domain: tenant.issuer, audience: tenant.audience, secret: SECRET }), [Api]);
+    try {
+      const ok = await get(`${app.url}/secure/blabla`, { token: await hs256({}) });
+      expect(ok.status).to.equal(200);
+      expect(ok.body.id).to.equal('auth0|hs');
+      const wrong = await get(`${app.url}/secure`, { token: await hs256({}, 'another-secret-that-is-long-enough-too') });
+      expect(wrong.status).to.equal(401);
+      expect(wrong.body.message).to.equal('Invalid token signature');
+      const rs = await get(`${app.url}/secure`, { token: await tenant.token() });
+      expect(rs.status).to.equal(401);
+      expect(rs.body.message).to.equal('Token algorithm not allowed');
+      const iss = await get(`${app.url}/secure`, { token: await hs256({ iss: 'https://evil/' }) });
+      expect(iss.status).to.equal(401);
+      expect(tenant.jwksRequests).to.equal(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('secret: refuses a short secret and asymmetric algorithms at construction', () => {
+    expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', secret: 'short' })).to.throw(Auth0ConfigError, /at least 32 characters/);
+    expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', secret: SECRET, algorithms: ['RS256'] })).to.throw(Auth0ConfigError, /only HS256/);
+    expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', algorithms: ['HS256'] })).to.throw(Auth0ConfigError, /not accepted/);
+  });
+
+  it('maxTokenAge: refuses tokens issued too long ago, whatever their exp', async () => {
+    const app = await startKoa(tenant.auth0({ maxTokenAge: 60 }), [Api]);
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      expect((await get(`${app.url}/secure`, { token: await tenant.token() })).status).to.equal(200);
+      const old = await get(`${app.url}/secure`, { token: await tenant.token({ claims: { iat: now - 3600 } }) });
+      expect(old.status).to.equal(401);
+      expect(old.body).to.deep.equal({ error: 'invalid_token', message: 'Token too old (maxTokenAge)' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('fetch: the key set is fetched with the given function', async () => {
+    const seen: string[] = [];
+    const auth = tenant.auth0({
+      fetch: (input, init) => {
+        seen.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    const app = await startKoa(auth, [Api]);
+    try {
+      expect((await get(`${app.url}/secure`, { token: await tenant.token() })).status).to.equal(200);
+      expect(seen).to.deep.equal([tenant.jwksUri]);
+    } finally {
+      await app.close();
+    }
+  });
+});
