@@ -1,5 +1,12 @@
 export { TestTenant, type TenantMode, type TokenOptions } from './test-tenant';
-export { LocalTenant, LocalTenantError, type LocalTenantOptions, type TokenResponse } from './local-tenant';
+export {
+  LocalTenant,
+  LocalTenantError,
+  type LocalTenantOptions,
+  type TokenRequestOptions,
+  type TokenResponse,
+} from './local-tenant';
+export type { AccessTokenProfile } from './local-tenant/provider';
 export {
   LOCAL_TENANT_DEFAULTS,
   SAMPLE_CALLBACK_URLS,

@@ -4,6 +4,7 @@
  * `/.well-known/openid-configuration`, `/v2/logout`), Auth0-shaped access tokens, a login page, and
  * demo users and applications. For `npm start` without an Auth0 account, and for tests that want
  * real OAuth flows instead of minted tokens ({@link TestTenant} mints them without a server library).
+ * Token requests with a DPoP proof get DPoP-bound tokens; the RFC 9068 token profile is an option.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,8 +13,9 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { Auth0Options } from '../core/config';
 import type { Auth0User } from '../core/user';
 import { Auth0 } from '../routing-controllers/auth0';
+import type { DpopKey } from './dpop-key';
 import { loadOidcProvider } from './local-tenant/oidc-provider';
-import { createProvider, TenantDirectory } from './local-tenant/provider';
+import { createProvider, TenantDirectory, type AccessTokenProfile } from './local-tenant/provider';
 import { tenantRoutes } from './local-tenant/routes';
 import {
   LOCAL_TENANT_DEFAULTS,
@@ -43,11 +45,27 @@ export interface LocalTenantOptions {
   clients?: LocalTenantClient[];
   /** Access token lifetime in seconds. Default 86400 (Auth0's default for an API). */
   accessTokenLifetime?: number;
+  /**
+   * The API's token profile, as Auth0's API setting "Token Profile": `auth0` (default: `typ: JWT`,
+   * `azp`) or `rfc9068` (RFC 9068: `typ: at+jwt`, `client_id` and `jti` instead of `azp`), which an
+   * `Auth0` with `strict: true` requires.
+   */
+  accessTokenProfile?: AccessTokenProfile;
+}
+
+/**
+ * Options of a token request: `dpop` sends a DPoP proof (RFC 9449) made with this key for the
+ * tenant's token endpoint, so that the token is bound to the key (`cnf.jkt`, `token_type: DPoP`).
+ */
+export interface TokenRequestOptions {
+  /** The key that signs the `DPoP` proof of the token request. Default none: a Bearer token. */
+  dpop?: DpopKey;
 }
 
 /** A successful answer of `/oauth/token`. */
 export interface TokenResponse {
   access_token: string;
+  /** `Bearer`, or `DPoP` for a token bound to the request's DPoP key. */
   token_type: string;
   expires_in: number;
   scope?: string;
@@ -143,7 +161,9 @@ async function listenOnLoopback(port: number, handler: (req: IncomingMessage, re
  * const auth = tenant.auth0();                           // an Auth0 pointed at it
  * const admin = await tenant.userToken('admin@example.com', { scope: 'read:blabla' });
  * const machine = await tenant.machineToken();
- * // … call your app with `Authorization: Bearer ${admin}` …
+ * const key = await DpopKey.generate();
+ * const bound = await tenant.machineToken({ dpop: key }); // cnf.jkt = key.thumbprint
+ * // … call your app with `Authorization: Bearer ${admin}`, or `DPoP ${bound}` and a proof by `key` …
  * await tenant.close();
  * ```
  */
@@ -164,10 +184,23 @@ export class LocalTenant {
   readonly users: readonly SeededUser[];
   /** The applications. */
   readonly clients: readonly LocalTenantClient[];
+  /** The access tokens' profile (`auth0` or `rfc9068`). */
+  readonly accessTokenProfile: AccessTokenProfile;
 
   private readonly servers: Server[];
 
-  private constructor(servers: Server[], settings: { port: number; audience: string; scopes: Record<string, string>; emailClaim: string; users: SeededUser[]; clients: LocalTenantClient[] }) {
+  private constructor(
+    servers: Server[],
+    settings: {
+      port: number;
+      audience: string;
+      scopes: Record<string, string>;
+      emailClaim: string;
+      users: SeededUser[];
+      clients: LocalTenantClient[];
+      accessTokenProfile: AccessTokenProfile;
+    },
+  ) {
     this.servers = servers;
     this.port = settings.port;
     this.domain = `localhost:${settings.port}`;
@@ -177,6 +210,7 @@ export class LocalTenant {
     this.emailClaim = settings.emailClaim;
     this.users = settings.users;
     this.clients = settings.clients;
+    this.accessTokenProfile = settings.accessTokenProfile;
   }
 
   /**
@@ -193,6 +227,10 @@ export class LocalTenant {
     const accessTokenLifetime = options.accessTokenLifetime ?? 86_400;
     if (!Number.isSafeInteger(accessTokenLifetime) || accessTokenLifetime <= 0) {
       throw new TypeError('routing-controllers-auth0/testing: accessTokenLifetime is a positive whole number of seconds');
+    }
+    const accessTokenProfile = options.accessTokenProfile ?? 'auth0';
+    if (accessTokenProfile !== 'auth0' && accessTokenProfile !== 'rfc9068') {
+      throw new TypeError('routing-controllers-auth0/testing: accessTokenProfile is "auth0" or "rfc9068"');
     }
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
@@ -213,6 +251,7 @@ export class LocalTenant {
         users,
         clients,
         accessTokenLifetime,
+        accessTokenProfile,
         jwks: { keys: [jwk] },
         cookieKeys: [randomBytes(32).toString('base64url')],
       });
@@ -223,7 +262,7 @@ export class LocalTenant {
       await Promise.all(servers.map(close));
       throw error;
     }
-    return new LocalTenant(servers, { port, audience, scopes, emailClaim, users, clients });
+    return new LocalTenant(servers, { port, audience, scopes, emailClaim, users, clients, accessTokenProfile });
   }
 
   /** The first SPA application (Swagger UI's client id). */
@@ -265,11 +304,16 @@ export class LocalTenant {
     } as Auth0Options<U>);
   }
 
-  /** POSTs to `/oauth/token`; resolves with the answer, rejects with a {@link LocalTenantError}. */
-  async requestToken(params: Record<string, string>): Promise<TokenResponse> {
+  /**
+   * POSTs to `/oauth/token` (with a DPoP proof when `options.dpop` is given); resolves with the
+   * answer, rejects with a {@link LocalTenantError}.
+   */
+  async requestToken(params: Record<string, string>, options: TokenRequestOptions = {}): Promise<TokenResponse> {
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (options.dpop !== undefined) headers.dpop = await options.dpop.proof({ method: 'POST', url: this.urls.token });
     const response = await fetch(this.urls.token, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers,
       body: new URLSearchParams(params).toString(),
     });
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
@@ -285,9 +329,11 @@ export class LocalTenant {
 
   /**
    * A machine-to-machine access token (client credentials grant). Default: the first m2m client,
-   * the tenant's API, and every scope granted to the client.
+   * the tenant's API, and every scope granted to the client. With `dpop`, a token bound to that key.
    */
-  async machineToken(options: { clientId?: string; clientSecret?: string; scope?: string; audience?: string } = {}): Promise<string> {
+  async machineToken(
+    options: { clientId?: string; clientSecret?: string; scope?: string; audience?: string } & TokenRequestOptions = {},
+  ): Promise<string> {
     const client = options.clientId === undefined ? this.m2mClient : this.clients.find((c) => c.clientId === options.clientId);
     const params: Record<string, string> = {
       grant_type: 'client_credentials',
@@ -296,14 +342,18 @@ export class LocalTenant {
       audience: options.audience ?? this.audience,
     };
     if (options.scope !== undefined) params.scope = options.scope;
-    return (await this.requestToken(params)).access_token;
+    return (await this.requestToken(params, { dpop: options.dpop })).access_token;
   }
 
   /**
    * A user's access token (password grant). Default: the user's seeded password, the first SPA
-   * client, the tenant's API, and every API scope requested (RBAC keeps those the user holds).
+   * client, the tenant's API, and every API scope requested (RBAC keeps those the user holds). With
+   * `dpop`, a token bound to that key.
    */
-  async userToken(email: string, options: { password?: string; scope?: string; audience?: string; clientId?: string } = {}): Promise<string> {
+  async userToken(
+    email: string,
+    options: { password?: string; scope?: string; audience?: string; clientId?: string } & TokenRequestOptions = {},
+  ): Promise<string> {
     const password = options.password ?? this.users.find((u) => u.email === email.toLowerCase())?.password;
     if (password === undefined) throw new Error(`routing-controllers-auth0/testing: no user ${email} in this tenant; pass a password`);
     const response = await this.requestToken({
@@ -313,7 +363,7 @@ export class LocalTenant {
       password,
       audience: options.audience ?? this.audience,
       scope: options.scope ?? Object.keys(this.scopes).join(' '),
-    });
+    }, { dpop: options.dpop });
     return response.access_token;
   }
 

@@ -1,7 +1,7 @@
 /**
  * The docs page's sign-in, end to end in real headless Chromium: the sample app's Swagger UI, the
- * local Auth0-shaped tenant's login page, authorization code + PKCE and implicit, "Try it out",
- * and "Log out of Auth0". A failing test leaves screenshots in test-results/.
+ * local Auth0-shaped tenant's login page, authorization code + PKCE, implicit, password and client
+ * credentials, "Try it out", and "Log out of Auth0". A failing test leaves screenshots in test-results/.
  */
 import { expect } from 'chai';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +29,7 @@ const USER: Credentials = { email: 'user@example.com', password: 'user' };
 const CODE = 'Auth0AuthorizationCode';
 const IMPLICIT = 'Auth0Implicit';
 const PASSWORD = 'Auth0Password';
+const CLIENT_CREDENTIALS = 'Auth0ClientCredentials';
 
 describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
   this.timeout(120_000);
@@ -196,5 +197,22 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     const result = await docs.execute('/secure/blabla');
     expect(result.status).to.equal(200);
     expect(result.body).to.include({ id: adminId, email: 'admin@example.com', isMachine: false });
+  });
+
+  it('client credentials in the dialog with the M2M application: the CORS token request from the docs page succeeds; 200 as the machine', async () => {
+    await docs.open();
+    const m2m = tenant!.m2mClient;
+    const tokenResponse = page.waitForResponse((r) => r.url().startsWith(`${tenant!.issuer}oauth/token`) && r.request().method() === 'POST');
+    await docs.authorizeWithForm(CLIENT_CREDENTIALS, {
+      client_id_clientCredentials: m2m.clientId,
+      client_secret_clientCredentials: m2m.clientSecret!,
+    });
+    const response = await tokenResponse;
+    expect(response.status()).to.equal(200);
+    expect(response.headers()['access-control-allow-origin']).to.equal(new URL(docs.docsUrl).origin);
+    expect(new URLSearchParams(response.request().postData() ?? '').get('audience')).to.equal(tenant!.audience);
+    const result = await docs.execute('/secure/blabla');
+    expect(result.status).to.equal(200);
+    expect(result.body).to.include({ id: `${m2m.clientId}@clients`, isMachine: true });
   });
 });

@@ -6,7 +6,10 @@
  *   `access_denied`, as Auth0 answers);
  * - resource owner password (RFC 6749 §4.3, Auth0's `grant_type=password`): the user's email and
  *   password; requested API scopes the user was not given are dropped (RBAC).
+ *
+ * Both bind the access token to a DPoP key when the request carries a valid `DPoP` proof.
  */
+import { dpopThumbprint } from './dpop';
 import type { OidcProviderModule, Provider, ProviderContext } from './oidc-provider';
 import { OIDC_SCOPES, type TenantDirectory } from './provider';
 
@@ -39,6 +42,7 @@ function respond(ctx: ProviderContext, body: Record<string, unknown>): void {
 export function clientCredentialsGrant(provider: Provider, oidc: OidcProviderModule, directory: TenantDirectory) {
   return async (ctx: ProviderContext): Promise<void> => {
     const client = ctx.oidc.client!;
+    const jkt = await dpopThumbprint(ctx, provider, oidc);
     const audience = requestedAudience(ctx, oidc, directory);
     if (audience === undefined) {
       throw oauthError(oidc, 'AccessDenied', 'No audience parameter was provided, and no default audience has been configured', 403);
@@ -51,6 +55,7 @@ export function clientCredentialsGrant(provider: Provider, oidc: OidcProviderMod
     }
     const token = new provider.ClientCredentials({ client, scope: (requested.length > 0 ? requested : granted).join(' ') });
     token.resourceServer = new provider.ResourceServer(audience, directory.resourceServer(client.clientId));
+    if (jkt !== undefined) token.setThumbprint('jkt', jkt);
     ctx.oidc.entity('ClientCredentials', token);
     const accessToken = await token.save();
     respond(ctx, { access_token: accessToken, scope: token.scope, expires_in: token.expiration, token_type: token.tokenType });
@@ -65,6 +70,7 @@ export function passwordGrant(provider: Provider, oidc: OidcProviderModule, dire
     if (params.username === undefined || params.password === undefined) {
       throw oauthError(oidc, 'InvalidRequest', 'missing username or password');
     }
+    const jkt = await dpopThumbprint(ctx, provider, oidc);
     const user = directory.authenticate(params.username, params.password);
     if (user === undefined) {
       throw oauthError(oidc, 'InvalidGrant', 'Wrong email or password.', 403);
@@ -92,6 +98,7 @@ export function passwordGrant(provider: Provider, oidc: OidcProviderModule, dire
     } else {
       token.claims = {};
     }
+    if (jkt !== undefined) token.setThumbprint('jkt', jkt);
     ctx.oidc.entity('AccessToken', token);
     const accessToken = await token.save();
     respond(ctx, { access_token: accessToken, scope: token.scope, expires_in: token.expiration, token_type: token.tokenType });

@@ -42,6 +42,8 @@ export interface OidcContext {
   requestParamOIDCScopes: Set<string>;
   claims: Record<string, unknown>;
   entity(name: string, value: unknown): void;
+  /** The absolute URL of a route (`token`…) as this request reached it. */
+  urlFor(name: string): string;
 }
 
 export interface ProviderClient {
@@ -92,6 +94,8 @@ export interface ProviderToken {
   claims?: unknown;
   expiration: number;
   tokenType: string;
+  /** Binds the token to a DPoP key (`'jkt'`, the key's thumbprint) or a certificate (`'x5t'`). */
+  setThumbprint(kind: 'jkt' | 'x5t', value: string): void;
   save(): Promise<string>;
 }
 
@@ -127,6 +131,8 @@ export interface Provider {
   };
   readonly Client: { find(id: string): Promise<ProviderClient | undefined> };
   readonly Session: { get(ctx: ProviderContext): Promise<ProviderSession> };
+  /** Remembers a `jti` per issuer until `exp` (seconds); false when it was seen before. */
+  readonly ReplayDetection: { unique(iss: string, jti: string, exp: number): Promise<boolean> };
   readonly ResourceServer: new (identifier: string, info: Omit<ProviderResourceServer, 'scopes'>) => ProviderResourceServer;
 }
 

@@ -1,9 +1,11 @@
 /**
  * The oidc-provider configuration that makes it look like an Auth0 tenant: Auth0's URL layout,
  * Auth0-shaped access tokens (see AUTH0.md), RBAC on user scopes, and the grants Auth0 offers
- * (authorization code + PKCE, implicit `response_type=token`, client credentials, password).
+ * (authorization code + PKCE, implicit `response_type=token`, client credentials, password), with
+ * DPoP-bound tokens on request and Auth0's RFC 9068 token profile as an option.
  */
 import type { JWK } from 'jose';
+import { DPOP_SIGNING_ALGORITHMS } from './dpop';
 import { implicitTokenResponseMode, IMPLICIT_RESPONSE_MODE } from './implicit';
 import { clientCredentialsGrant, passwordGrant } from './grants';
 import { errorPage } from './pages';
@@ -27,6 +29,12 @@ export const OIDC_SCOPES: readonly string[] = ['openid', 'profile', 'email'];
  */
 export const NO_SCOPE = 'local-tenant:no-scope';
 
+/**
+ * The shape of the access tokens (Auth0 dashboard → APIs → Settings → Token Profile): `auth0`
+ * (`typ: JWT`, `azp`) or `rfc9068` (RFC 9068: `typ: at+jwt`, `client_id` and `jti` instead of `azp`).
+ */
+export type AccessTokenProfile = 'auth0' | 'rfc9068';
+
 /** What the provider is built from (all defaults applied). */
 export interface TenantSettings {
   issuer: string;
@@ -38,6 +46,8 @@ export interface TenantSettings {
   clients: LocalTenantClient[];
   /** Access token lifetime, seconds. */
   accessTokenLifetime: number;
+  /** The access tokens' profile. */
+  accessTokenProfile: AccessTokenProfile;
   /** The signing key set (private JWKs with `kid`). */
   jwks: { keys: JWK[] };
   /** Keys that sign the tenant's cookies. */
@@ -152,7 +162,9 @@ function clientMetadata(client: LocalTenantClient): Record<string, unknown> {
 /**
  * Shapes a JWT access token as Auth0 does: `typ: JWT`, `sub` (`{client_id}@clients` for machines),
  * `aud` (with `{issuer}userinfo` when `openid` was granted), `scope`, `permissions`, `azp`, `gty`
- * for client credentials and password, the namespaced email claim for users; no `client_id`/`jti`.
+ * for client credentials and password, the namespaced email claim for users, `cnf.jkt` when bound
+ * to a DPoP key; no `client_id`/`jti`. With the RFC 9068 profile: `typ: at+jwt`, `client_id` and
+ * `jti` instead of `azp`.
  */
 function auth0Shape(directory: TenantDirectory) {
   return async (
@@ -180,11 +192,19 @@ function auth0Shape(directory: TenantDirectory) {
     });
     if (machine) claims.gty = 'client-credentials';
     else if (token.gty === 'password') claims.gty = 'password';
-    claims.azp = clientId;
+    const rfc9068 = settings.accessTokenProfile === 'rfc9068';
+    if (rfc9068) {
+      claims.client_id = clientId;
+      claims.jti = source.jti;
+    } else {
+      claims.azp = clientId;
+    }
     if (machine) claims.permissions = scope;
     else if (user !== undefined) claims.permissions = directory.permissionsOf(user);
+    // Sender constraint (RFC 9449 §6.1): set by oidc-provider from the token's DPoP binding.
+    if (source.cnf !== undefined) claims.cnf = source.cnf;
     jwt.payload = claims;
-    jwt.header = { ...jwt.header, typ: 'JWT' };
+    jwt.header = { ...jwt.header, typ: rfc9068 ? 'at+jwt' : 'JWT' };
   };
 }
 
@@ -263,7 +283,10 @@ export function createProvider(
     scopes: [...OIDC_SCOPES],
     responseTypes: ['code', 'id_token', 'code id_token', 'none'],
     extraParams: ['audience'],
+    // Proof algorithms for DPoP-bound tokens (RFC 9449), at the code exchange and in grants.ts.
+    enabledJWA: { dPoPSigningAlgValues: [...DPOP_SIGNING_ALGORITHMS] },
     features: {
+      dPoP: { enabled: true },
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
@@ -337,10 +360,16 @@ export function createProvider(
       Grant: 3 * 86_400,
       RefreshToken: 30 * 86_400,
     },
-    clientBasedCORS: (_ctx: unknown, origin: string, client: { redirectUris: string[]; clientAuthMethod: string }) => {
-      // Browsers call /oauth/token from the docs page: any loopback origin, or a callback's origin.
-      if (client.clientAuthMethod !== 'none') return false;
-      return isLoopbackOrigin(origin) || client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin);
+    clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string; redirectUris: string[] }) => {
+      // Browsers call /oauth/token from the docs page, for every sign-in it offers (client
+      // credentials included): Auth0's "Allowed Web Origins", where loopback origins are always
+      // allowed here, the application's own web origins and its callbacks' origins.
+      const webOrigins = directory.client(client.clientId)?.webOrigins ?? [];
+      return (
+        isLoopbackOrigin(origin) ||
+        webOrigins.some((allowed) => URL.parse(allowed)?.origin === origin) ||
+        client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin)
+      );
     },
     renderError: async (ctx: ProviderContext, out: Record<string, unknown>) => {
       ctx.type = 'html';

@@ -37,6 +37,12 @@ export interface LocalTenantClient {
   redirectUris?: string[];
   /** `spa`: allowed logout URLs (`returnTo` of `/v2/logout`); loopback ones match on any port. Default `http://localhost:3000/docs/` and `http://localhost:3000/`. */
   logoutUrls?: string[];
+  /**
+   * Allowed Web Origins: origins whose pages may call the token endpoint from a browser (CORS), for
+   * either type of application. Loopback origins (`http://localhost`, `127.0.0.1`, `[::1]`, any
+   * port) are always allowed, and so are the origins of `redirectUris`. Default none besides those.
+   */
+  webOrigins?: string[];
   /** `m2m`: the API permissions granted to the application (its scopes). Default none. */
   grants?: string[];
 }
