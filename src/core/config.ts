@@ -3,6 +3,7 @@
  * construction, with a message that says what to set; nothing here touches the network.
  */
 import { Auth0ConfigError } from './errors';
+import type { AccessTokenClaims } from './token/verify';
 import type { Auth0User } from './user';
 
 /** Which claim `@Authorized('a', 'b')` checks. */
@@ -56,6 +57,11 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
   maxTokenAge?: number;
   /** The fetch used for the key set (e.g. one with a proxy agent). Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * An extra check of every verified token (Auth0 SDK's `validators`): return `false` (or throw) to
+   * refuse it with 401 `invalid_token`. Runs once per token, before it is remembered.
+   */
+  validate?: (claims: AccessTokenClaims) => boolean;
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
   clockTolerance?: number;
   /** Which claim `@Authorized(...)` checks: `scope` (default, as fastapi-auth0), `permissions` (RBAC) or `either`. */
@@ -150,6 +156,7 @@ export interface ResolvedConfig {
   secret: Uint8Array | undefined;
   maxTokenAge: number | undefined;
   fetch: typeof fetch | undefined;
+  validate: ((claims: AccessTokenClaims) => boolean) | undefined;
   clockTolerance: number;
   authorizeWith: AuthorizeWith;
   enforceScopes: boolean;
@@ -316,6 +323,7 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
     secret: secret === undefined ? undefined : new TextEncoder().encode(secret),
     maxTokenAge: options.maxTokenAge === undefined ? undefined : positive('maxTokenAge', options.maxTokenAge, 0),
     fetch: options.fetch,
+    validate: options.validate,
     clockTolerance: positive('clockTolerance', options.clockTolerance, 5),
     authorizeWith,
     enforceScopes: options.enforceScopes ?? true,

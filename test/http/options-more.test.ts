@@ -60,6 +60,24 @@ describe('HS256 APIs with a signing secret, maxTokenAge and a custom fetch', () 
     }
   });
 
+  it('validate: an extra check of every token; false or a throw is 401 invalid_token', async () => {
+    const app = await startKoa(tenant.auth0({ validate: (claims) => claims.azp === 'allowed-client' }), [Api]);
+    try {
+      expect((await get(`${app.url}/secure`, { token: await tenant.token({ clientId: 'allowed-client' }) })).status).to.equal(200);
+      const res = await get(`${app.url}/secure`, { token: await tenant.token({ clientId: 'other' }) });
+      expect(res.status).to.equal(401);
+      expect(res.body).to.deep.equal({ error: 'invalid_token', message: 'Invalid token claims (refused by the validate option)' });
+    } finally {
+      await app.close();
+    }
+    const throwing = await startKoa(tenant.auth0({ validate: () => { throw new Error('boom'); } }), [Api]);
+    try {
+      expect((await get(`${throwing.url}/secure`, { token: await tenant.token() })).status).to.equal(401);
+    } finally {
+      await throwing.close();
+    }
+  });
+
   it('fetch: the key set is fetched with the given function', async () => {
     const seen: string[] = [];
     const auth = tenant.auth0({

@@ -186,6 +186,15 @@ export class TokenVerifier {
     ) {
       throw new InvalidTokenError('Invalid token claims (permissions)');
     }
+    if (this.config.validate !== undefined) {
+      let valid = false;
+      try {
+        valid = this.config.validate(claims) === true;
+      } catch {
+        valid = false;
+      }
+      if (!valid) throw new InvalidTokenError('Invalid token claims (refused by the validate option)');
+    }
     this.remember(token, claims, kid, this.keySets.get(issuer)!);
     return claims;
   }
