@@ -11,6 +11,7 @@ export {
   auth0SecurityRequirements,
   auth0SecuritySchemes,
   type Auth0SchemeKind,
+  type Auth0SecurityRequirementsOptions,
   type Auth0SecuritySchemesOptions,
 } from './security-schemes';
 export { auth0Spec, type Auth0SpecOptions } from './spec';

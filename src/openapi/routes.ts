@@ -7,17 +7,23 @@ import type { MetadataArgsStorage, RoutingControllersOptions } from 'routing-con
 import type { ParamMetadataArgs } from 'routing-controllers/types/metadata/args/ParamMetadataArgs';
 import type { ResponseHandlerMetadataArgs } from 'routing-controllers/types/metadata/args/ResponseHandleMetadataArgs';
 import type { IRoute } from 'routing-controllers-openapi';
+import { isClaimRule, type ClaimRule } from '../core/rules';
 
 /**
  * What a route asks of the caller:
  * - `required`: a valid token (`@Authorized(...)` on the method or the class, or a required
- *   `@CurrentUser()`), holding every scope in `scopes`;
+ *   `@CurrentUser()`), holding every scope in `scopes` and one scope of each `anyOf` group, and
+ *   satisfying every claim rule in `rules`;
  * - `optional`: a token is used when sent (an optional `@CurrentUser()`); an invalid one is refused.
  */
 export interface RouteGuard {
   kind: 'required' | 'optional';
-  /** The scopes `@Authorized` lists (class-level first, as routing-controllers passes them). */
+  /** The scopes `@Authorized` lists (class-level first, as routing-controllers passes them): all are needed. */
   scopes: string[];
+  /** One group per `anyOf(...)` rule: at least one scope of each group is needed. Absent when there is none. */
+  anyOf?: string[][];
+  /** What the other claim rules (`claimEquals`, `claimIncludes`, `claimCheck`) ask. Absent when there is none. */
+  rules?: string[];
 }
 
 /** A route of the app and what it asks of the caller (`undefined` for a public route). */
@@ -26,12 +32,36 @@ export interface GuardedRoute {
   guard: RouteGuard | undefined;
 }
 
-function scopesOf(handler: ResponseHandlerMetadataArgs | undefined): string[] {
+function rolesOf(handler: ResponseHandlerMetadataArgs | undefined): unknown[] {
   if (handler === undefined) return [];
   const value: unknown = handler.value;
-  const list = Array.isArray(value) ? value.flat(Number.POSITIVE_INFINITY as 1) : [value];
-  // The checker refuses anything but scope names; a function or undefined documents no scope.
-  return list.filter((s): s is string => typeof s === 'string' && s !== '');
+  return Array.isArray(value) ? value.flat(Number.POSITIVE_INFINITY as 1) : [value];
+}
+
+function scopesOf(handler: ResponseHandlerMetadataArgs | undefined): string[] {
+  // The checker refuses anything but scope names and claim rules; a function or undefined documents no scope.
+  return rolesOf(handler).filter((s): s is string => typeof s === 'string' && s !== '');
+}
+
+function rulesOf(handler: ResponseHandlerMetadataArgs | undefined): ClaimRule[] {
+  return rolesOf(handler).filter(isClaimRule);
+}
+
+/** The claim rules of a guard: `anyOf` groups (rules that name scopes) and the others' descriptions. */
+function withRules(guard: RouteGuard, rules: ClaimRule[]): RouteGuard {
+  const groups = new Map<string, string[]>();
+  const descriptions = new Set<string>();
+  for (const rule of rules) {
+    if (rule.scopes.length > 0) {
+      const group = [...new Set(rule.scopes)];
+      groups.set(JSON.stringify(group), group);
+    } else {
+      descriptions.add(rule.description);
+    }
+  }
+  if (groups.size > 0) guard.anyOf = [...groups.values()];
+  if (descriptions.size > 0) guard.rules = [...descriptions];
+  return guard;
 }
 
 /** routing-controllers' rule for `required`: the global default applies unless the decorator says otherwise. */
@@ -48,7 +78,7 @@ function guardOf(
   const methodHandler = route.responseHandlers.find((h) => h.type === 'authorized');
   if (classHandler !== undefined || methodHandler !== undefined) {
     const scopes = [...new Set([...scopesOf(classHandler), ...scopesOf(methodHandler)])];
-    return { kind: 'required', scopes };
+    return withRules({ kind: 'required', scopes }, [...rulesOf(classHandler), ...rulesOf(methodHandler)]);
   }
   const users = route.params.filter((p) => p.type === 'current-user');
   if (users.length === 0) return undefined;
@@ -70,13 +100,10 @@ function guardOf(
 export function guardedRoutes(storage: MetadataArgsStorage, routing: RoutingControllersOptions = {}): GuardedRoute[] {
   // biome-ignore lint/complexity/noBannedTypes: routing-controllers types controller classes as Function
   const classes = (routing.controllers ?? []).filter((c): c is Function => typeof c === 'function');
-  const controllers =
-    classes.length === 0 ? storage.controllers : storage.controllers.filter((c) => classes.includes(c.target));
+  const controllers = classes.length === 0 ? storage.controllers : storage.controllers.filter((c) => classes.includes(c.target));
   const result: GuardedRoute[] = [];
   for (const controller of controllers) {
-    const classHandler = storage.responseHandlers.find(
-      (h) => h.type === 'authorized' && h.target === controller.target && !h.method,
-    );
+    const classHandler = storage.responseHandlers.find((h) => h.type === 'authorized' && h.target === controller.target && !h.method);
     const seen = new Set<string>();
     // biome-ignore lint/complexity/noBannedTypes: the prototype chain of a controller class, typed as routing-controllers types it
     for (let target: Function | null = controller.target; target; target = Object.getPrototypeOf(target) as Function | null) {
@@ -88,9 +115,7 @@ export function guardedRoutes(storage: MetadataArgsStorage, routing: RoutingCont
           action: { ...action, target: controller.target },
           controller,
           options: routing,
-          params: storage
-            .filterParamsWithTargetAndMethod(controller.target, action.method)
-            .sort((a, b) => a.index - b.index),
+          params: storage.filterParamsWithTargetAndMethod(controller.target, action.method).sort((a, b) => a.index - b.index),
           responseHandlers: storage.filterResponseHandlersWithTargetAndMethod(controller.target, action.method),
         };
         result.push({ route, guard: guardOf(classHandler, route, routing) });

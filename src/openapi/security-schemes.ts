@@ -113,11 +113,9 @@ export function auth0SecuritySchemes(
   const descriptions: Record<Auth0SchemeKind, string> = {
     authorizationCode:
       `Sign in at Auth0 with Authorization Code + PKCE (recommended). Audience \`${audience}\`. ` +
-      'The docs redirect page ({docs}/oauth2-redirect) must be among the application\'s Allowed Callback URLs.',
-    implicit:
-      `Sign in at Auth0 with the implicit grant (fastapi-auth0's scheme; Auth0 no longer recommends it). Audience \`${audience}\`.`,
-    password:
-      'Resource Owner Password grant: needs the Password grant on the application and a default directory on the tenant.',
+      "The docs redirect page ({docs}/oauth2-redirect) must be among the application's Allowed Callback URLs.",
+    implicit: `Sign in at Auth0 with the implicit grant (fastapi-auth0's scheme; Auth0 no longer recommends it). Audience \`${audience}\`.`,
+    password: 'Resource Owner Password grant: needs the Password grant on the application and a default directory on the tenant.',
     clientCredentials:
       'Machine-to-machine: the client id and secret of an application authorized for this API. Scopes are the permissions granted to it.',
     openIdConnect: `OpenID Connect discovery of the tenant ${issuer}.`,
@@ -138,24 +136,59 @@ export function auth0SecuritySchemes(
   return result;
 }
 
+/** Options of {@link auth0SecurityRequirements}. */
+export interface Auth0SecurityRequirementsOptions {
+  /** The schemes to list. Default: all six. */
+  schemes?: readonly Auth0SchemeKind[];
+  /** Add the empty requirement, which lets an anonymous caller through. */
+  optional?: boolean;
+  /**
+   * Groups of alternative scopes (`anyOf(...)` rules): at least one scope of each group is needed
+   * besides all of `scopes`, so every combination becomes a requirement of its own.
+   */
+  anyOf?: readonly (readonly string[])[];
+}
+
+/** Every combination of one scope per group, each after the all-of scopes (duplicates removed). */
+function alternatives(scopes: readonly string[], groups: readonly (readonly string[])[]): string[][] {
+  let result: string[][] = [[...new Set(scopes)]];
+  for (const group of groups) {
+    if (group.length === 0) continue;
+    result = result.flatMap((base) => group.map((scope) => (base.includes(scope) ? base : [...base, scope])));
+  }
+  return result;
+}
+
 /**
  * The `security` requirements of an operation that needs a token with `scopes`: one alternative
- * per scheme (OpenAPI 3.0: a bearer scheme lists no scopes). `optional` adds the empty requirement,
- * which lets an anonymous caller through.
+ * per scheme (OpenAPI 3.0: a bearer scheme lists no scopes). With `anyOf` groups, one alternative
+ * per scheme and per combination of their scopes (each also holding all of `scopes`). `optional`
+ * adds the empty requirement, which lets an anonymous caller through.
  *
  * @example
  * ```ts
  * operation.security = auth0SecurityRequirements(['read:blabla']);
  * // [{ Auth0AuthorizationCode: ['read:blabla'] }, { Auth0Implicit: ['read:blabla'] }, …, { BearerToken: [] }]
+ * auth0SecurityRequirements(['read:x'], { schemes: ['authorizationCode'], anyOf: [['a', 'b']] });
+ * // [{ Auth0AuthorizationCode: ['read:x', 'a'] }, { Auth0AuthorizationCode: ['read:x', 'b'] }]
  * ```
  */
 export function auth0SecurityRequirements(
   scopes: readonly string[],
-  options: { schemes?: readonly Auth0SchemeKind[]; optional?: boolean } = {},
+  options: Auth0SecurityRequirementsOptions = {},
 ): SecurityRequirementObject[] {
-  const requirements: SecurityRequirementObject[] = checkedKinds(options.schemes).map((kind) => ({
-    [AUTH0_SECURITY_SCHEMES[kind]]: kind === 'bearer' ? [] : [...scopes],
-  }));
+  const kinds = checkedKinds(options.schemes);
+  const requirements: SecurityRequirementObject[] = [];
+  const seen = new Set<string>();
+  for (const alternative of alternatives(scopes, options.anyOf ?? [])) {
+    for (const kind of kinds) {
+      const requirement = { [AUTH0_SECURITY_SCHEMES[kind]]: kind === 'bearer' ? [] : [...alternative] };
+      const key = JSON.stringify(requirement);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      requirements.push(requirement);
+    }
+  }
   if (options.optional) requirements.push({});
   return requirements;
 }

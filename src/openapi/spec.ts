@@ -5,22 +5,10 @@
  */
 import { getMetadataArgsStorage, type MetadataArgsStorage, type RoutingControllersOptions } from 'routing-controllers';
 import type { IRoute } from 'routing-controllers-openapi';
-import type {
-  InfoObject,
-  OpenAPIObject,
-  OperationObject,
-  ReferenceObject,
-  ResponsesObject,
-  SchemaObject,
-  ServerObject,
-} from 'openapi3-ts';
+import type { InfoObject, OpenAPIObject, OperationObject, ReferenceObject, ResponsesObject, SchemaObject, ServerObject } from 'openapi3-ts';
 import { AUTH0_COMPONENTS, auth0ErrorBodySchema, auth0ErrorResponses } from './error-responses';
 import { guardedRoutes, type RouteGuard } from './routes';
-import {
-  auth0SecurityRequirements,
-  auth0SecuritySchemes,
-  type Auth0SecuritySchemesOptions,
-} from './security-schemes';
+import { auth0SecurityRequirements, auth0SecuritySchemes, type Auth0SecuritySchemesOptions } from './security-schemes';
 import type { AuthorizeWith } from '../core/config';
 import type { HasAuth0Config } from './tenant';
 import { optionalPeer } from './optional-peer';
@@ -71,8 +59,9 @@ function errorResponses(guard: RouteGuard, config: HasAuth0Config['config']): Re
     '400': ref(AUTH0_COMPONENTS.badRequest),
     '401': ref(AUTH0_COMPONENTS.unauthorized),
   };
-  // 403 only where it can happen: a scope is checked, or every user needs an email.
-  const scopeChecked = guard.scopes.length > 0 && config.enforceScopes !== false;
+  // 403 only where it can happen: a scope or a claim rule is checked, or every user needs an email.
+  const asked = guard.scopes.length > 0 || (guard.anyOf?.length ?? 0) > 0 || (guard.rules?.length ?? 0) > 0;
+  const scopeChecked = asked && config.enforceScopes !== false;
   if (guard.kind === 'required' && (scopeChecked || config.requireEmail === true)) {
     responses['403'] = ref(AUTH0_COMPONENTS.forbidden);
   }
@@ -80,15 +69,34 @@ function errorResponses(guard: RouteGuard, config: HasAuth0Config['config']): Re
   return responses;
 }
 
+const code = (scopes: readonly string[]): string => scopes.map((s) => `\`${s}\``).join(', ');
+
+/** What the scopes and `anyOf` groups ask, e.g. "the scopes: `a`, and one of `b`, `c`". */
+function describeScopes(guard: RouteGuard, claim: string, colon = ':'): string {
+  const parts: string[] = [];
+  if (guard.scopes.length > 0) parts.push(`the ${claim}${colon} ${code(guard.scopes)}`);
+  for (const group of guard.anyOf ?? []) {
+    parts.push(`${group.length === 1 ? 'the' : 'one of the'} ${claim}${colon} ${code(group)}`);
+  }
+  return parts.join(', and ');
+}
+
 function describeGuard(guard: RouteGuard, config: HasAuth0Config['config']): string {
   if (guard.kind === 'optional') return 'Signed-in callers are recognised; an anonymous call is allowed.';
-  if (guard.scopes.length === 0) return 'Needs a valid Auth0 access token.';
-  const list = guard.scopes.map((s) => `\`${s}\``).join(', ');
-  if (config.enforceScopes === false) return `Needs a valid Auth0 access token; the scopes ${list} are asked for but not checked.`;
+  const anyOf = guard.anyOf ?? [];
+  const rules = guard.rules ?? [];
+  if (guard.scopes.length === 0 && anyOf.length === 0 && rules.length === 0) return 'Needs a valid Auth0 access token.';
+  if (config.enforceScopes === false) {
+    const asked = [describeScopes(guard, 'scopes', ''), ...rules].filter(Boolean).join('; ');
+    return `Needs a valid Auth0 access token; ${asked} are asked for but not checked.`;
+  }
   const { authorizeWith } = config;
   const claims: Record<AuthorizeWith, string> = { scope: 'scopes', permissions: 'permissions', either: 'scopes or permissions' };
-  const claim = claims[authorizeWith ?? 'scope'];
-  return `Needs a valid Auth0 access token with the ${claim}: ${list}.`;
+  const scopes = describeScopes(guard, claims[authorizeWith ?? 'scope']);
+  const lines = [scopes === '' ? 'Needs a valid Auth0 access token.' : `Needs a valid Auth0 access token with ${scopes}.`];
+  // Claim rules answer 403 insufficient_scope like a missing scope.
+  if (rules.length > 0) lines.push(`Requires: ${rules.join('; ')}.`);
+  return lines.join(' ');
 }
 
 function documentable(route: IRoute): boolean {
@@ -117,7 +125,9 @@ export function auth0Spec(auth: HasAuth0Config, options: Auth0SpecOptions = {}):
   const storage = options.storage ?? getMetadataArgsStorage();
   const schemas =
     options.schemas ??
-    (optionalPeer<ClassValidatorJsonschema>('class-validator-jsonschema').validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<string, SchemaObject>);
+    (optionalPeer<ClassValidatorJsonschema>('class-validator-jsonschema').validationMetadatasToSchemas({
+      refPointerPrefix: '#/components/schemas/',
+    }) as Record<string, SchemaObject>);
   const routes = guardedRoutes(storage, routing).filter((r) => documentable(r.route));
   const spec = getSpec(
     routes.map((r) => r.route),
@@ -129,7 +139,7 @@ export function auth0Spec(auth: HasAuth0Config, options: Auth0SpecOptions = {}):
     const operation = spec.paths[getFullPath(route)]?.[route.action.type] as OperationObject | undefined;
     if (operation === undefined) continue;
     // An explicit @OpenAPI({ security }) or response wins over the derived one.
-    operation.security ??= auth0SecurityRequirements(guard.scopes, { schemes, optional: guard.kind === 'optional' });
+    operation.security ??= auth0SecurityRequirements(guard.scopes, { schemes, optional: guard.kind === 'optional', anyOf: guard.anyOf });
     operation.responses = { ...errorResponses(guard, auth.config), ...operation.responses };
     const note = describeGuard(guard, auth.config);
     operation.description = operation.description ? `${operation.description}\n\n${note}` : note;
@@ -146,7 +156,10 @@ export function auth0Spec(auth: HasAuth0Config, options: Auth0SpecOptions = {}):
     },
   };
   if (options.extend !== undefined) {
-    document = deepMerge(document as unknown as Record<string, unknown>, options.extend as Record<string, unknown>) as unknown as OpenAPIObject;
+    document = deepMerge(
+      document as unknown as Record<string, unknown>,
+      options.extend as Record<string, unknown>,
+    ) as unknown as OpenAPIObject;
   }
   return document;
 }

@@ -356,14 +356,17 @@ export class LocalTenant {
   ): Promise<string> {
     const password = options.password ?? this.users.find((u) => u.email === email.toLowerCase())?.password;
     if (password === undefined) throw new Error(`routing-controllers-auth0/testing: no user ${email} in this tenant; pass a password`);
-    const response = await this.requestToken({
-      grant_type: 'password',
-      client_id: options.clientId ?? this.spaClient.clientId,
-      username: email,
-      password,
-      audience: options.audience ?? this.audience,
-      scope: options.scope ?? Object.keys(this.scopes).join(' '),
-    }, { dpop: options.dpop });
+    const response = await this.requestToken(
+      {
+        grant_type: 'password',
+        client_id: options.clientId ?? this.spaClient.clientId,
+        username: email,
+        password,
+        audience: options.audience ?? this.audience,
+        scope: options.scope ?? Object.keys(this.scopes).join(' '),
+      },
+      { dpop: options.dpop },
+    );
     return response.access_token;
   }
 

@@ -101,7 +101,9 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     expect(result.authorization).to.equal(undefined);
     expect(result.status).to.equal(401);
     expect(result.response.status()).to.equal(401);
-    expect(await result.response.headerValue('www-authenticate')).to.equal(`Bearer realm="${tenant!.audience}", DPoP algs="ES256 RS256 PS256 EdDSA"`);
+    expect(await result.response.headerValue('www-authenticate')).to.equal(
+      `Bearer realm="${tenant!.audience}", DPoP algs="ES256 RS256 PS256 EdDSA"`,
+    );
     expect(result.body).to.deep.equal({ error: 'unauthorized', message: 'Missing bearer token' });
   });
 
@@ -202,7 +204,9 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
   it('client credentials in the dialog with the M2M application: the CORS token request from the docs page succeeds; 200 as the machine', async () => {
     await docs.open();
     const m2m = tenant!.m2mClient;
-    const tokenResponse = page.waitForResponse((r) => r.url().startsWith(`${tenant!.issuer}oauth/token`) && r.request().method() === 'POST');
+    const tokenResponse = page.waitForResponse(
+      (r) => r.url().startsWith(`${tenant!.issuer}oauth/token`) && r.request().method() === 'POST',
+    );
     await docs.authorizeWithForm(CLIENT_CREDENTIALS, {
       client_id_clientCredentials: m2m.clientId,
       client_secret_clientCredentials: m2m.clientSecret!,

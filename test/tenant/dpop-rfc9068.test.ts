@@ -63,7 +63,12 @@ describe('the local tenant: DPoP-bound tokens (RFC 9449) at /oauth/token', () =>
 
   it('client credentials with a proof: token_type DPoP and cnf.jkt of the proof key', async () => {
     const response = await tenant.requestToken(
-      { grant_type: 'client_credentials', client_id: tenant.m2mClient.clientId, client_secret: tenant.m2mClient.clientSecret!, audience: tenant.audience },
+      {
+        grant_type: 'client_credentials',
+        client_id: tenant.m2mClient.clientId,
+        client_secret: tenant.m2mClient.clientSecret!,
+        audience: tenant.audience,
+      },
       { dpop: key },
     );
     expect(response.token_type).to.equal('DPoP');
@@ -137,7 +142,12 @@ describe('the local tenant: DPoP-bound tokens (RFC 9449) at /oauth/token', () =>
     );
     expect(response.token_type).to.equal('DPoP');
     const claims = decodeJwt(response.access_token);
-    expect(claims).to.deep.include({ cnf: { jkt: key.thumbprint }, azp: tenant.spaClient.clientId, scope: 'read:blabla', 'https://example.com/email': 'admin@example.com' });
+    expect(claims).to.deep.include({
+      cnf: { jkt: key.thumbprint },
+      azp: tenant.spaClient.clientId,
+      scope: 'read:blabla',
+      'https://example.com/email': 'admin@example.com',
+    });
     expect(claims).not.to.have.property('client_id');
     expect((await callWithDpop(response.access_token)).status).to.equal(200);
   });
@@ -274,7 +284,11 @@ describe('the local tenant: CORS at /oauth/token for every seeded application (A
   it('the preflight of that request is answered', async () => {
     const res = await fetch(tenant.urls.token, {
       method: 'OPTIONS',
-      headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'http://127.0.0.1:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(res.status).to.be.oneOf([200, 204]);
     expect(res.headers.get('access-control-allow-origin')).to.equal('http://127.0.0.1:3000');
@@ -295,7 +309,13 @@ describe('the local tenant: CORS at /oauth/token for every seeded application (A
     const res = await fetch(tenant.urls.token, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost:3000' },
-      body: new URLSearchParams({ grant_type: 'password', client_id: 'docs-spa', username: 'admin@example.com', password: 'admin', audience: tenant.audience }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: 'docs-spa',
+        username: 'admin@example.com',
+        password: 'admin',
+        audience: tenant.audience,
+      }).toString(),
     });
     expect(res.status).to.equal(200);
     expect(res.headers.get('access-control-allow-origin')).to.equal('http://localhost:3000');
@@ -308,7 +328,12 @@ describe('the local tenant: CORS at /oauth/token for every seeded application (A
     const res = await fetch(tenant.urls.token, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:3000' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'docs-m2m', client_secret: 'wrong', audience: tenant.audience }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'docs-m2m',
+        client_secret: 'wrong',
+        audience: tenant.audience,
+      }).toString(),
     });
     expect(res.status).to.equal(401);
     expect(((await res.json()) as { error: string }).error).to.equal('invalid_client');

@@ -13,8 +13,10 @@ export const DPOP_SIGNING_ALGORITHMS: readonly string[] = ['ES256', 'RS256', 'PS
 /** How far a proof's `iat` may be from now, in seconds (oidc-provider's window). */
 const IAT_WINDOW = 300;
 
-function invalidProof(oidc: OidcProviderModule, description: string): Error {
-  return new oidc.errors.InvalidDpopProof(description);
+function invalidProof(oidc: OidcProviderModule, description: string, cause?: unknown): Error {
+  const error = new oidc.errors.InvalidDpopProof(description);
+  if (cause !== undefined) error.cause = cause;
+  return error;
 }
 
 /**
@@ -31,8 +33,8 @@ export async function dpopThumbprint(ctx: ProviderContext, provider: Provider, o
     const result = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...DPOP_SIGNING_ALGORITHMS] });
     payload = result.payload as Record<string, unknown>;
     jwk = result.protectedHeader.jwk as JWK;
-  } catch {
-    throw invalidProof(oidc, 'invalid DPoP key binding');
+  } catch (cause) {
+    throw invalidProof(oidc, 'invalid DPoP key binding', cause);
   }
   const { iat, jti, htm, htu } = payload;
   if (typeof iat !== 'number') throw invalidProof(oidc, 'DPoP proof must have a iat number property');

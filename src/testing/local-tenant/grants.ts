@@ -93,10 +93,10 @@ export function passwordGrant(provider: Provider, oidc: OidcProviderModule, dire
       gty: 'password',
       scope: (audience === undefined ? oidcScopes : granted).join(' '),
     });
-    if (audience !== undefined) {
-      token.resourceServer = new provider.ResourceServer(audience, directory.resourceServer(client.clientId));
-    } else {
+    if (audience === undefined) {
       token.claims = {};
+    } else {
+      token.resourceServer = new provider.ResourceServer(audience, directory.resourceServer(client.clientId));
     }
     if (jkt !== undefined) token.setThumbprint('jkt', jkt);
     ctx.oidc.entity('AccessToken', token);

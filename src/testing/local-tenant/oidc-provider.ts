@@ -115,18 +115,25 @@ export interface Provider {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
   use(middleware: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>): Provider;
   on(event: string, listener: (...args: any[]) => void): Provider;
-  registerGrantType(
+  registerGrantType(name: string, handler: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>, params?: string[]): void;
+  registerResponseMode(
     name: string,
-    handler: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>,
-    params?: string[],
+    handler: (ctx: ProviderContext, redirectUri: string, payload: Record<string, unknown>) => Promise<void> | void,
   ): void;
-  registerResponseMode(name: string, handler: (ctx: ProviderContext, redirectUri: string, payload: Record<string, unknown>) => Promise<void> | void): void;
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<ProviderInteraction>;
-  interactionResult(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<string>;
+  interactionResult(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: Record<string, unknown>,
+    options?: { mergeWithLastSubmission?: boolean },
+  ): Promise<string>;
   cookieName(type: 'session' | 'interaction' | 'resume'): string;
   readonly AccessToken: TokenConstructor;
   readonly ClientCredentials: TokenConstructor;
-  readonly Grant: (new (payload: { accountId: string; clientId: string }) => ProviderGrant) & {
+  readonly Grant: (new (payload: {
+    accountId: string;
+    clientId: string;
+  }) => ProviderGrant) & {
     find(id: string): Promise<ProviderGrant | undefined>;
   };
   readonly Client: { find(id: string): Promise<ProviderClient | undefined> };

@@ -9,13 +9,7 @@ import { DPOP_SIGNING_ALGORITHMS } from './dpop';
 import { implicitTokenResponseMode, IMPLICIT_RESPONSE_MODE } from './implicit';
 import { clientCredentialsGrant, passwordGrant } from './grants';
 import { errorPage } from './pages';
-import type {
-  OidcProviderModule,
-  Provider,
-  ProviderContext,
-  ProviderGrant,
-  ProviderToken,
-} from './oidc-provider';
+import type { OidcProviderModule, Provider, ProviderContext, ProviderGrant, ProviderToken } from './oidc-provider';
 import type { LocalTenantClient, SeededUser } from './seed';
 
 /** The OpenID Connect scopes; every user may be given them. */
@@ -112,7 +106,13 @@ export class TenantDirectory {
   }
 
   /** The resource server (API) description oidc-provider needs. */
-  resourceServer(clientId: string | undefined): { audience: string; scope: string; accessTokenFormat: 'jwt'; accessTokenTTL: number; jwt: { sign: { alg: string } } } {
+  resourceServer(clientId: string | undefined): {
+    audience: string;
+    scope: string;
+    accessTokenFormat: 'jwt';
+    accessTokenTTL: number;
+    jwt: { sign: { alg: string } };
+  } {
     return {
       audience: this.settings.audience,
       scope: this.resourceScopesFor(clientId).join(' '),
@@ -160,6 +160,20 @@ function clientMetadata(client: LocalTenantClient): Record<string, unknown> {
 }
 
 /**
+ * What the token profile adds: Auth0's `azp`, or RFC 9068's `client_id` and `jti` (and its `typ`);
+ * and the sender constraint (`cnf`, RFC 9449 §6.1) oidc-provider set from the DPoP binding.
+ */
+function profileClaims(
+  profile: AccessTokenProfile,
+  source: Record<string, unknown>,
+  clientId: string,
+): { claims: Record<string, unknown>; typ: string } {
+  const cnf = source.cnf === undefined ? {} : { cnf: source.cnf };
+  if (profile === 'rfc9068') return { claims: { client_id: clientId, jti: source.jti, ...cnf }, typ: 'at+jwt' };
+  return { claims: { azp: clientId, ...cnf }, typ: 'JWT' };
+}
+
+/**
  * Shapes a JWT access token as Auth0 does: `typ: JWT`, `sub` (`{client_id}@clients` for machines),
  * `aud` (with `{issuer}userinfo` when `openid` was granted), `scope`, `permissions`, `azp`, `gty`
  * for client credentials and password, the namespaced email claim for users, `cnf.jkt` when bound
@@ -192,19 +206,12 @@ function auth0Shape(directory: TenantDirectory) {
     });
     if (machine) claims.gty = 'client-credentials';
     else if (token.gty === 'password') claims.gty = 'password';
-    const rfc9068 = settings.accessTokenProfile === 'rfc9068';
-    if (rfc9068) {
-      claims.client_id = clientId;
-      claims.jti = source.jti;
-    } else {
-      claims.azp = clientId;
-    }
+    const profile = profileClaims(settings.accessTokenProfile, source, clientId);
+    Object.assign(claims, profile.claims);
     if (machine) claims.permissions = scope;
     else if (user !== undefined) claims.permissions = directory.permissionsOf(user);
-    // Sender constraint (RFC 9449 §6.1): set by oidc-provider from the token's DPoP binding.
-    if (source.cnf !== undefined) claims.cnf = source.cnf;
     jwt.payload = claims;
-    jwt.header = { ...jwt.header, typ: rfc9068 ? 'at+jwt' : 'JWT' };
+    jwt.header = { ...jwt.header, typ: profile.typ };
   };
 }
 
@@ -241,8 +248,7 @@ function rbacGrant(provider: () => Provider, directory: TenantDirectory) {
     for (const [indicator, resourceServer] of Object.entries(oidc.resourceServers)) {
       const requested = [...oidc.requestParamScopes].filter((s) => resourceServer.scopes.has(s));
       if (requested.length === 0) continue;
-      const { granted, dropped } =
-        user === undefined ? { granted: [], dropped: requested } : directory.grantedUserScopes(user, requested);
+      const { granted, dropped } = user === undefined ? { granted: [], dropped: requested } : directory.grantedUserScopes(user, requested);
       if (granted.length > 0) stored.addResourceScope(indicator, granted.join(' '));
       if (dropped.length > 0) stored.rejectResourceScope(indicator, dropped.join(' '));
       shown.addResourceScope(indicator, requested.join(' '));
@@ -325,7 +331,7 @@ export function createProvider(
     loadExistingGrant: rbacGrant(provider, directory),
     findAccount: async (_ctx: unknown, sub: string) => {
       const user = directory.userById(sub);
-      if (user === undefined) return undefined;
+      if (user === undefined) return;
       return {
         accountId: user.userId,
         claims: async () => ({
@@ -379,19 +385,9 @@ export function createProvider(
 
   instance = new oidc.Provider(settings.issuer, configuration);
   instance.registerResponseMode(IMPLICIT_RESPONSE_MODE, implicitTokenResponseMode(instance, directory));
-  instance.registerGrantType('password', passwordGrant(instance, oidc, directory), [
-    'username',
-    'password',
-    'scope',
-    'audience',
-    'realm',
-  ]);
+  instance.registerGrantType('password', passwordGrant(instance, oidc, directory), ['username', 'password', 'scope', 'audience', 'realm']);
   // Replaces oidc-provider's own handler: Auth0's takes `audience`, defaults `scope` to every
   // granted permission and refuses scopes the application was not granted.
-  instance.registerGrantType('client_credentials', clientCredentialsGrant(instance, oidc, directory), [
-    'scope',
-    'audience',
-    'resource',
-  ]);
+  instance.registerGrantType('client_credentials', clientCredentialsGrant(instance, oidc, directory), ['scope', 'audience', 'resource']);
   return instance;
 }
