@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import { Authorized, CurrentUser, Get, JsonController, useKoaServer } from 'routing-controllers';
 import { Auth0User } from 'routing-controllers-auth0';
-import { LocalTenant, TestTenant } from 'routing-controllers-auth0/testing';
+import { DpopKey, LocalTenant, TestTenant } from 'routing-controllers-auth0/testing';
 
 @JsonController('/orders')
 class OrdersApi {
@@ -72,6 +72,17 @@ describe('example: testing your API with the local tenant', () => {
   it('a machine-to-machine application gets 200', async () => {
     const res = await call(await tenant.machineToken({ clientId: 'orders-worker', clientSecret: 'worker-secret' }));
     expect(res.status).to.equal(200);
+  });
+
+  it('a DPoP-bound machine token: 200 with a proof, 401 as a Bearer token', async () => {
+    const base = api;
+    const key = await DpopKey.generate(); // ES256 by default
+    const token = await tenant.machineToken({ clientId: 'orders-worker', clientSecret: 'worker-secret', dpop: key }); // cnf.jkt = key.thumbprint
+    const url = `${base}/orders`;
+    const bound = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await key.proof({ url, accessToken: token }) } });
+    expect(bound.status).to.equal(200);
+    const bearer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(bearer.status).to.equal(401);
   });
 
   it('tokens no tenant would issue (expired, another tenant) come from TestTenant', async () => {
