@@ -237,6 +237,11 @@ function list(value: string | string[] | undefined): string[] {
  * Fills omitted options from the environment, as Auth0's SDK does: `AUTH0_DOMAIN` (or
  * `ISSUER_BASE_URL`), `AUTH0_AUDIENCE` (or `AUTH0_API_AUDIENCE`, `AUDIENCE`), `AUTH0_CLIENT_ID`,
  * `AUTH0_EMAIL_CLAIM` (or fastapi-auth0's `AUTH0_RULE_NAMESPACE` + `/email`), `AUTH0_SECRET`.
+ *
+ * @example
+ * ```ts
+ * const options = optionsWithEnv({ scopes: { 'read:blabla': 'Read' } }); // domain and audience from AUTH0_DOMAIN, AUTH0_AUDIENCE
+ * ```
  */
 export function optionsWithEnv<O extends Auth0Options<Auth0User>>(options: O, env: NodeJS.ProcessEnv = process.env): O {
   const empty = (v: unknown): boolean => v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
@@ -260,7 +265,15 @@ export function optionsWithEnv<O extends Auth0Options<Auth0User>>(options: O, en
 
 const DPOP_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
 
-/** Checks the options and applies the defaults. Throws {@link Auth0ConfigError}. */
+/**
+ * Checks the options and applies the defaults. Throws {@link Auth0ConfigError}.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig({ domain: 'your-tenant.auth0.com', audience: 'https://api.example.com' });
+ * config.issuer; // 'https://your-tenant.auth0.com/'
+ * ```
+ */
 export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig {
   if (options === null || typeof options !== 'object') {
     throw new Auth0ConfigError('routing-controllers-auth0: pass options: new Auth0({ domain, audience })');

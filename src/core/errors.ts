@@ -45,7 +45,14 @@ function headerValue(text: string): string {
   return text.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, ' ');
 }
 
-/** Builds a challenge of the given scheme from ordered auth-params. */
+/**
+ * Builds a challenge of the given scheme from ordered auth-params.
+ *
+ * @example
+ * ```ts
+ * schemeChallenge('DPoP', { algs: 'ES256' }); // 'DPoP algs="ES256"'
+ * ```
+ */
 export function schemeChallenge(scheme: AuthScheme, params: Record<string, string | undefined>): string {
   const parts = Object.entries(params)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
@@ -127,7 +134,14 @@ export abstract class Auth0Error extends Error {
   }
 }
 
-/** 401 without an error code: the request carried no Bearer credentials (RFC 6750 §3.1). */
+/**
+ * 401 without an error code: the request carried no Bearer credentials (RFC 6750 §3.1).
+ *
+ * @example
+ * ```ts
+ * new UnauthorizedError(undefined, { realm: 'api' }).challenge; // 'Bearer realm="api"'
+ * ```
+ */
 export class UnauthorizedError extends Auth0Error {
   readonly status = 401;
   readonly code = 'unauthorized' as const;
@@ -139,19 +153,40 @@ export class UnauthorizedError extends Auth0Error {
   }
 }
 
-/** 400 `invalid_request`: the request itself is malformed (e.g. the token is sent twice). */
+/**
+ * 400 `invalid_request`: the request itself is malformed (e.g. the token is sent twice).
+ *
+ * @example
+ * ```ts
+ * throw new InvalidRequestError('Send exactly one Authorization header');
+ * ```
+ */
 export class InvalidRequestError extends Auth0Error {
   readonly status = 400;
   readonly code = 'invalid_request' as const;
 }
 
-/** 401 `invalid_token`: expired, malformed, wrongly signed, or for another issuer or audience. */
+/**
+ * 401 `invalid_token`: expired, malformed, wrongly signed, or for another issuer or audience.
+ *
+ * @example
+ * ```ts
+ * new InvalidTokenError('Expired token').toJSON(); // { error: 'invalid_token', message: 'Expired token' }
+ * ```
+ */
 export class InvalidTokenError extends Auth0Error {
   readonly status = 401;
   readonly code = 'invalid_token' as const;
 }
 
-/** 403 `insufficient_scope`: a valid token without what the route needs. */
+/**
+ * 403 `insufficient_scope`: a valid token without what the route needs.
+ *
+ * @example
+ * ```ts
+ * new InsufficientScopeError('Missing "read:x" scope', { scope: ['read:x'] }).status; // 403
+ * ```
+ */
 export class InsufficientScopeError extends Auth0Error {
   readonly status = 403;
   readonly code = 'insufficient_scope' as const;
@@ -170,7 +205,14 @@ export class InsufficientScopeError extends Auth0Error {
   }
 }
 
-/** 401 `invalid_dpop_proof`: the DPoP proof is missing, malformed, replayed or does not match (RFC 9449 §7.1). */
+/**
+ * 401 `invalid_dpop_proof`: the DPoP proof is missing, malformed, replayed or does not match (RFC 9449 §7.1).
+ *
+ * @example
+ * ```ts
+ * new InvalidDpopProofError('DPoP proof replayed (jti already used)').scheme; // 'DPoP'
+ * ```
+ */
 export class InvalidDpopProofError extends Auth0Error {
   readonly status = 401;
   readonly code = 'invalid_dpop_proof' as const;
@@ -180,6 +222,11 @@ export class InvalidDpopProofError extends Auth0Error {
 /**
  * 503 `temporarily_unavailable`: the token could not be checked because the tenant's key set is
  * unreachable and no usable key is cached. Not the client's fault; retry later.
+ *
+ * @example
+ * ```ts
+ * new KeySetUnavailableError('tenant down', { retryAfter: 5 }).headers['Retry-After']; // '5'
+ * ```
  */
 export class KeySetUnavailableError extends Auth0Error {
   readonly status = 503;
@@ -196,7 +243,14 @@ export class KeySetUnavailableError extends Auth0Error {
   }
 }
 
-/** A configuration mistake, thrown at construction (never for a request). */
+/**
+ * A configuration mistake, thrown at construction (never for a request).
+ *
+ * @example
+ * ```ts
+ * try { new Auth0({ audience: 'x' }); } catch (e) { if (e instanceof Auth0ConfigError) console.error(e.message); }
+ * ```
+ */
 export class Auth0ConfigError extends Error {
   constructor(message: string) {
     super(message);

@@ -23,7 +23,15 @@ export interface ClaimRule {
   check(claims: AccessTokenClaims, mode: AuthorizeWith): void;
 }
 
-/** True for rules made by {@link anyOf}, {@link claimEquals}, {@link claimIncludes} and {@link claimCheck}. */
+/**
+ * True for rules made by {@link anyOf}, {@link claimEquals}, {@link claimIncludes} and {@link claimCheck}.
+ *
+ * @example
+ * ```ts
+ * isClaimRule(anyOf('a', 'b')); // true
+ * isClaimRule('read:x'); // false
+ * ```
+ */
 export function isClaimRule(value: unknown): value is ClaimRule {
   return typeof value === 'object' && value !== null && (value as { [RULE]?: unknown })[RULE] === true;
 }

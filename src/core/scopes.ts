@@ -7,7 +7,14 @@ import type { AuthorizeWith } from './config';
 import { InsufficientScopeError } from './errors';
 import type { AccessTokenClaims } from './token/verify';
 
-/** The scopes a token grants under the given mode. */
+/**
+ * The scopes a token grants under the given mode.
+ *
+ * @example
+ * ```ts
+ * grantedScopes(claims, 'either').has('read:blabla');
+ * ```
+ */
 export function grantedScopes(claims: AccessTokenClaims, mode: AuthorizeWith): Set<string> {
   const granted = new Set<string>();
   if (mode !== 'permissions' && typeof claims.scope === 'string') {

@@ -74,7 +74,14 @@ export class Auth0User {
   isMachine!: boolean;
 }
 
-/** Finds the email: the configured claim, else `email`, else the only claim ending in `/email`. */
+/**
+ * Finds the email: the configured claim, else `email`, else the only claim ending in `/email`.
+ *
+ * @example
+ * ```ts
+ * emailOf({ 'https://example.com/email': 'a@example.com' }, undefined); // 'a@example.com'
+ * ```
+ */
 export function emailOf(claims: Record<string, unknown>, emailClaim: string | undefined): unknown {
   if (emailClaim !== undefined) return claims[emailClaim];
   if (claims.email !== undefined) return claims.email;

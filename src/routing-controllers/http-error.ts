@@ -31,6 +31,7 @@ export class Auth0HttpError extends HttpError {
     return this.cause.headers;
   }
 
+  /** The deliberate JSON body of the core error: `{ error, message, scope? }`. */
   toJSON(): Auth0ErrorBody {
     return this.cause.toJSON();
   }

@@ -6,7 +6,14 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { InvalidTokenError } from '../errors';
 
-/** The SHA-256 thumbprint (base64url) of a DER certificate, as RFC 8705 §3.1 defines `x5t#S256`. */
+/**
+ * The SHA-256 thumbprint (base64url) of a DER certificate, as RFC 8705 §3.1 defines `x5t#S256`.
+ *
+ * @example
+ * ```ts
+ * certificateThumbprint(new X509Certificate(pem).raw); // the value of cnf["x5t#S256"]
+ * ```
+ */
 export function certificateThumbprint(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('base64url');
 }
@@ -14,6 +21,11 @@ export function certificateThumbprint(der: Uint8Array): string {
 /**
  * Reads a certificate forwarded by a proxy: PEM, URL-encoded PEM (nginx `$ssl_client_escaped_cert`)
  * or base64 DER. Returns the DER bytes, or `undefined` when the value is not a certificate.
+ *
+ * @example
+ * ```ts
+ * const der = certificateFromHeader(String(req.headers['x-client-cert']));
+ * ```
  */
 export function certificateFromHeader(value: string): Uint8Array | undefined {
   let text = value.trim();
