@@ -35,7 +35,7 @@ const INCLUSIVE: FunctionRef[] = [
   { fn: 'handleSuccess', file: 'node_modules/routing-controllers/' },
   { fn: 'handleError', file: 'node_modules/routing-controllers/' },
   { fn: 'respond', file: 'node_modules/koa/' },
-]
+];
 
 async function main(): Promise<void> {
   const duration = intEnv('BENCH_DURATION', 5);
@@ -80,14 +80,19 @@ async function main(): Promise<void> {
       const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
       // Only the samples of the measured run: start-up (ts-node compiling) and warm-up are left out.
       const summary = summarise(profile, ROOT, INCLUSIVE, window);
-      console.log(`\n### ${scenario.name}: ${scenario.path} at ${Math.round(rps).toLocaleString('en-US')} req/s · profile ${join(profileDir, file)}`);
+      console.log(
+        `\n### ${scenario.name}: ${scenario.path} at ${Math.round(rps).toLocaleString('en-US')} req/s · profile ${join(profileDir, file)}`,
+      );
       console.log(`${(summary.totalMs / 1000).toFixed(1)} s of samples under load (start-up and warm-up left out)\n`);
       console.log('self time by owner:');
-      for (const s of summary.byOwner.slice(0, 16)) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.ms.toFixed(0).padStart(6)} ms  ${s.name}`);
+      for (const s of summary.byOwner.slice(0, 16))
+        console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.ms.toFixed(0).padStart(6)} ms  ${s.name}`);
       console.log(`\ntop ${top} functions by self time:`);
-      for (const s of summary.topSelf.slice(0, top)) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.ms.toFixed(0).padStart(6)} ms  ${s.name}`);
+      for (const s of summary.topSelf.slice(0, top))
+        console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.ms.toFixed(0).padStart(6)} ms  ${s.name}`);
       console.log('\ninclusive time (synchronous stacks only; an await cuts the stack):');
-      for (const s of summary.inclusive) console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.ms.toFixed(0).padStart(6)} ms  ${s.name}`);
+      for (const s of summary.inclusive)
+        console.log(`  ${(s.share * 100).toFixed(1).padStart(5)} %  ${s.ms.toFixed(0).padStart(6)} ms  ${s.name}`);
     }
   } finally {
     await tenant.close();

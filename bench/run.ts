@@ -46,18 +46,28 @@ const mib = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' 
 const busy = (r: LoadResult): string => (r.targetCpu === undefined || !r.wall ? 'n/a' : `${fmt((100 * r.targetCpu) / r.wall)} %`);
 /** Requests served per CPU second of the target: what the route costs, whoever was the bottleneck. */
 const perCpu = (r: LoadResult | undefined): number | undefined => (r?.targetCpu ? r.requests / r.targetCpu : undefined);
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? '-' : `${fmt(a / b, 2)}×`);
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || b === 0 ? '-' : `${fmt(a / b, 2)}×`;
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i <= 1 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i <= 1 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 async function sanityCheck(target: Target, route: RouteName, token: string): Promise<void> {
-  const response = await fetch(`${target.url}${ROUTES[route].path}`, { headers: route === 'public' ? {} : { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${target.url}${ROUTES[route].path}`, {
+    headers: route === 'public' ? {} : { authorization: `Bearer ${token}` },
+  });
   if (response.status !== 200) {
-    throw new Error(`${target.name} ${ROUTES[route].path}: expected 200 before loading it, got ${response.status} ${await response.text()}`);
+    throw new Error(
+      `${target.name} ${ROUTES[route].path}: expected 200 before loading it, got ${response.status} ${await response.text()}`,
+    );
   }
 }
 
@@ -94,7 +104,9 @@ async function main(): Promise<void> {
       if (process.stdout.isTTY) process.stdout.write(`\rminting ${fmt(done)} / ${fmt(freshCount)}`);
     });
     if (process.stdout.isTTY) process.stdout.write('\r');
-    console.log(`minted ${fmt(1 + poolSize + freshCount)} RS256 tokens in ${fmt((performance.now() - mintStart) / 1000, 1)} s (before any load)`);
+    console.log(
+      `minted ${fmt(1 + poolSize + freshCount)} RS256 tokens in ${fmt((performance.now() - mintStart) / 1000, 1)} s (before any load)`,
+    );
     if (pin) pinSelf('0');
 
     const env = { BENCH_ISSUER: tenant.issuer, BENCH_JWKS_URI: tenant.jwksUri, BENCH_AUDIENCE: tenant.audience };
@@ -141,12 +153,24 @@ async function main(): Promise<void> {
         const timer = setInterval(() => {
           sampledPeak = Math.max(sampledPeak, target.rss() ?? 0);
         }, 25);
-        const result = await sendAll(`${target.url}/secure`, { kind: 'fresh', tokens: fresh, cursor: { next: 0, exhausted: 0 } }, settings.connections, fresh.length);
+        const result = await sendAll(
+          `${target.url}/secure`,
+          { kind: 'fresh', tokens: fresh, cursor: { next: 0, exhausted: 0 } },
+          settings.connections,
+          fresh.length,
+        );
         clearInterval(timer);
         const end = target.rss();
         sampledPeak = Math.max(sampledPeak, end ?? 0);
         const peak = resetWorked ? Math.max(target.peakRss() ?? 0, sampledPeak) : sampledPeak;
-        memoryRun = { start, peak, end, result, sampledPeak, cache: resetWorked ? 'kernel peak (VmHWM, reset after warm-up) and 25 ms samples' : '25 ms samples of VmRSS' };
+        memoryRun = {
+          start,
+          peak,
+          end,
+          result,
+          sampledPeak,
+          cache: resetWorked ? 'kernel peak (VmHWM, reset after warm-up) and 25 ms samples' : '25 ms samples of VmRSS',
+        };
       } finally {
         await target.stop();
       }
@@ -218,7 +242,8 @@ async function main(): Promise<void> {
         const ok = higherIsBetter ? value >= goal : value <= goal;
         console.log(`  ${ok ? 'met ' : 'MISS'} ${label}: ${fmt(value, 2)} (goal ${higherIsBetter ? '>=' : '<='} ${fmt(goal, 2)})`);
       };
-      const div = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+      const div = (a: number | undefined, b: number | undefined): number | undefined =>
+        a === undefined || b === undefined || b === 0 ? undefined : a / b;
       check('/secure one token ÷ Express SDK, req/s', div(rps('sample', 'secure-one'), rps('express-sdk', 'secure-one')), 2.5);
       check('/secure one token ÷ floor, req/s', div(rps('sample', 'secure-one'), rps('floor', 'secure-one')), 1);
       check('/secure one token ÷ own /public, req/s', div(rps('sample', 'secure-one'), rps('sample', 'public')), 0.9);

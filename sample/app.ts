@@ -44,7 +44,11 @@ export function createSampleApp(auth: Auth0): Koa {
   useKoaDocs(app, auth, {
     docsPath: SAMPLE_DOCS_PATH,
     spec: {
-      info: { title: 'routing-controllers-auth0 sample', version: '1.0.0', description: "fastapi-auth0's example API on routing-controllers and Koa." },
+      info: {
+        title: 'routing-controllers-auth0 sample',
+        version: '1.0.0',
+        description: "fastapi-auth0's example API on routing-controllers and Koa.",
+      },
       routing,
     },
   });

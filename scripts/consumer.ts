@@ -92,7 +92,10 @@ function main(): void {
   let keep = process.env.KEEP_CONSUMER === '1';
   try {
     run(NPM, ['run', 'build', '--silent'], ROOT);
-    const packed = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', dir], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const packed = JSON.parse(run(NPM, ['pack', '--json', '--pack-destination', dir], ROOT)) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
     const tarball = join(dir, packed[0].filename);
     const stray = packed[0].files.map((f) => f.path).filter((p) => !/^(dist\/|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(p));
     if (stray.length > 0) throw new Error(`unexpected files in the tarball: ${stray.join(', ')}`);
@@ -107,7 +110,13 @@ function main(): void {
       project,
     );
     for (const peer of ['routing-controllers-openapi', 'class-validator-jsonschema', 'oidc-provider']) {
-      if (run('node', ['-e', `try { require.resolve('${peer}'); console.log('present') } catch { console.log('absent') }`], project).trim() !== 'absent') {
+      if (
+        run(
+          'node',
+          ['-e', `try { require.resolve('${peer}'); console.log('present') } catch { console.log('absent') }`],
+          project,
+        ).trim() !== 'absent'
+      ) {
         throw new Error(`${peer} was installed, yet it is an optional peer`);
       }
     }
@@ -119,7 +128,9 @@ function main(): void {
 
     const output = run('node', ['dist/app.js'], project).trim();
     console.log(`consumer: ${output}`);
-    console.log(`consumer: ${packed[0].filename} (${packed[0].files.length} files) installed without optional peers, type-checked (node10, node16), ran: OK`);
+    console.log(
+      `consumer: ${packed[0].filename} (${packed[0].files.length} files) installed without optional peers, type-checked (node10, node16), ran: OK`,
+    );
   } catch (error) {
     keep = true;
     console.error(`consumer: FAILED (folder kept: ${dir})`);

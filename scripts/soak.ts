@@ -42,7 +42,9 @@ function freePort(): Promise<number> {
 
 function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${field}:`));
     return line === undefined ? 0 : Number(line.split(/\s+/)[1]);
   } catch {
     return 0;
@@ -68,7 +70,14 @@ async function main(): Promise<void> {
     process.execPath,
     ['--conditions=routing-controllers-auth0-source', '-r', 'ts-node/register/transpile-only', join(__dirname, '..', 'sample', 'main.ts')],
     {
-      env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', AUTH0_DOMAIN: tenant.issuer, AUTH0_API_AUDIENCE: AUDIENCE },
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        AUTH0_DOMAIN: tenant.issuer,
+        AUTH0_API_AUDIENCE: AUDIENCE,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -91,14 +100,19 @@ async function main(): Promise<void> {
   const mint = async (count: number): Promise<void> => {
     const kid = tenant.currentKid;
     const list = tokens.get(kid) ?? [];
-    for (let i = 0; i < count; i += 1) list.push(await tenant.token({ subject: `auth0|soak-${kid.slice(-4)}-${list.length}`, scopes: 'read:blabla' }));
+    for (let i = 0; i < count; i += 1)
+      list.push(await tenant.token({ subject: `auth0|soak-${kid.slice(-4)}-${list.length}`, scopes: 'read:blabla' }));
     tokens.set(kid, list.slice(-200));
   };
   await mint(40);
   const invalid: Record<Exclude<Kind, 'valid' | 'none' | 'public'>, string[]> = {
     expired: await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|e${i}`, expiredSecondsAgo: 120 }))),
-    'wrong-audience': await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|a${i}`, audience: 'https://other.example.com' }))),
-    'junk-kid': await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|k${i}`, header: { kid: `junk-${i}-${Math.random()}` } }))),
+    'wrong-audience': await Promise.all(
+      Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|a${i}`, audience: 'https://other.example.com' })),
+    ),
+    'junk-kid': await Promise.all(
+      Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|k${i}`, header: { kid: `junk-${i}-${Math.random()}` } })),
+    ),
     'foreign-key': await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|f${i}`, foreignKey: true }))),
     garbage: ['abc', 'a.b.c', 'eyJhbGciOiJub25lIn0.e30.', 'x'.repeat(9000), 'a.b.c.d.e'],
   };
@@ -153,13 +167,58 @@ async function main(): Promise<void> {
 
   // The tenant's script: fractions of the run.
   const script: Array<[number, string, () => Promise<void> | void]> = [
-    [0.12, 'rotate', async () => { await tenant.rotate(); await mint(40); }],
-    [0.25, 'down', () => { tenant.mode = 'down'; }],
-    [0.3, 'rotate while down', async () => { await tenant.rotate(); await mint(40); }],
-    [0.4, 'slow', () => { tenant.mode = 'slow'; }],
-    [0.55, 'errors', () => { tenant.mode = 'error'; }],
-    [0.7, 'up', () => { tenant.mode = 'up'; }],
-    [0.85, 'rotate', async () => { await tenant.rotate(); await mint(40); }],
+    [
+      0.12,
+      'rotate',
+      async () => {
+        await tenant.rotate();
+        await mint(40);
+      },
+    ],
+    [
+      0.25,
+      'down',
+      () => {
+        tenant.mode = 'down';
+      },
+    ],
+    [
+      0.3,
+      'rotate while down',
+      async () => {
+        await tenant.rotate();
+        await mint(40);
+      },
+    ],
+    [
+      0.4,
+      'slow',
+      () => {
+        tenant.mode = 'slow';
+      },
+    ],
+    [
+      0.55,
+      'errors',
+      () => {
+        tenant.mode = 'error';
+      },
+    ],
+    [
+      0.7,
+      'up',
+      () => {
+        tenant.mode = 'up';
+      },
+    ],
+    [
+      0.85,
+      'rotate',
+      async () => {
+        await tenant.rotate();
+        await mint(40);
+      },
+    ],
   ];
   const director = (async () => {
     let step = 0;

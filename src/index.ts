@@ -1,7 +1,16 @@
 export { Auth0 } from './routing-controllers/auth0';
 export { Auth0HttpError } from './routing-controllers/http-error';
 export { Authenticator, type Authentication } from './core/authenticator';
-export { optionsWithEnv, resolveConfig, type Auth0Options, type DpopOptions, type MtlsOptions, type AuthorizeWith, type ResolvedConfig, type UserClass } from './core/config';
+export {
+  optionsWithEnv,
+  resolveConfig,
+  type Auth0Options,
+  type DpopOptions,
+  type MtlsOptions,
+  type AuthorizeWith,
+  type ResolvedConfig,
+  type UserClass,
+} from './core/config';
 export {
   Auth0ConfigError,
   Auth0Error,

@@ -59,7 +59,10 @@ export function ownerOf(frame: CallFrame, root: string): string {
 }
 
 function frameName(frame: CallFrame, root: string): string {
-  const file = frame.url.replace(/^file:\/\//, '').replace(`${root}/`, '').replace(/^.*node_modules\//, '');
+  const file = frame.url
+    .replace(/^file:\/\//, '')
+    .replace(`${root}/`, '')
+    .replace(/^.*node_modules\//, '');
   const name = frame.functionName || '(anonymous)';
   return file === '' ? name : `${name} ${file}:${frame.lineNumber + 1}`;
 }
@@ -123,8 +126,6 @@ export function summarise(
     }
   }
   const shares = (map: Map<string, number>): Share[] =>
-    [...map.entries()]
-      .map(([name, us]) => ({ name, ms: us / 1000, share: totalUs === 0 ? 0 : us / totalUs }))
-      .sort((a, b) => b.ms - a.ms);
+    [...map.entries()].map(([name, us]) => ({ name, ms: us / 1000, share: totalUs === 0 ? 0 : us / totalUs })).sort((a, b) => b.ms - a.ms);
   return { totalMs: totalUs / 1000, byOwner: shares(owners), topSelf: shares(functions), inclusive: shares(inclusive) };
 }

@@ -68,7 +68,12 @@ function requestsFor(source: TokenSource): autocannon.Request[] | undefined {
   }
 }
 
-async function once(url: string, source: TokenSource, connections: number, options: { duration?: number; amount?: number }): Promise<autocannon.Result> {
+async function once(
+  url: string,
+  source: TokenSource,
+  connections: number,
+  options: { duration?: number; amount?: number },
+): Promise<autocannon.Result> {
   return autocannon({
     url,
     connections,
@@ -91,7 +96,12 @@ function summary(result: autocannon.Result, reused: number): LoadResult {
 }
 
 /** Warm-up, then the measured run; `cpu` reads the target's CPU seconds so far. */
-export async function measure(url: string, source: TokenSource, settings: LoadSettings, cpu?: () => number | undefined): Promise<LoadResult> {
+export async function measure(
+  url: string,
+  source: TokenSource,
+  settings: LoadSettings,
+  cpu?: () => number | undefined,
+): Promise<LoadResult> {
   if (settings.warmup > 0) await once(url, source, settings.connections, { duration: settings.warmup });
   const before = source.kind === 'fresh' ? source.cursor.exhausted : 0;
   const cpuBefore = cpu?.();

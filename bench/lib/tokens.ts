@@ -15,7 +15,12 @@ export async function mintMany(tenant: TestTenant, count: number, prefix: string
     const end = Math.min(count, start + batch);
     const minted = await Promise.all(
       Array.from({ length: end - start }, (_, k) =>
-        tenant.token({ subject: `auth0|${prefix}-${start + k}`, scopes: BENCH_SCOPES, email: `${prefix}-${start + k}@example.com`, expiresIn: 6 * 3600 }),
+        tenant.token({
+          subject: `auth0|${prefix}-${start + k}`,
+          scopes: BENCH_SCOPES,
+          email: `${prefix}-${start + k}@example.com`,
+          expiresIn: 6 * 3600,
+        }),
       ),
     );
     for (let k = 0; k < minted.length; k += 1) tokens[start + k] = minted[k];

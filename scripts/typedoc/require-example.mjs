@@ -40,7 +40,11 @@ export function load(app) {
       const name = `${reflection.getFriendlyFullName()} (${ReflectionKind.singularString(reflection.kind)}, ${path})`;
       if (comment === undefined) {
         app.logger.warn(`${name} has no documentation`);
-      } else if (reflection.kindOf(WITH_EXAMPLE) && reflection.parent?.kindOf(ReflectionKind.Module) && comment.getTag('@example') === undefined) {
+      } else if (
+        reflection.kindOf(WITH_EXAMPLE) &&
+        reflection.parent?.kindOf(ReflectionKind.Module) &&
+        comment.getTag('@example') === undefined
+      ) {
         app.logger.warn(`${name} has no @example`);
       }
     }

@@ -89,11 +89,7 @@ export class Authenticator<U extends Auth0User = Auth0User> {
       const jkt = typeof cnf === 'object' && cnf !== null ? cnf.jkt : undefined;
       if (scheme === 'DPoP') {
         if (jkt === undefined) throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token');
-        await this.dpop.verify(
-          { proof: source.dpop, method: source.method ?? 'GET', url: source.url?.() ?? '' },
-          credentials.token,
-          jkt,
-        );
+        await this.dpop.verify({ proof: source.dpop, method: source.method ?? 'GET', url: source.url?.() ?? '' }, credentials.token, jkt);
       } else if (jkt !== undefined) {
         // RFC 9449 §7.1: a DPoP-bound token must not be usable as a plain bearer token.
         throw new InvalidTokenError('DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof');

@@ -230,7 +230,10 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 function list(value: string | string[] | undefined): string[] {
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
-  return items.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter((v) => v !== '');
+  return items
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 /**
@@ -265,6 +268,59 @@ export function optionsWithEnv<O extends Auth0Options<Auth0User>>(options: O, en
 
 const DPOP_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
 
+function fail(message: string): never {
+  throw new Auth0ConfigError(`routing-controllers-auth0: ${message}`);
+}
+
+/** Every allowed issuer with its key set URL; `jwksUri` overrides the first's. */
+function resolveIssuers(options: Auth0Options<Auth0User>): ResolvedConfig['issuers'] {
+  const domains = options.issuerBaseURL === undefined ? list(options.domain) : [];
+  const issuers =
+    domains.length === 0 ? [resolveIssuer(undefined, options.issuerBaseURL)] : domains.map((d) => resolveIssuer(d, undefined));
+  if (options.jwksUri !== undefined && issuers.length > 1) {
+    fail('`jwksUri` cannot be set with several domains: each has its own key set');
+  }
+  return issuers.map((issuer, n) => ({
+    issuer,
+    jwksUri: n === 0 && options.jwksUri !== undefined ? checkedUrl('jwksUri', options.jwksUri).href : `${issuer}.well-known/jwks.json`,
+  }));
+}
+
+/** The accepted algorithms: asymmetric ones, or with a `secret` symmetric ones only (RFC 8725 §3.1). */
+function resolveAlgorithms(options: Auth0Options<Auth0User>): string[] {
+  const { secret } = options;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
+    fail('`secret` must be the API signing secret, at least 32 characters');
+  }
+  const algorithms = options.algorithms ?? [secret === undefined ? 'RS256' : 'HS256'];
+  if (!Array.isArray(algorithms) || algorithms.length === 0) fail('`algorithms` must list at least one algorithm');
+  for (const alg of algorithms) {
+    if (secret !== undefined && !SYMMETRIC.has(alg)) {
+      fail(`with \`secret\`, only HS256/HS384/HS512 are accepted, not "${alg}"`);
+    }
+    if (secret === undefined && !ASYMMETRIC.has(alg)) {
+      fail(`algorithm "${alg}" is not accepted; an API verifies Auth0 tokens with asymmetric keys (RS256)`);
+    }
+  }
+  return [...algorithms];
+}
+
+function resolveDpop(options: DpopOptions = {}): Required<DpopOptions> {
+  const mode = options.mode ?? 'allowed';
+  if (!['allowed', 'required', 'disabled'].includes(mode)) fail('`dpop.mode` must be "allowed", "required" or "disabled"');
+  const algorithms = options.algorithms ?? DPOP_ALGORITHMS;
+  for (const alg of algorithms) {
+    if (!ASYMMETRIC.has(alg)) fail(`DPoP algorithm "${alg}" is not accepted`);
+  }
+  return {
+    mode,
+    algorithms: [...algorithms],
+    iatOffset: positive('dpop.iatOffset', options.iatOffset, 300),
+    iatLeeway: positive('dpop.iatLeeway', options.iatLeeway, 30),
+    jtiCacheSize: positive('dpop.jtiCacheSize', options.jtiCacheSize, 10_000),
+  };
+}
+
 /**
  * Checks the options and applies the defaults. Throws {@link Auth0ConfigError}.
  *
@@ -275,64 +331,23 @@ const DPOP_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
  * ```
  */
 export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig {
-  if (options === null || typeof options !== 'object') {
-    throw new Auth0ConfigError('routing-controllers-auth0: pass options: new Auth0({ domain, audience })');
-  }
-  const domains = options.issuerBaseURL === undefined ? list(options.domain) : [];
-  const issuerList =
-    domains.length === 0 ? [resolveIssuer(undefined, options.issuerBaseURL)] : domains.map((d) => resolveIssuer(d, undefined));
-  const issuer = issuerList[0];
+  if (options === null || typeof options !== 'object') fail('pass options: new Auth0({ domain, audience })');
+  const issuers = resolveIssuers(options);
   const audience = list(options.audience);
   if (audience.length === 0) {
-    throw new Auth0ConfigError(
-      'routing-controllers-auth0: set `audience` to your API identifier (Auth0 dashboard → APIs → Identifier) or the AUTH0_AUDIENCE environment variable',
-    );
+    fail('set `audience` to your API identifier (Auth0 dashboard → APIs → Identifier) or the AUTH0_AUDIENCE environment variable');
   }
-  if (options.jwksUri !== undefined && issuerList.length > 1) {
-    throw new Auth0ConfigError('routing-controllers-auth0: `jwksUri` cannot be set with several domains: each has its own key set');
-  }
-  const secret = options.secret;
-  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
-    throw new Auth0ConfigError('routing-controllers-auth0: `secret` must be the API signing secret, at least 32 characters');
-  }
-  const algorithms = options.algorithms ?? [secret === undefined ? 'RS256' : 'HS256'];
-  if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    throw new Auth0ConfigError('routing-controllers-auth0: `algorithms` must list at least one algorithm');
-  }
-  for (const alg of algorithms) {
-    if (secret !== undefined) {
-      // One kind of key per API: a secret never checks an asymmetric token, and the reverse (RFC 8725 §3.1).
-      if (!SYMMETRIC.has(alg)) {
-        throw new Auth0ConfigError(`routing-controllers-auth0: with \`secret\`, only HS256/HS384/HS512 are accepted, not "${alg}"`);
-      }
-    } else if (!ASYMMETRIC.has(alg)) {
-      throw new Auth0ConfigError(
-        `routing-controllers-auth0: algorithm "${alg}" is not accepted; an API verifies Auth0 tokens with asymmetric keys (RS256)`,
-      );
-    }
-  }
-  const jwksUri =
-    options.jwksUri === undefined ? `${issuer}.well-known/jwks.json` : checkedUrl('jwksUri', options.jwksUri).href;
-  const issuers = issuerList.map((i, n) => ({ issuer: i, jwksUri: n === 0 ? jwksUri : `${i}.well-known/jwks.json` }));
-  const dpopMode = options.dpop?.mode ?? 'allowed';
-  if (!['allowed', 'required', 'disabled'].includes(dpopMode)) {
-    throw new Auth0ConfigError('routing-controllers-auth0: `dpop.mode` must be "allowed", "required" or "disabled"');
-  }
-  const dpopAlgorithms = options.dpop?.algorithms ?? DPOP_ALGORITHMS;
-  for (const alg of dpopAlgorithms) {
-    if (!ASYMMETRIC.has(alg)) throw new Auth0ConfigError(`routing-controllers-auth0: DPoP algorithm "${alg}" is not accepted`);
-  }
+  const algorithms = resolveAlgorithms(options);
   const authorizeWith = options.authorizeWith ?? 'scope';
-  if (!['scope', 'permissions', 'either'].includes(authorizeWith)) {
-    throw new Auth0ConfigError('routing-controllers-auth0: `authorizeWith` must be "scope", "permissions" or "either"');
-  }
+  if (!['scope', 'permissions', 'either'].includes(authorizeWith)) fail('`authorizeWith` must be "scope", "permissions" or "either"');
+  const { secret } = options;
   return {
-    issuer,
-    jwksUri,
+    issuer: issuers[0].issuer,
+    jwksUri: issuers[0].jwksUri,
     issuers,
     audience,
     scopes: { ...(options.scopes ?? {}) },
-    algorithms: [...algorithms],
+    algorithms,
     secret: secret === undefined ? undefined : new TextEncoder().encode(secret),
     maxTokenAge: options.maxTokenAge === undefined ? undefined : positive('maxTokenAge', options.maxTokenAge, 0),
     fetch: options.fetch,
@@ -353,13 +368,7 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
     maxTokenLength: positive('maxTokenLength', options.maxTokenLength, 8192),
     clientId: options.clientId,
     strict: options.strict ?? false,
-    dpop: {
-      mode: dpopMode,
-      algorithms: [...dpopAlgorithms],
-      iatOffset: positive('dpop.iatOffset', options.dpop?.iatOffset, 300),
-      iatLeeway: positive('dpop.iatLeeway', options.dpop?.iatLeeway, 30),
-      jtiCacheSize: positive('dpop.jtiCacheSize', options.dpop?.jtiCacheSize, 10_000),
-    },
+    dpop: resolveDpop(options.dpop),
     mtls: {
       enabled: options.mtls !== undefined,
       required: options.mtls?.required ?? false,

@@ -135,9 +135,7 @@ export async function buildUser<U extends Auth0User>(
     }
   }
   if (options.requireEmail && (typeof user.email !== 'string' || user.email === '')) {
-    throw new InsufficientScopeError(
-      'Missing email claim: add it to the access token with a post-login Action (see the README)',
-    );
+    throw new InsufficientScopeError('Missing email claim: add it to the access token with a post-login Action (see the README)');
   }
   return user;
 }

@@ -98,7 +98,10 @@ function escapeHtml(text: string): string {
 
 /** JSON that is also safe inside any script context. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value, null, 2)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function checkedPath(name: string, value: string): string {
@@ -280,8 +283,7 @@ export class Auth0Docs {
 
   /** Auth0's logout URL that returns to this page. */
   logoutUrl(request: Pick<DocsRequest, 'origin'> = {}): string {
-    const returnTo =
-      this.options.logoutReturnTo ?? (request.origin === undefined ? undefined : this.pageUrl(request.origin));
+    const returnTo = this.options.logoutReturnTo ?? (request.origin === undefined ? undefined : this.pageUrl(request.origin));
     return auth0LogoutUrl(this.auth, { returnTo, clientId: this.options.clientId });
   }
 

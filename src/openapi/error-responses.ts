@@ -43,7 +43,8 @@ export function auth0ErrorBodySchema(): SchemaObject {
       error: {
         type: 'string',
         enum: ['unauthorized', 'invalid_request', 'invalid_token', 'insufficient_scope', 'temporarily_unavailable'],
-        description: 'Stable code (RFC 6750 §3.1, plus `unauthorized` when no token was sent and `temporarily_unavailable` for a key set outage).',
+        description:
+          'Stable code (RFC 6750 §3.1, plus `unauthorized` when no token was sent and `temporarily_unavailable` for a key set outage).',
       },
       message: { type: 'string', description: 'What went wrong, for humans; never contains the token.' },
       scope: { type: 'string', description: 'On `insufficient_scope`: the scopes the route needs, space-separated.' },
@@ -71,7 +72,7 @@ function json(description: string, example: Record<string, string>): ResponseObj
  * ```
  */
 export function auth0ErrorResponses(): Record<string, ResponseObject> {
-  const unavailable = json('The tenant\'s key set cannot be reached and no usable key is cached; retry later.', {
+  const unavailable = json("The tenant's key set cannot be reached and no usable key is cached; retry later.", {
     error: 'temporarily_unavailable',
     message: 'The token cannot be checked now: the tenant key set is unreachable',
   });
@@ -84,10 +85,10 @@ export function auth0ErrorResponses(): Record<string, ResponseObject> {
       error: 'invalid_request',
       message: 'Send exactly one Authorization header',
     }),
-    [AUTH0_COMPONENTS.unauthorized]: json(
-      'No bearer token (`unauthorized`), or an invalid, expired or foreign one (`invalid_token`).',
-      { error: 'unauthorized', message: 'Missing bearer token' },
-    ),
+    [AUTH0_COMPONENTS.unauthorized]: json('No bearer token (`unauthorized`), or an invalid, expired or foreign one (`invalid_token`).', {
+      error: 'unauthorized',
+      message: 'Missing bearer token',
+    }),
     [AUTH0_COMPONENTS.forbidden]: json('A valid token without what the route needs (`insufficient_scope`).', {
       error: 'insufficient_scope',
       message: 'Missing "read:example" scope',

@@ -52,8 +52,7 @@ function credentialsOf(request: NodeRequestLike): CredentialsSource {
     method: request.method,
     dpop: request.headers.dpop,
     url: () =>
-      request.href ??
-      `${request.protocol ?? 'http'}://${String(request.headers.host ?? 'localhost')}${request.originalUrl ?? url}`,
+      request.href ?? `${request.protocol ?? 'http'}://${String(request.headers.host ?? 'localhost')}${request.originalUrl ?? url}`,
     certificate: () => {
       const socket = request.socket ?? request.req?.socket;
       const raw = socket?.getPeerCertificate?.()?.raw;
@@ -167,5 +166,3 @@ export class Auth0<U extends Auth0User = Auth0User> {
     }
   };
 }
-
-

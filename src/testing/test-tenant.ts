@@ -114,9 +114,7 @@ export class TestTenant {
    * Starts a tenant on a free loopback port (or the given one). With `tls` it serves https as
    * `https://localhost:{port}/` (trust its certificate with `NODE_EXTRA_CA_CERTS`).
    */
-  static async start(
-    options: { audience?: string; port?: number; tls?: { key: string; cert: string } } = {},
-  ): Promise<TestTenant> {
+  static async start(options: { audience?: string; port?: number; tls?: { key: string; cert: string } } = {}): Promise<TestTenant> {
     const keys = [await newKey(nextKid())];
     const server: Server = options.tls ? (createTlsServer(options.tls) as unknown as Server) : createServer();
     await new Promise<void>((resolve, reject) => {
@@ -162,9 +160,7 @@ export class TestTenant {
       this.foreign ??= newKey(nextKid());
       key = await this.foreign;
     }
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header })
-      .sign(key.privateKey);
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header }).sign(key.privateKey);
   }
 
   /**
@@ -183,8 +179,7 @@ export class TestTenant {
     const now = Math.floor(Date.now() / 1000);
     const clientId = options.clientId ?? 'test-client';
     const scopes = typeof options.scopes === 'string' ? options.scopes.split(' ').filter(Boolean) : (options.scopes ?? []);
-    const audience =
-      options.audience ?? (scopes.includes('openid') ? [this.audience, `${this.issuer}userinfo`] : this.audience);
+    const audience = options.audience ?? (scopes.includes('openid') ? [this.audience, `${this.issuer}userinfo`] : this.audience);
     const exp = options.expiredSecondsAgo === undefined ? now + (options.expiresIn ?? 3600) : now - options.expiredSecondsAgo;
     const claims: Record<string, unknown> = {
       iss: options.issuer ?? this.issuer,

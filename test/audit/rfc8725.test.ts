@@ -31,7 +31,9 @@ describe('RFC 8725 audit', () => {
     expect(res.status).to.equal(401);
     expect(res.body.error).to.equal('invalid_token');
     if (message !== undefined) expect(res.body.message).to.equal(message);
-    expect(res.headers.get('www-authenticate')).to.match(/^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", DPoP algs="ES256 RS256 PS256 EdDSA"$/);
+    expect(res.headers.get('www-authenticate')).to.match(
+      /^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", DPoP algs="ES256 RS256 PS256 EdDSA"$/,
+    );
   }
 
   before(async () => {
@@ -148,7 +150,10 @@ describe('RFC 8725 audit', () => {
     });
 
     it('§3.8 another issuer signing with a key we hold (cross-tenant substitution)', async () => {
-      await expectRefused(await tenant.token({ issuer: 'https://other-tenant.auth0.com/' }), 'Invalid token claims (wrong issuer or audience)');
+      await expectRefused(
+        await tenant.token({ issuer: 'https://other-tenant.auth0.com/' }),
+        'Invalid token claims (wrong issuer or audience)',
+      );
     });
 
     it("§3.8 another tenant's token: its key is not in our key set", async () => {
@@ -171,7 +176,10 @@ describe('RFC 8725 audit', () => {
 
   describe('§3.9 use and validate audience', () => {
     it('§3.9 a token for another API', async () => {
-      await expectRefused(await tenant.token({ audience: 'https://other-api.example.com' }), 'Invalid token claims (wrong issuer or audience)');
+      await expectRefused(
+        await tenant.token({ audience: 'https://other-api.example.com' }),
+        'Invalid token claims (wrong issuer or audience)',
+      );
     });
 
     it('§3.9 a token without audience', async () => {
@@ -215,7 +223,10 @@ describe('RFC 8725 audit', () => {
 
   describe('§3.11 use explicit typing / §3.12 mutually exclusive validation rules', () => {
     it('§3.12 an ID token (audience = the client id) is not an access token', async () => {
-      await expectRefused(await tenant.token({ audience: 'spa-client-id', header: { typ: 'JWT' } }), 'Invalid token claims (wrong issuer or audience)');
+      await expectRefused(
+        await tenant.token({ audience: 'spa-client-id', header: { typ: 'JWT' } }),
+        'Invalid token claims (wrong issuer or audience)',
+      );
     });
   });
 

@@ -96,11 +96,17 @@ export class DocsPage {
   }
 
   private async waitAuthorized(section: Locator, scheme: string): Promise<void> {
-    await section.getByText('Authorized', { exact: true }).waitFor({ timeout: 15_000 }).catch(async (error: unknown) => {
-      const shown = await section.locator('.errors').allInnerTexts().catch(() => []);
-      const detail = shown.length > 0 ? shown.join(' ').replace(/\s+/g, ' ') : 'no error shown';
-      throw new Error(`the page did not get a token for ${scheme}: ${detail}`, { cause: error });
-    });
+    await section
+      .getByText('Authorized', { exact: true })
+      .waitFor({ timeout: 15_000 })
+      .catch(async (error: unknown) => {
+        const shown = await section
+          .locator('.errors')
+          .allInnerTexts()
+          .catch(() => []);
+        const detail = shown.length > 0 ? shown.join(' ').replace(/\s+/g, ' ') : 'no error shown';
+        throw new Error(`the page did not get a token for ${scheme}: ${detail}`, { cause: error });
+      });
   }
 
   /** "Try it out" and "Execute" on `GET path`; returns what the page shows and what was sent. */
@@ -122,7 +128,7 @@ export class DocsPage {
     return {
       status,
       body: JSON.parse(text),
-      authorization: await response.request().headerValue('authorization') ?? undefined,
+      authorization: (await response.request().headerValue('authorization')) ?? undefined,
       response,
     };
   }

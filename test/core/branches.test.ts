@@ -26,16 +26,31 @@ const claims = (extra: Record<string, unknown> = {}): AccessTokenClaims =>
 describe('core edge cases', () => {
   describe('configuration', () => {
     it('names the option that is not a URL, or that carries a query, a fragment or credentials', () => {
-      expect(() => resolveConfig({ domain: 'https://exa mple.com', audience: 'a' })).to.throw(Auth0ConfigError, /`domain` "https:\/\/exa mple.com" is not a host name or URL/);
+      expect(() => resolveConfig({ domain: 'https://exa mple.com', audience: 'a' })).to.throw(
+        Auth0ConfigError,
+        /`domain` "https:\/\/exa mple.com" is not a host name or URL/,
+      );
       for (const domain of ['https://t.auth0.com/?x=1', 'https://t.auth0.com/#f', 'https://u:p@t.auth0.com/']) {
-        expect(() => resolveConfig({ domain, audience: 'a' }), domain).to.throw(Auth0ConfigError, /must not carry a query, fragment or credentials/);
+        expect(() => resolveConfig({ domain, audience: 'a' }), domain).to.throw(
+          Auth0ConfigError,
+          /must not carry a query, fragment or credentials/,
+        );
       }
     });
 
     it('refuses an empty algorithm list and an unknown DPoP mode or algorithm', () => {
-      expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', algorithms: [] })).to.throw(Auth0ConfigError, /at least one algorithm/);
-      expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', dpop: { mode: 'sometimes' as never } })).to.throw(Auth0ConfigError, /`dpop.mode`/);
-      expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', dpop: { algorithms: ['HS256'] } })).to.throw(Auth0ConfigError, /DPoP algorithm "HS256"/);
+      expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', algorithms: [] })).to.throw(
+        Auth0ConfigError,
+        /at least one algorithm/,
+      );
+      expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', dpop: { mode: 'sometimes' as never } })).to.throw(
+        Auth0ConfigError,
+        /`dpop.mode`/,
+      );
+      expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', dpop: { algorithms: ['HS256'] } })).to.throw(
+        Auth0ConfigError,
+        /DPoP algorithm "HS256"/,
+      );
     });
   });
 
@@ -101,7 +116,14 @@ describe('core edge cases', () => {
           error = e;
         }
         expect(error).to.be.instanceOf(TypeError);
-        const rule = { [Symbol.for('routing-controllers-auth0.rule')]: true, description: 'x', scopes: [], check: () => { throw new RangeError('bug'); } };
+        const rule = {
+          [Symbol.for('routing-controllers-auth0.rule')]: true,
+          description: 'x',
+          scopes: [],
+          check: () => {
+            throw new RangeError('bug');
+          },
+        };
         expect(() => authenticator.authorize(claims(), [rule as never])).to.throw(RangeError);
       } finally {
         await tenant.close();
@@ -189,7 +211,11 @@ describe('core edge cases', () => {
     });
 
     it('an announced oversized body, a non-200 answer and a body without keys are outages', async () => {
-      body = { status: 200, headers: { 'content-type': 'application/json', 'content-length': String(600 * 1024) }, text: 'x'.repeat(600 * 1024) };
+      body = {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'content-length': String(600 * 1024) },
+        text: 'x'.repeat(600 * 1024),
+      };
       expect(await failure(new RemoteKeySet(uri), 'k', 'RS256')).to.be.instanceOf(KeySetUnavailableError);
       body = { status: 404, headers: {}, text: 'nope' };
       expect(await failure(new RemoteKeySet(uri), 'k', 'RS256')).to.be.instanceOf(KeySetUnavailableError);

@@ -25,7 +25,10 @@ describe('configuration', () => {
       expect(resolveConfig({ domain, audience: 'a' }).issuer.startsWith('http://'), domain).to.equal(true);
     }
     for (const domain of ['http://tenant.auth0.com', 'http://10.0.0.1:4000', 'http://localhost.evil.com']) {
-      expect(() => resolveConfig({ domain, audience: 'a' }), domain).to.throw(Auth0ConfigError, /plain http is allowed only for a local tenant on a loopback host/);
+      expect(() => resolveConfig({ domain, audience: 'a' }), domain).to.throw(
+        Auth0ConfigError,
+        /plain http is allowed only for a local tenant on a loopback host/,
+      );
     }
     expect(() => resolveConfig({ domain: 'ftp://x', audience: 'a' })).to.throw(Auth0ConfigError, /must be an https URL/);
   });
@@ -42,7 +45,10 @@ describe('configuration', () => {
     for (const alg of ['HS256', 'none', 'HS512']) {
       expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', algorithms: [alg] })).to.throw(Auth0ConfigError, /not accepted/);
     }
-    expect(resolveConfig({ domain: 't.auth0.com', audience: 'a', algorithms: ['RS256', 'PS256'] }).algorithms).to.deep.equal(['RS256', 'PS256']);
+    expect(resolveConfig({ domain: 't.auth0.com', audience: 'a', algorithms: ['RS256', 'PS256'] }).algorithms).to.deep.equal([
+      'RS256',
+      'PS256',
+    ]);
   });
 
   it('takes overrides: key set URL, clock tolerance, realm, several audiences', () => {
@@ -57,9 +63,15 @@ describe('configuration', () => {
     expect(c.clockTolerance).to.equal(0);
     expect(c.realm).to.equal('my-api');
     expect(c.audience).to.deep.equal(['https://a', 'https://b']);
-    expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', jwksUri: 'http://keys.example.com/' })).to.throw(Auth0ConfigError, /jwksUri/);
+    expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', jwksUri: 'http://keys.example.com/' })).to.throw(
+      Auth0ConfigError,
+      /jwksUri/,
+    );
     expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', clockTolerance: -1 })).to.throw(Auth0ConfigError, /clockTolerance/);
-    expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', authorizeWith: 'roles' as never })).to.throw(Auth0ConfigError, /authorizeWith/);
+    expect(() => resolveConfig({ domain: 't.auth0.com', audience: 'a', authorizeWith: 'roles' as never })).to.throw(
+      Auth0ConfigError,
+      /authorizeWith/,
+    );
   });
 
   it('refuses a user class that is not an Auth0User', () => {
@@ -70,7 +82,15 @@ describe('configuration', () => {
 
 describe('configuration from the environment', () => {
   it('fills omitted options from AUTH0_DOMAIN, AUTH0_AUDIENCE, AUTH0_CLIENT_ID and the email settings', () => {
-    const filled = optionsWithEnv({}, { AUTH0_DOMAIN: 'a.auth0.com, login.example.com', AUTH0_AUDIENCE: 'https://api', AUTH0_CLIENT_ID: 'cid', AUTH0_RULE_NAMESPACE: 'https://ns.example.com/' });
+    const filled = optionsWithEnv(
+      {},
+      {
+        AUTH0_DOMAIN: 'a.auth0.com, login.example.com',
+        AUTH0_AUDIENCE: 'https://api',
+        AUTH0_CLIENT_ID: 'cid',
+        AUTH0_RULE_NAMESPACE: 'https://ns.example.com/',
+      },
+    );
     const config = resolveConfig(filled);
     expect(config.issuers.map((i) => i.issuer)).to.deep.equal(['https://a.auth0.com/', 'https://login.example.com/']);
     expect(config.audience).to.deep.equal(['https://api']);
@@ -79,7 +99,9 @@ describe('configuration from the environment', () => {
   });
 
   it('takes ISSUER_BASE_URL, AUTH0_API_AUDIENCE or AUDIENCE, AUTH0_EMAIL_CLAIM', () => {
-    const config = resolveConfig(optionsWithEnv({}, { ISSUER_BASE_URL: 'https://id.example.com', AUDIENCE: 'a,b', AUTH0_EMAIL_CLAIM: 'https://x/email' }));
+    const config = resolveConfig(
+      optionsWithEnv({}, { ISSUER_BASE_URL: 'https://id.example.com', AUDIENCE: 'a,b', AUTH0_EMAIL_CLAIM: 'https://x/email' }),
+    );
     expect(config.issuer).to.equal('https://id.example.com/');
     expect(config.audience).to.deep.equal(['a', 'b']);
     expect(config.emailClaim).to.equal('https://x/email');
@@ -87,17 +109,25 @@ describe('configuration from the environment', () => {
   });
 
   it('options win over the environment', () => {
-    const config = resolveConfig(optionsWithEnv({ domain: 'mine.auth0.com', audience: 'mine' }, { AUTH0_DOMAIN: 'env.auth0.com', AUTH0_AUDIENCE: 'env' }));
+    const config = resolveConfig(
+      optionsWithEnv({ domain: 'mine.auth0.com', audience: 'mine' }, { AUTH0_DOMAIN: 'env.auth0.com', AUTH0_AUDIENCE: 'env' }),
+    );
     expect(config.issuer).to.equal('https://mine.auth0.com/');
     expect(config.audience).to.deep.equal(['mine']);
   });
 
   it('with neither, the same clear errors', () => {
-    expect(() => resolveConfig(optionsWithEnv({}, {}))).to.throw(Auth0ConfigError, /set `domain` .* or the AUTH0_DOMAIN environment variable/);
+    expect(() => resolveConfig(optionsWithEnv({}, {}))).to.throw(
+      Auth0ConfigError,
+      /set `domain` .* or the AUTH0_DOMAIN environment variable/,
+    );
     expect(() => resolveConfig(optionsWithEnv({}, { AUTH0_DOMAIN: 't.auth0.com' }))).to.throw(Auth0ConfigError, /AUTH0_AUDIENCE/);
   });
 
   it('several domains cannot share one jwksUri', () => {
-    expect(() => resolveConfig({ domain: ['a.auth0.com', 'b.example.com'], audience: 'x', jwksUri: 'https://k/' })).to.throw(Auth0ConfigError, /jwksUri/);
+    expect(() => resolveConfig({ domain: ['a.auth0.com', 'b.example.com'], audience: 'x', jwksUri: 'https://k/' })).to.throw(
+      Auth0ConfigError,
+      /jwksUri/,
+    );
   });
 });

@@ -12,7 +12,10 @@ describe('errors and challenges (RFC 6750 §3)', () => {
     expect(scope.challenge).to.equal(`Bearer realm="api", error="insufficient_scope", error_description="Missing 'a' scope", scope="a b"`);
     expect(scope.toJSON()).to.deep.equal({ error: 'insufficient_scope', message: 'Missing "a" scope', scope: 'a b' });
     const outage = new KeySetUnavailableError('down', { retryAfter: 7 });
-    expect(outage.headers).to.deep.equal({ 'WWW-Authenticate': 'Bearer error="temporarily_unavailable", error_description="down"', 'Retry-After': '7' });
+    expect(outage.headers).to.deep.equal({
+      'WWW-Authenticate': 'Bearer error="temporarily_unavailable", error_description="down"',
+      'Retry-After': '7',
+    });
   });
 
   it('keeps the cause and never puts a stack in the body', () => {

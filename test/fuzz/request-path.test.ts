@@ -45,8 +45,7 @@ function captureOutput(): { text: () => string; restore: () => void } {
 }
 
 // Header text a real HTTP parser hands to an application: no control characters but TAB.
-const headerText = (maxLength: number) =>
-  fc.string({ unit: 'grapheme', maxLength }).map((s) => s.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ''));
+const headerText = (maxLength: number) => fc.string({ unit: 'grapheme', maxLength }).map((s) => s.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ''));
 const b64noise = fc.stringMatching(/^[A-Za-z0-9_-]{0,120}$/);
 const scheme = fc.constantFrom('Bearer', 'bearer', 'BEARER', 'Basic', 'DPoP', 'Token', 'Bearer:', 'Bearer,', '', 'Béarer');
 const separator = fc.constantFrom(' ', '  ', '\t', ' \t ', '');
@@ -100,7 +99,10 @@ describe('fuzzing the request path over HTTP', function () {
     const allowed = allowOutage ? [200, 400, 401, 403, 503] : [200, 400, 401, 403];
     expect(allowed, `${label} → ${answer.status}`).to.include(answer.status);
     if (answer.status === 200 || answer.status === 403) {
-      const token = authorization.trim().replace(/^bearer\s+/i, '').trim();
+      const token = authorization
+        .trim()
+        .replace(/^bearer\s+/i, '')
+        .trim();
       expect(await genuinelyValid(token), `accepted ${label}`).to.equal(true);
     } else {
       expectChallenge(answer, label);
@@ -121,9 +123,14 @@ describe('fuzzing the request path over HTTP', function () {
       fc.tuple(scheme, separator, fc.array(b64noise, { maxLength: 7 })).map(([s, sep, parts]) => `${s}${sep}${parts.join('.')}`),
       fc.tuple(fc.jsonValue(), fc.jsonValue(), b64noise).map(([h, p, sig]) => `Bearer ${b64url(h)}.${b64url(p)}.${sig}`),
       // Up to 12 kB on the wire: past the 8192-character bound, within Node's 16 kB header limit.
-      fc.tuple(fc.integer({ min: 8000, max: 12000 }), fc.constantFrom('a', 'A.', '=', 'é')).map(([n, c]) => `Bearer ${c.repeat(n).slice(0, c === 'é' ? n / 2 : n)}`),
+      fc
+        .tuple(fc.integer({ min: 8000, max: 12000 }), fc.constantFrom('a', 'A.', '=', 'é'))
+        .map(([n, c]) => `Bearer ${c.repeat(n).slice(0, c === 'é' ? n / 2 : n)}`),
     );
-    await fc.assert(fc.asyncProperty(header, (value) => check(value)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(header, (value) => check(value)),
+      { numRuns: RUNS },
+    );
   });
 
   it('mutated valid tokens are refused unless the mutation left a genuinely valid token', async () => {
@@ -132,7 +139,11 @@ describe('fuzzing the request path over HTTP', function () {
         const at = i % t.length;
         return t.slice(0, at) + c + t.slice(at + 1);
       }),
-      fc.tuple(fc.nat(), fc.nat({ max: 40 })).map(([i, n]) => (t: string) => t.slice(0, i % t.length) + t.slice((i % t.length) + n)),
+      fc.tuple(fc.nat(), fc.nat({ max: 40 })).map(
+        ([i, n]) =>
+          (t: string) =>
+            t.slice(0, i % t.length) + t.slice((i % t.length) + n),
+      ),
       fc.constant((t: string) => t.split('.').reverse().join('.')),
       fc.constant((t: string) => `${t}.${t.split('.')[1]}`),
       fc.constant((t: string) => t.toUpperCase()),
@@ -167,24 +178,44 @@ describe('fuzzing the request path over HTTP', function () {
       alg: fc.constantFrom<unknown>('RS256', 'none', 'HS256', 'RS512', 'PS256', 'rs256', '', 1, undefined),
       kid: fc.constantFrom<unknown>('CURRENT', 'CURRENT', 'unknown-kid', '', 0, null, undefined),
       typ: fc.constantFrom<unknown>(undefined, 'JWT', 'at+jwt', 'JOSE', 1),
-      extra: fc.constantFrom<Record<string, unknown>>({}, {}, { jku: 'http://127.0.0.1:1/' }, { jwk: { kty: 'RSA' } }, { x5u: 'http://x/' }, { crit: ['exp'] }, { crit: [] }, { b64: false, crit: ['b64'] }),
+      extra: fc.constantFrom<Record<string, unknown>>(
+        {},
+        {},
+        { jku: 'http://127.0.0.1:1/' },
+        { jwk: { kty: 'RSA' } },
+        { x5u: 'http://x/' },
+        { crit: ['exp'] },
+        { crit: [] },
+        { b64: false, crit: ['b64'] },
+      ),
     });
     const resolve = (value: unknown): unknown => {
       switch (value) {
-        case 'ISSUER': return tenant.issuer;
-        case 'ISSUER_NO_SLASH': return tenant.issuer.slice(0, -1);
-        case 'AUDIENCE': return tenant.audience;
-        case 'FUTURE': return now() + 600;
-        case 'PAST': return now() - 600;
-        case 'NEAR_PAST': return now() - 2;
-        case 'CURRENT': return tenant.currentKid;
+        case 'ISSUER':
+          return tenant.issuer;
+        case 'ISSUER_NO_SLASH':
+          return tenant.issuer.slice(0, -1);
+        case 'AUDIENCE':
+          return tenant.audience;
+        case 'FUTURE':
+          return now() + 600;
+        case 'PAST':
+          return now() - 600;
+        case 'NEAR_PAST':
+          return now() - 2;
+        case 'CURRENT':
+          return tenant.currentKid;
         default:
           return Array.isArray(value) ? value.map((v) => (v === 'AUDIENCE' ? tenant.audience : v === 'ISSUER' ? tenant.issuer : v)) : value;
       }
     };
     await fc.assert(
       fc.asyncProperty(claims, headers, async (c, h) => {
-        const payload = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, resolve(v)]).filter(([, v]) => v !== undefined));
+        const payload = Object.fromEntries(
+          Object.entries(c)
+            .map(([k, v]) => [k, resolve(v)])
+            .filter(([, v]) => v !== undefined),
+        );
         const header = { alg: resolve(h.alg), kid: resolve(h.kid), typ: h.typ, ...h.extra };
         const token = await tenant.signRaw(header, payload);
         seenTokens.add(token);

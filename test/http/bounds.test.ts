@@ -28,7 +28,9 @@ describe('resource bounds', () => {
     const url = await start(auth);
     expect((await get(`${url}/secure`, { token: await tenant.token() })).status).to.equal(200);
     const junk = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? tenant.token({ foreignKey: true, subject: `auth0|${i}` }) : tenant.token({ header: { kid: `junk-${i}` } }))),
+      Array.from({ length: 300 }, (_, i) =>
+        i % 2 === 0 ? tenant.token({ foreignKey: true, subject: `auth0|${i}` }) : tenant.token({ header: { kid: `junk-${i}` } }),
+      ),
     );
     for (let i = 0; i < junk.length; i += 50) {
       const answers = await Promise.all(junk.slice(i, i + 50).map((token) => get(`${url}/secure`, { token })));

@@ -86,15 +86,47 @@ describe('DPoP (RFC 9449)', () => {
   const refusals: Array<[string, (token: string, url: string) => Promise<string | undefined>, string]> = [
     ['no proof', async () => undefined, 'Missing DPoP proof'],
     ['a proof for another URL (htu)', (t, u) => key.proof({ url: `${u}/other`, accessToken: t }), 'DPoP proof is for another URL (htu)'],
-    ['a proof for another method (htm)', (t, u) => key.proof({ url: u, method: 'POST', accessToken: t }), 'DPoP proof is for another HTTP method (htm)'],
-    ['a proof for another token (ath)', (_t, u) => key.proof({ url: u, accessToken: 'another.token.value' }), 'DPoP proof is for another access token (ath)'],
+    [
+      'a proof for another method (htm)',
+      (t, u) => key.proof({ url: u, method: 'POST', accessToken: t }),
+      'DPoP proof is for another HTTP method (htm)',
+    ],
+    [
+      'a proof for another token (ath)',
+      (_t, u) => key.proof({ url: u, accessToken: 'another.token.value' }),
+      'DPoP proof is for another access token (ath)',
+    ],
     ['a proof without ath', (_t, u) => key.proof({ url: u }), 'DPoP proof is for another access token (ath)'],
-    ['a proof made with another key (cnf.jkt)', (t, u) => other.proof({ url: u, accessToken: t }), 'DPoP proof key does not match the token (cnf.jkt)'],
-    ['a proof too old (iat)', (t, u) => key.proof({ url: u, accessToken: t, iat: Math.floor(Date.now() / 1000) - 900 }), 'DPoP proof is too old or from the future (iat)'],
-    ['a proof from the future (iat)', (t, u) => key.proof({ url: u, accessToken: t, iat: Math.floor(Date.now() / 1000) + 600 }), 'DPoP proof is too old or from the future (iat)'],
-    ['a proof of the wrong type', (t, u) => key.proof({ url: u, accessToken: t, header: { typ: 'JWT' } }), 'Invalid DPoP proof type (expected dpop+jwt)'],
-    ['a proof without jti', (t, u) => key.proof({ url: u, accessToken: t, claims: { jti: undefined } }), 'Invalid DPoP proof claims (missing "jti")'],
-    ['a proof whose jwk is not the signing key', (t, u) => key.proof({ url: u, accessToken: t, header: { jwk: other.publicJwk } }), 'Invalid DPoP proof signature'],
+    [
+      'a proof made with another key (cnf.jkt)',
+      (t, u) => other.proof({ url: u, accessToken: t }),
+      'DPoP proof key does not match the token (cnf.jkt)',
+    ],
+    [
+      'a proof too old (iat)',
+      (t, u) => key.proof({ url: u, accessToken: t, iat: Math.floor(Date.now() / 1000) - 900 }),
+      'DPoP proof is too old or from the future (iat)',
+    ],
+    [
+      'a proof from the future (iat)',
+      (t, u) => key.proof({ url: u, accessToken: t, iat: Math.floor(Date.now() / 1000) + 600 }),
+      'DPoP proof is too old or from the future (iat)',
+    ],
+    [
+      'a proof of the wrong type',
+      (t, u) => key.proof({ url: u, accessToken: t, header: { typ: 'JWT' } }),
+      'Invalid DPoP proof type (expected dpop+jwt)',
+    ],
+    [
+      'a proof without jti',
+      (t, u) => key.proof({ url: u, accessToken: t, claims: { jti: undefined } }),
+      'Invalid DPoP proof claims (missing "jti")',
+    ],
+    [
+      'a proof whose jwk is not the signing key',
+      (t, u) => key.proof({ url: u, accessToken: t, header: { jwk: other.publicJwk } }),
+      'Invalid DPoP proof signature',
+    ],
     ['garbage', async () => 'not-a-proof', 'Malformed DPoP proof'],
   ];
   for (const [name, make, message] of refusals) {
@@ -128,8 +160,13 @@ describe('DPoP (RFC 9449)', () => {
     const token = await tenant.token({ dpopJkt: key.thumbprint });
     const res = await get(`${app.url}/d/secure`, { token });
     expect(res.status).to.equal(401);
-    expect(res.body).to.deep.equal({ error: 'invalid_token', message: 'DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof' });
-    expect(res.headers.get('www-authenticate')).to.match(/^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", DPoP algs="[^"]+"$/);
+    expect(res.body).to.deep.equal({
+      error: 'invalid_token',
+      message: 'DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof',
+    });
+    expect(res.headers.get('www-authenticate')).to.match(
+      /^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", DPoP algs="[^"]+"$/,
+    );
   });
 
   it('an unbound token sent with the DPoP scheme is refused', async () => {

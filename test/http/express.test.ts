@@ -26,7 +26,13 @@ describe('Express driver: the same checkers', () => {
   it('200 with the user for a valid token', async () => {
     const res = await get(`${app.url}/secure/blabla`, { token: await tenant.token({ scopes: 'read:blabla', email: 'e@example.com' }) });
     expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ id: 'auth0|test-user', permissions: [], email: 'e@example.com', scopes: ['read:blabla'], isMachine: false });
+    expect(res.body).to.deep.equal({
+      id: 'auth0|test-user',
+      permissions: [],
+      email: 'e@example.com',
+      scopes: ['read:blabla'],
+      isMachine: false,
+    });
   });
 
   it('403 insufficient_scope with the scope', async () => {
@@ -40,7 +46,9 @@ describe('Express driver: the same checkers', () => {
   it('401 invalid_token for an expired token', async () => {
     const res = await get(`${app.url}/secure`, { token: await tenant.token({ expiredSecondsAgo: 30 }) });
     expect(res.status).to.equal(401);
-    expect(res.headers.get('www-authenticate')).to.equal(`Bearer realm="${tenant.audience}", error="invalid_token", error_description="Expired token", DPoP algs="ES256 RS256 PS256 EdDSA"`);
+    expect(res.headers.get('www-authenticate')).to.equal(
+      `Bearer realm="${tenant.audience}", error="invalid_token", error_description="Expired token", DPoP algs="ES256 RS256 PS256 EdDSA"`,
+    );
     expect(res.body).to.deep.equal({ error: 'invalid_token', message: 'Expired token' });
   });
 

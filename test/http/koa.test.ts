@@ -67,7 +67,9 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
         const res = await get(`${app.url}/secure`, { authorization });
         expect(res.status).to.equal(400);
         expect(res.body.error).to.equal('invalid_request');
-        expect(res.headers.get('www-authenticate')).to.match(/^Bearer realm="[^"]+", error="invalid_request", error_description="Malformed Authorization header: expected 'Bearer <token>'"$/);
+        expect(res.headers.get('www-authenticate')).to.match(
+          /^Bearer realm="[^"]+", error="invalid_request", error_description="Malformed Authorization header: expected 'Bearer <token>'"$/,
+        );
       });
     }
 
@@ -75,7 +77,10 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
       const token = await tenant.token();
       const res = await get(`${app.url}/secure?access_token=${token}`);
       expect(res.status).to.equal(400);
-      expect(res.body).to.deep.equal({ error: 'invalid_request', message: 'Send the access token in the Authorization header, not in the URL' });
+      expect(res.body).to.deep.equal({
+        error: 'invalid_request',
+        message: 'Send the access token in the Authorization header, not in the URL',
+      });
       expect(JSON.stringify(res.body)).not.to.include(token);
     });
 
@@ -156,7 +161,9 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
     });
 
     it('missing exp', async () => {
-      const res = await get(`${app.url}/secure`, { token: await tenant.sign({ iss: tenant.issuer, aud: tenant.audience, sub: 'auth0|x' }) });
+      const res = await get(`${app.url}/secure`, {
+        token: await tenant.sign({ iss: tenant.issuer, aud: tenant.audience, sub: 'auth0|x' }),
+      });
       expect(res.status).to.equal(401);
       expect(res.body.message).to.equal('Invalid token claims (missing "exp")');
     });
@@ -220,7 +227,11 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
     it('every listed scope is needed', async () => {
       const one = await get(`${app.url}/secure/both`, { token: await tenant.token({ scopes: 'read:blabla' }) });
       expect(one.status).to.equal(403);
-      expect(one.body).to.deep.equal({ error: 'insufficient_scope', message: 'Missing "write:blabla" scope', scope: 'read:blabla write:blabla' });
+      expect(one.body).to.deep.equal({
+        error: 'insufficient_scope',
+        message: 'Missing "write:blabla" scope',
+        scope: 'read:blabla write:blabla',
+      });
       const both = await get(`${app.url}/secure/both`, { token: await tenant.token({ scopes: 'write:blabla read:blabla' }) });
       expect(both.status).to.equal(200);
     });

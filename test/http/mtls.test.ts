@@ -42,8 +42,16 @@ describe('certificate-bound tokens (RFC 8705)', function () {
 
   async function startTls(auth: Auth0): Promise<{ port: number; server: Server }> {
     const app = new Koa();
-    useKoaServer(app, { controllers: [Api], development: false, authorizationChecker: auth.authorizationChecker, currentUserChecker: auth.currentUserChecker });
-    const server = createHttpsServer({ key: serverPems.private, cert: serverPems.cert, requestCert: true, rejectUnauthorized: false }, app.callback());
+    useKoaServer(app, {
+      controllers: [Api],
+      development: false,
+      authorizationChecker: auth.authorizationChecker,
+      currentUserChecker: auth.currentUserChecker,
+    });
+    const server = createHttpsServer(
+      { key: serverPems.private, cert: serverPems.cert, requestCert: true, rejectUnauthorized: false },
+      app.callback(),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     return { port: (server.address() as AddressInfo).port, server };
   }
@@ -64,7 +72,13 @@ describe('certificate-bound tokens (RFC 8705)', function () {
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), challenge: res.headers['www-authenticate'] as string | undefined }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: JSON.parse(text),
+              challenge: res.headers['www-authenticate'] as string | undefined,
+            }),
+          );
         },
       );
       req.on('error', reject);

@@ -16,7 +16,15 @@ describe('HS256 APIs with a signing secret, maxTokenAge and a custom fetch', () 
 
   function hs256(claims: Record<string, unknown>, secret = SECRET, alg = 'HS256') {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ iss: tenant.issuer, aud: tenant.audience, sub: 'auth0|hs', iat: now, exp: now + 600, scope: 'read:blabla', ...claims })
+    return new SignJWT({
+      iss: tenant.issuer,
+      aud: tenant.audience,
+      sub: 'auth0|hs',
+      iat: now,
+      exp: now + 600,
+      scope: 'read:blabla',
+      ...claims,
+    })
       .setProtectedHeader({ alg, typ: 'JWT' })
       .sign(new TextEncoder().encode(secret));
   }
@@ -43,7 +51,10 @@ describe('HS256 APIs with a signing secret, maxTokenAge and a custom fetch', () 
 
   it('secret: refuses a short secret and asymmetric algorithms at construction', () => {
     expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', secret: 'short' })).to.throw(Auth0ConfigError, /at least 32 characters/);
-    expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', secret: SECRET, algorithms: ['RS256'] })).to.throw(Auth0ConfigError, /only HS256/);
+    expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', secret: SECRET, algorithms: ['RS256'] })).to.throw(
+      Auth0ConfigError,
+      /only HS256/,
+    );
     expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', algorithms: ['HS256'] })).to.throw(Auth0ConfigError, /not accepted/);
   });
 
@@ -70,7 +81,14 @@ describe('HS256 APIs with a signing secret, maxTokenAge and a custom fetch', () 
     } finally {
       await app.close();
     }
-    const throwing = await startKoa(tenant.auth0({ validate: () => { throw new Error('boom'); } }), [Api]);
+    const throwing = await startKoa(
+      tenant.auth0({
+        validate: () => {
+          throw new Error('boom');
+        },
+      }),
+      [Api],
+    );
     try {
       expect((await get(`${throwing.url}/secure`, { token: await tenant.token() })).status).to.equal(401);
     } finally {

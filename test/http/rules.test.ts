@@ -31,7 +31,11 @@ class RulesApi {
   }
 
   @Get('/throws')
-  @Authorized(claimCheck(() => { throw new Error('boom'); }, 'a predicate that throws'))
+  @Authorized(
+    claimCheck(() => {
+      throw new Error('boom');
+    }, 'a predicate that throws'),
+  )
   throws() {
     return { ok: true };
   }
@@ -61,7 +65,11 @@ describe('claim rules in @Authorized', () => {
     expect((await get(`${app.url}/rules/any`, { token: await tenant.token({ scopes: 'read:reports x' }) })).status).to.equal(200);
     const res = await get(`${app.url}/rules/any`, { token: await tenant.token({ scopes: 'x' }) });
     expect(res.status).to.equal(403);
-    expect(res.body).to.deep.equal({ error: 'insufficient_scope', message: 'Missing one of the scopes: "read:reports", "admin"', scope: 'read:reports admin' });
+    expect(res.body).to.deep.equal({
+      error: 'insufficient_scope',
+      message: 'Missing one of the scopes: "read:reports", "admin"',
+      scope: 'read:reports admin',
+    });
     expect(res.headers.get('www-authenticate')).to.include('scope="read:reports admin"');
   });
 
@@ -74,8 +82,13 @@ describe('claim rules in @Authorized', () => {
   });
 
   it('claimIncludes (array or space-separated claim)', async () => {
-    expect((await get(`${app.url}/rules/role`, { token: await tenant.token({ claims: { 'https://example.com/roles': ['user', 'admin'] } }) })).status).to.equal(200);
-    expect((await get(`${app.url}/rules/role`, { token: await tenant.token({ claims: { 'https://example.com/roles': 'user admin' } }) })).status).to.equal(200);
+    expect(
+      (await get(`${app.url}/rules/role`, { token: await tenant.token({ claims: { 'https://example.com/roles': ['user', 'admin'] } }) }))
+        .status,
+    ).to.equal(200);
+    expect(
+      (await get(`${app.url}/rules/role`, { token: await tenant.token({ claims: { 'https://example.com/roles': 'user admin' } }) })).status,
+    ).to.equal(200);
     const res = await get(`${app.url}/rules/role`, { token: await tenant.token({ claims: { 'https://example.com/roles': ['user'] } }) });
     expect(res.status).to.equal(403);
     expect(res.body.message).to.equal('Claim "https://example.com/roles" does not include the required value');

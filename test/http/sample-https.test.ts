@@ -97,7 +97,9 @@ describe('the sample process against a local https tenant (AUTH0_DOMAIN=localhos
   it('GET /secure: 401 without a token, 200 with the user of a token from the https tenant', async () => {
     const anonymous = await get(`${base}/secure`);
     expect(anonymous.status).to.equal(401);
-    expect(anonymous.headers.get('www-authenticate')).to.equal('Bearer realm="https://sample.example.com", DPoP algs="ES256 RS256 PS256 EdDSA"');
+    expect(anonymous.headers.get('www-authenticate')).to.equal(
+      'Bearer realm="https://sample.example.com", DPoP algs="ES256 RS256 PS256 EdDSA"',
+    );
     const token = await tenant.token({ subject: 'auth0|sample', permissions: ['read:blabla'], email: 'sample@example.com' });
     const res = await get(`${base}/secure`, { token });
     expect(res.status).to.equal(200);

@@ -14,7 +14,14 @@ describe('the sample API (Koa)', () => {
     const server = koa.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const port = (server.address() as { port: number }).port;
-    app = { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+    app = {
+      url: `http://127.0.0.1:${port}`,
+      close: () =>
+        new Promise((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    };
   });
   after(async () => {
     await app.close();
@@ -35,7 +42,12 @@ describe('the sample API (Koa)', () => {
   });
 
   it('GET /secure returns the user of a valid token', async () => {
-    const token = await tenant.token({ subject: 'auth0|5fe72b8eb2ac50006f725451', scopes: 'read:blabla', permissions: ['read:blabla'], email: 'some.user@example.com' });
+    const token = await tenant.token({
+      subject: 'auth0|5fe72b8eb2ac50006f725451',
+      scopes: 'read:blabla',
+      permissions: ['read:blabla'],
+      email: 'some.user@example.com',
+    });
     const res = await get(`${app.url}/secure`, { token });
     expect(res.status).to.equal(200);
     expect(res.body).to.deep.equal({

@@ -6,15 +6,7 @@ import { dirname, join } from 'node:path';
 import express from 'express';
 import Koa from 'koa';
 import { useExpressServer, useKoaServer } from 'routing-controllers';
-import {
-  Auth0,
-  Auth0Docs,
-  auth0LogoutUrl,
-  docsCallbackUrl,
-  useExpressDocs,
-  useKoaDocs,
-  type Auth0DocsOptions,
-} from '../../src';
+import { Auth0, Auth0Docs, auth0LogoutUrl, docsCallbackUrl, useExpressDocs, useKoaDocs, type Auth0DocsOptions } from '../../src';
 import { createSampleApp, createSampleAuth, sampleCallbackUrl, sampleDocsUrl, settingsFromEnv } from '../../sample/app';
 import { SampleApi } from '../../sample/api';
 import { expectValid } from './validate';
@@ -88,7 +80,13 @@ function initializerConfig(script: string): {
   audience: string;
   redirectPath: string;
   persistAuthorization: boolean;
-  oauth: { clientId: string; scopes: string[]; usePkceWithAuthorizationCodeGrant: boolean; additionalQueryStringParams: Record<string, string>; appName?: string };
+  oauth: {
+    clientId: string;
+    scopes: string[];
+    usePkceWithAuthorizationCodeGrant: boolean;
+    additionalQueryStringParams: Record<string, string>;
+    appName?: string;
+  };
   swaggerUiOptions: Record<string, unknown>;
 } {
   const match = /var config = (\{[\s\S]*?\n\});/.exec(script);
@@ -229,7 +227,14 @@ for (const [driver, start] of [
       const head = await fetchRaw(`${app.url}/docs/swagger-initializer.js`, { method: 'HEAD' });
       expect(head.status).to.equal(200);
       expect(head.text).to.equal('');
-      for (const path of ['/docs/package.json', '/docs/index.js', '/docs/swagger-ui.js', '/docs/../package.json', '/docs/%2e%2e/package.json', '/docsx']) {
+      for (const path of [
+        '/docs/package.json',
+        '/docs/index.js',
+        '/docs/swagger-ui.js',
+        '/docs/../package.json',
+        '/docs/%2e%2e/package.json',
+        '/docsx',
+      ]) {
         const res = await fetchRaw(`${app.url}${path}`);
         expect(res.status, path).to.equal(404);
       }
@@ -243,7 +248,9 @@ for (const [driver, start] of [
       expect(JSON.parse(open.text)).to.deep.equal({ message: 'Anonymous user' });
       const secure = await fetchRaw(`${app.url}/secure`);
       expect(secure.status).to.equal(401);
-      expect(secure.headers.get('www-authenticate')).to.equal('Bearer realm="https://api.example.com", DPoP algs="ES256 RS256 PS256 EdDSA"');
+      expect(secure.headers.get('www-authenticate')).to.equal(
+        'Bearer realm="https://api.example.com", DPoP algs="ES256 RS256 PS256 EdDSA"',
+      );
     });
   });
 }
@@ -325,9 +332,7 @@ describe('Swagger UI options', () => {
       spec: { routing: { controllers: [SampleApi] }, servers: [{ url: 'https://api.example.com/v1' }, { url: '/relative' }] },
     });
     const answer = docs.handle({ method: 'GET', path: '/docs/' });
-    expect(answer?.headers['Content-Security-Policy']).to.include(
-      "connect-src 'self' https://tenant.example.com https://api.example.com;",
-    );
+    expect(answer?.headers['Content-Security-Policy']).to.include("connect-src 'self' https://tenant.example.com https://api.example.com;");
   });
 
   it('refuses bad paths and return URLs at start-up', () => {
@@ -370,7 +375,11 @@ describe('Auth0 logout and callback URLs', () => {
 describe('the sample serves its docs', () => {
   let app: Running;
   before(async () => {
-    const settings = settingsFromEnv({ AUTH0_DOMAIN: 'tenant.example.com', AUTH0_API_AUDIENCE: 'https://api.example.com', AUTH0_CLIENT_ID: 'sample-client' });
+    const settings = settingsFromEnv({
+      AUTH0_DOMAIN: 'tenant.example.com',
+      AUTH0_API_AUDIENCE: 'https://api.example.com',
+      AUTH0_CLIENT_ID: 'sample-client',
+    });
     app = await listen(createSampleApp(createSampleAuth(settings)).listen(0, '127.0.0.1'));
   });
   after(async () => {
@@ -379,7 +388,14 @@ describe('the sample serves its docs', () => {
 
   it('/docs/, its assets, the redirect page and /openapi.json, with no network', async () => {
     expect((await fetchRaw(`${app.url}/docs`)).headers.get('location')).to.equal('docs/');
-    for (const path of ['/docs/', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css', '/docs/oauth2-redirect', '/docs/oauth2-redirect.html', '/docs/oauth2-redirect.js']) {
+    for (const path of [
+      '/docs/',
+      '/docs/swagger-ui-bundle.js',
+      '/docs/swagger-ui.css',
+      '/docs/oauth2-redirect',
+      '/docs/oauth2-redirect.html',
+      '/docs/oauth2-redirect.js',
+    ]) {
       expect((await fetchRaw(`${app.url}${path}`)).status, path).to.equal(200);
     }
     const spec = JSON.parse((await fetchRaw(`${app.url}/openapi.json`)).text);

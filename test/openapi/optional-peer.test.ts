@@ -13,7 +13,10 @@ describe('optional peer dependencies of the OpenAPI helpers', () => {
   it('names the package to install when it is missing', () => {
     expect(() => optionalPeer('routing-controllers-auth0-absent-peer'))
       .to.throw(Auth0ConfigError)
-      .with.property('message', 'auth0Spec needs the optional peer dependency routing-controllers-auth0-absent-peer: npm install routing-controllers-auth0-absent-peer');
+      .with.property(
+        'message',
+        'auth0Spec needs the optional peer dependency routing-controllers-auth0-absent-peer: npm install routing-controllers-auth0-absent-peer',
+      );
   });
 
   it('passes on the error of an installed package that fails to load', () => {
@@ -21,7 +24,9 @@ describe('optional peer dependencies of the OpenAPI helpers', () => {
     try {
       const broken = join(dir, 'broken.js');
       writeFileSync(broken, "require('./missing-inside');");
-      expect(() => optionalPeer(broken)).to.throw(Error, 'missing-inside').and.not.to.be.instanceOf(Auth0ConfigError);
+      expect(() => optionalPeer(broken))
+        .to.throw(Error, 'missing-inside')
+        .and.not.to.be.instanceOf(Auth0ConfigError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,14 +1,7 @@
 import { expect } from 'chai';
 import type { OpenAPIObject, OperationObject, ResponseObject } from 'openapi3-ts';
 import { TestTenant } from 'routing-controllers-auth0/testing';
-import {
-  Auth0,
-  AUTH0_SECURITY_SCHEMES,
-  auth0SecurityRequirements,
-  auth0SecuritySchemes,
-  auth0Spec,
-  guardedRoutes,
-} from '../../src';
+import { Auth0, AUTH0_SECURITY_SCHEMES, auth0SecurityRequirements, auth0SecuritySchemes, auth0Spec, guardedRoutes } from '../../src';
 import { getMetadataArgsStorage } from 'routing-controllers';
 import { SampleApi } from '../../sample/api';
 import { DocsAdminApi, DocsApi, DocsChildApi } from './controllers';
@@ -155,7 +148,7 @@ describe('OpenAPI: the whole document from the decorators', () => {
     expect(operation.description).to.equal('Needs a valid Auth0 access token.');
   });
 
-  it("@Authorized([...]) puts every scope on every OAuth scheme, and adds 403", () => {
+  it('@Authorized([...]) puts every scope on every OAuth scheme, and adds 403', () => {
     const operation = op(spec, '/docs-api/items/{id}');
     expect(securityOf(operation)).to.deep.equal(required(['read:items', 'write:items']));
     expect(operation.responses['403']).to.deep.equal({ $ref: '#/components/responses/Auth0InsufficientScope' });
@@ -227,10 +220,7 @@ describe('OpenAPI: the whole document from the decorators', () => {
     });
     expect(custom.paths).to.have.property('/api/docs-api/items/{id}');
     expect(custom.paths).to.not.have.property('/docs-api/items/{id}');
-    expect(securityOf(op(custom, '/api/docs-admin/stats'))).to.deep.equal([
-      { Auth0AuthorizationCode: ['admin:all'] },
-      { BearerToken: [] },
-    ]);
+    expect(securityOf(op(custom, '/api/docs-admin/stats'))).to.deep.equal([{ Auth0AuthorizationCode: ['admin:all'] }, { BearerToken: [] }]);
     expect(Object.keys(custom.components!.securitySchemes!)).to.deep.equal(['Auth0AuthorizationCode', 'BearerToken']);
     expect(custom.servers).to.deep.equal([{ url: 'https://api.example.com' }]);
     expect(custom.info).to.deep.equal({ title: 'Extended', version: '3' });

@@ -71,7 +71,9 @@ describe('the local tenant: browser flows over HTTP (login form, cookies, redire
 
     it('gives user@example.com a token with an empty scope when only read:blabla was asked, as Auth0 does', async () => {
       const browser = new Browser();
-      const fragment = fragmentOf((await browser.logIn(await loginPage(browser, implicitUrl()), 'user@example.com', 'user', CALLBACK)).location!);
+      const fragment = fragmentOf(
+        (await browser.logIn(await loginPage(browser, implicitUrl()), 'user@example.com', 'user', CALLBACK)).location!,
+      );
       expect(fragment.get('error')).to.equal(null);
       expect(decodeJwt(fragment.get('access_token')!)).to.deep.include({ scope: '', permissions: [], aud: API });
       const none = fragmentOf((await browser.navigate(implicitUrl({ scope: '' }), CALLBACK)).location!);
@@ -79,7 +81,11 @@ describe('the local tenant: browser flows over HTTP (login form, cookies, redire
     });
 
     it('accepts the .html redirect page and loopback callbacks on another port', async () => {
-      for (const redirect of [`${CALLBACK}.html`, 'http://localhost:45678/docs/oauth2-redirect', 'http://127.0.0.1:45678/docs/oauth2-redirect']) {
+      for (const redirect of [
+        `${CALLBACK}.html`,
+        'http://localhost:45678/docs/oauth2-redirect',
+        'http://127.0.0.1:45678/docs/oauth2-redirect',
+      ]) {
         const browser = new Browser();
         const page = await loginPage(browser, implicitUrl({ redirect_uri: redirect }));
         const done = await browser.logIn(page, 'admin@example.com', 'admin', redirect);
@@ -109,7 +115,13 @@ describe('the local tenant: browser flows over HTTP (login form, cookies, redire
       const page = await loginPage(browser, implicitUrl({ audience: '', scope: 'openid read:blabla' }));
       const token = fragmentOf((await browser.logIn(page, 'admin@example.com', 'admin', CALLBACK)).location!).get('access_token')!;
       expect(token.split('.')).to.have.length(1);
-      const error = await tenant.auth0().verify(token).then(() => undefined, (e: unknown) => e as { status: number });
+      const error = await tenant
+        .auth0()
+        .verify(token)
+        .then(
+          () => undefined,
+          (e: unknown) => e as { status: number },
+        );
       expect(error?.status).to.equal(401);
     });
   });
@@ -180,7 +192,13 @@ describe('the local tenant: browser flows over HTTP (login form, cookies, redire
     });
 
     it('requires PKCE of the public client', async () => {
-      const query = new URLSearchParams({ response_type: 'code', client_id: 'local-spa-client', redirect_uri: CALLBACK, scope: 'read:blabla', audience: API });
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id: 'local-spa-client',
+        redirect_uri: CALLBACK,
+        scope: 'read:blabla',
+        audience: API,
+      });
       const page = await new Browser().navigate(`${tenant.urls.authorize}?${query}`, CALLBACK);
       const callback = new URL(page.location!);
       expect(callback.searchParams.get('error')).to.equal('invalid_request');
@@ -191,16 +209,29 @@ describe('the local tenant: browser flows over HTTP (login form, cookies, redire
       const browser = new Browser();
       const { challenge } = pkce();
       const query = new URLSearchParams({
-        response_type: 'code', client_id: 'local-spa-client', redirect_uri: CALLBACK, scope: 'read:blabla', audience: API,
-        code_challenge: challenge, code_challenge_method: 'S256',
+        response_type: 'code',
+        client_id: 'local-spa-client',
+        redirect_uri: CALLBACK,
+        scope: 'read:blabla',
+        audience: API,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
       });
-      const done = await browser.logIn(await loginPage(browser, `${tenant.urls.authorize}?${query}`), 'admin@example.com', 'admin', CALLBACK);
+      const done = await browser.logIn(
+        await loginPage(browser, `${tenant.urls.authorize}?${query}`),
+        'admin@example.com',
+        'admin',
+        CALLBACK,
+      );
       const res = await fetch(tenant.urls.token, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
-          grant_type: 'authorization_code', client_id: 'local-spa-client', code: new URL(done.location!).searchParams.get('code')!,
-          code_verifier: pkce().verifier, redirect_uri: CALLBACK,
+          grant_type: 'authorization_code',
+          client_id: 'local-spa-client',
+          code: new URL(done.location!).searchParams.get('code')!,
+          code_verifier: pkce().verifier,
+          redirect_uri: CALLBACK,
         }).toString(),
       });
       expect(res.status).to.equal(400);
@@ -244,7 +275,9 @@ describe('the local tenant: browser flows over HTTP (login form, cookies, redire
     });
 
     it('refuses a returnTo that is not an allowed logout URL', async () => {
-      const page = await new Browser().request(`${tenant.urls.logout}?${new URLSearchParams({ client_id: 'local-spa-client', returnTo: 'https://evil.example.com/' })}`);
+      const page = await new Browser().request(
+        `${tenant.urls.logout}?${new URLSearchParams({ client_id: 'local-spa-client', returnTo: 'https://evil.example.com/' })}`,
+      );
       expect(page.status).to.equal(400);
       expect(page.location).to.equal(undefined);
       expect(page.body).to.include('Allowed Logout URLs');

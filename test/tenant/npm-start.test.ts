@@ -20,7 +20,9 @@ function printed(child: ChildProcess, marker: string, output: () => string): Pro
 
 function sh(script: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('sh', ['-c', script], { timeout: 15_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+    execFile('sh', ['-c', script], { timeout: 15_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -64,7 +66,9 @@ describe('npm start without AUTH0_DOMAIN (a real process, free ports)', function
     const callApi = lines.find((line) => line.startsWith('curl ') && line.includes('/secure'));
     expect(getToken, output).to.be.a('string');
     expect(callApi, output).to.be.a('string');
-    const body = JSON.parse(await sh(`${getToken}\n${callApi} -w '\\n%{http_code}' | tr '\\n' ' ' | sed -E 's/ ([0-9]{3}) ?$/\\n\\1/' | head -1`));
+    const body = JSON.parse(
+      await sh(`${getToken}\n${callApi} -w '\\n%{http_code}' | tr '\\n' ' ' | sed -E 's/ ([0-9]{3}) ?$/\\n\\1/' | head -1`),
+    );
     expect(body).to.deep.equal({ id: 'local-m2m-client@clients', permissions: ['read:blabla'], scopes: ['read:blabla'], isMachine: true });
     const status = await sh(`${getToken}\n${callApi} -o /dev/null -w '%{http_code}'`);
     expect(status).to.equal('200');
@@ -73,7 +77,9 @@ describe('npm start without AUTH0_DOMAIN (a real process, free ports)', function
   it('Ctrl-C stops the tenant and the sample, and the process exits cleanly', async () => {
     const tenant = /Local Auth0 tenant on (http:\/\/localhost:\d+\/)/.exec(output)![1];
     const api = /Sample API on (http:\/\/localhost:\d+)/.exec(output)![1];
-    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (code, signal) => resolve([code, signal])),
+    );
     process.kill(-child.pid!, 'SIGINT');
     const [code, signal] = await exited;
     // npm re-raises the SIGINT it received once the sample has exited; the sample itself exits 0.
@@ -81,7 +87,10 @@ describe('npm start without AUTH0_DOMAIN (a real process, free ports)', function
     expect(output).to.include('Stopping');
     expect(output).not.to.match(/Error|EADDRINUSE|exited with/);
     for (const url of [`${tenant}.well-known/jwks.json`, `${api}/public`]) {
-      const refused = await fetch(url).then(() => false, () => true);
+      const refused = await fetch(url).then(
+        () => false,
+        () => true,
+      );
       expect(refused, `${url} still answers`).to.equal(true);
     }
   });

@@ -160,7 +160,13 @@ describe('the local tenant: discovery, keys and the token endpoint', () => {
     const wrong = await rejection(tenant.userToken('admin@example.com', { password: 'nope' }));
     expect([wrong.status, wrong.error]).to.deep.equal([403, 'invalid_grant']);
     const m2m = await rejection(
-      tenant.requestToken({ grant_type: 'password', client_id: 'local-m2m-client', client_secret: 'local-m2m-secret', username: 'admin@example.com', password: 'admin' }),
+      tenant.requestToken({
+        grant_type: 'password',
+        client_id: 'local-m2m-client',
+        client_secret: 'local-m2m-secret',
+        username: 'admin@example.com',
+        password: 'admin',
+      }),
     );
     expect(m2m.error).to.equal('invalid_request');
   });
@@ -176,7 +182,10 @@ describe('the local tenant: discovery, keys and the token endpoint', () => {
       const error = await other
         .auth0()
         .verify(await tenant.userToken('admin@example.com'))
-        .then(() => undefined, (e: unknown) => e as { status: number; code: string });
+        .then(
+          () => undefined,
+          (e: unknown) => e as { status: number; code: string },
+        );
       expect(error).to.include({ status: 401, code: 'invalid_token' });
     } finally {
       await other.close();
@@ -216,18 +225,27 @@ describe('the sample wired to the local tenant (npm start without AUTH0_DOMAIN),
   it('/secure answers 200 to an M2M token from the tenant', async () => {
     const res = await get(`${sample.url}/secure`, { token: await sample.tenant!.machineToken() });
     expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ id: 'local-m2m-client@clients', permissions: ['read:blabla'], scopes: ['read:blabla'], isMachine: true });
+    expect(res.body).to.deep.equal({
+      id: 'local-m2m-client@clients',
+      permissions: ['read:blabla'],
+      scopes: ['read:blabla'],
+      isMachine: true,
+    });
   });
 
   it("/secure/blabla answers 200 to admin@example.com's token with the scope", async () => {
-    const res = await get(`${sample.url}/secure/blabla`, { token: await sample.tenant!.userToken('admin@example.com', { scope: 'read:blabla' }) });
+    const res = await get(`${sample.url}/secure/blabla`, {
+      token: await sample.tenant!.userToken('admin@example.com', { scope: 'read:blabla' }),
+    });
     expect(res.status).to.equal(200);
     expect(res.body).to.include({ email: 'admin@example.com', isMachine: false });
     expect(res.body.permissions).to.deep.equal(['read:blabla']);
   });
 
   it("/secure/blabla answers 403 insufficient_scope to user@example.com's token", async () => {
-    const res = await get(`${sample.url}/secure/blabla`, { token: await sample.tenant!.userToken('user@example.com', { scope: 'read:blabla' }) });
+    const res = await get(`${sample.url}/secure/blabla`, {
+      token: await sample.tenant!.userToken('user@example.com', { scope: 'read:blabla' }),
+    });
     expect(res.status).to.equal(403);
     expect(res.body.error).to.equal('insufficient_scope');
     expect(res.headers.get('www-authenticate')).to.include('error="insufficient_scope"');

@@ -40,6 +40,24 @@ function withoutQuery(url: string): string | undefined {
   }
 }
 
+/** Exactly one proof, of a sane size. */
+function singleProof(proof: string | string[] | undefined): string {
+  if (Array.isArray(proof) || (typeof proof === 'string' && proof.includes(','))) {
+    throw new InvalidRequestError('Send exactly one DPoP proof');
+  }
+  if (typeof proof !== 'string' || proof.trim() === '') throw new InvalidDpopProofError('Missing DPoP proof');
+  if (proof.length > 8192) throw new InvalidDpopProofError('DPoP proof too large');
+  return proof.trim();
+}
+
+function describeProofError(error: unknown): string {
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'DPoP proof algorithm not allowed';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'Invalid DPoP proof signature';
+  if (!(error instanceof errors.JWTClaimValidationFailed)) return 'Malformed DPoP proof';
+  if (error.claim === 'typ') return 'Invalid DPoP proof type (expected dpop+jwt)';
+  return `Invalid DPoP proof claims (${error.reason === 'missing' ? `missing "${error.claim}"` : error.claim})`;
+}
+
 /**
  * Verifies DPoP proofs and remembers their `jti`s against replay.
  *
@@ -64,55 +82,45 @@ export class DpopVerifier {
 
   /** Throws {@link InvalidDpopProofError} (or {@link InvalidRequestError} for two proofs) unless the proof is good. */
   async verify(request: DpopRequest, accessToken: string, jkt: unknown): Promise<void> {
-    const { proof } = request;
-    if (Array.isArray(proof) || (typeof proof === 'string' && proof.includes(','))) {
-      throw new InvalidRequestError('Send exactly one DPoP proof');
-    }
-    if (typeof proof !== 'string' || proof.trim() === '') throw new InvalidDpopProofError('Missing DPoP proof');
-    if (proof.length > 8192) throw new InvalidDpopProofError('DPoP proof too large');
-    let payload: Record<string, unknown>;
-    let jwk: JWK;
-    try {
-      const result = await jwtVerify(proof.trim(), EmbeddedJWK, {
-        typ: 'dpop+jwt',
-        algorithms: this.settings.algorithms,
-        requiredClaims: ['iat', 'jti', 'htm', 'htu'],
-        // iat is checked below with the DPoP window; no exp is expected.
-      });
-      payload = result.payload as Record<string, unknown>;
-      jwk = result.protectedHeader.jwk as JWK;
-    } catch (error) {
-      const reason =
-        error instanceof errors.JOSEAlgNotAllowed
-          ? 'DPoP proof algorithm not allowed'
-          : error instanceof errors.JWSSignatureVerificationFailed
-            ? 'Invalid DPoP proof signature'
-            : error instanceof errors.JWTClaimValidationFailed
-              ? error.claim === 'typ'
-                ? 'Invalid DPoP proof type (expected dpop+jwt)'
-                : `Invalid DPoP proof claims (${error.reason === 'missing' ? `missing "${error.claim}"` : error.claim})`
-              : 'Malformed DPoP proof';
-      throw new InvalidDpopProofError(reason, { cause: error });
-    }
-    if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256) {
-      throw new InvalidDpopProofError('Invalid DPoP proof claims (jti)');
-    }
-    if (payload.htm !== request.method.toUpperCase()) throw new InvalidDpopProofError('DPoP proof is for another HTTP method (htm)');
-    const htu = typeof payload.htu === 'string' ? withoutQuery(payload.htu) : undefined;
-    if (htu === undefined || htu !== withoutQuery(request.url)) {
-      throw new InvalidDpopProofError('DPoP proof is for another URL (htu)');
-    }
-    const now = Math.floor(Date.now() / 1000);
-    const iat = payload.iat as number;
-    if (iat < now - this.settings.iatOffset || iat > now + this.settings.iatLeeway) {
-      throw new InvalidDpopProofError('DPoP proof is too old or from the future (iat)');
-    }
-    const ath = createHash('sha256').update(accessToken, 'ascii').digest('base64url');
-    if (payload.ath !== ath) throw new InvalidDpopProofError('DPoP proof is for another access token (ath)');
+    const { payload, jwk } = await this.verifySignature(singleProof(request.proof));
+    const jti = this.checkClaims(payload, request, accessToken);
     if (typeof jkt !== 'string' || (await calculateJwkThumbprint(jwk, 'sha256')) !== jkt) {
       throw new InvalidDpopProofError('DPoP proof key does not match the token (cnf.jkt)');
     }
-    this.remember(payload.jti, jkt, (iat + this.settings.iatOffset + this.settings.iatLeeway) * 1000);
+    this.remember(jti, jkt, ((payload.iat as number) + this.settings.iatOffset + this.settings.iatLeeway) * 1000);
+  }
+
+  /** The proof's signature, with the key of its own `jwk` header (public, allowed algorithm, `typ: dpop+jwt`). */
+  private async verifySignature(proof: string): Promise<{ payload: Record<string, unknown>; jwk: JWK }> {
+    try {
+      const result = await jwtVerify(proof, EmbeddedJWK, {
+        typ: 'dpop+jwt',
+        algorithms: this.settings.algorithms,
+        // iat is checked with the DPoP window; no exp is expected.
+        requiredClaims: ['iat', 'jti', 'htm', 'htu'],
+      });
+      return { payload: result.payload as Record<string, unknown>, jwk: result.protectedHeader.jwk as JWK };
+    } catch (error) {
+      throw new InvalidDpopProofError(describeProofError(error), { cause: error });
+    }
+  }
+
+  /** `jti`, `htm`, `htu`, `iat` and `ath` against this request and token; returns the `jti`. */
+  private checkClaims(payload: Record<string, unknown>, request: DpopRequest, accessToken: string): string {
+    const { jti, htm, htu, iat, ath } = payload;
+    if (typeof jti !== 'string' || jti === '' || jti.length > 256) throw new InvalidDpopProofError('Invalid DPoP proof claims (jti)');
+    if (htm !== request.method.toUpperCase()) throw new InvalidDpopProofError('DPoP proof is for another HTTP method (htm)');
+    const target = typeof htu === 'string' ? withoutQuery(htu) : undefined;
+    if (target === undefined || target !== withoutQuery(request.url))
+      throw new InvalidDpopProofError('DPoP proof is for another URL (htu)');
+    const now = Math.floor(Date.now() / 1000);
+    if ((iat as number) < now - this.settings.iatOffset || (iat as number) > now + this.settings.iatLeeway) {
+      throw new InvalidDpopProofError('DPoP proof is too old or from the future (iat)');
+    }
+    if (ath !== createHash('sha256').update(accessToken, 'ascii').digest('base64url')) {
+      throw new InvalidDpopProofError('DPoP proof is for another access token (ath)');
+    }
+    return jti;
   }
 
   private remember(jti: string, jkt: string, until: number): void {

@@ -39,6 +39,32 @@ export interface KeySetStats {
 const MAX_BODY = 512 * 1024;
 const SIGNING_KTY = new Set(['RSA', 'EC', 'OKP']);
 
+/** A public signing key with a `kid` (never a private, symmetric or encryption key). */
+function isSigningKey(jwk: JWK): boolean {
+  return (
+    typeof jwk.kid === 'string' &&
+    jwk.kid !== '' &&
+    typeof jwk.kty === 'string' &&
+    SIGNING_KTY.has(jwk.kty) &&
+    (jwk.use === undefined || jwk.use === 'sig') &&
+    jwk.d === undefined
+  );
+}
+
+/** The usable keys of a key set document, at most `maxKeys`, the first of each `kid`. */
+function signingKeys(body: unknown, maxKeys: number): Map<string, CachedKey> {
+  const list = (body as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(list)) throw new Error('key set has no "keys" array');
+  const keys = new Map<string, CachedKey>();
+  for (const jwk of list as JWK[]) {
+    if (keys.size >= maxKeys) break;
+    if (jwk !== null && typeof jwk === 'object' && isSigningKey(jwk) && !keys.has(jwk.kid as string)) {
+      keys.set(jwk.kid as string, { jwk, imported: new Map() });
+    }
+  }
+  return keys;
+}
+
 interface CachedKey {
   jwk: JWK;
   imported: Map<string, Promise<CryptoKey | Uint8Array>>;
@@ -166,19 +192,6 @@ export class RemoteKeySet {
     }
     const text = await response.text();
     if (text.length > MAX_BODY) throw new Error('key set too large');
-    const body: unknown = JSON.parse(text);
-    const list = (body as { keys?: unknown } | null)?.keys;
-    if (!Array.isArray(list)) throw new Error('key set has no "keys" array');
-    const keys = new Map<string, CachedKey>();
-    for (const jwk of list as JWK[]) {
-      if (keys.size >= this.options.maxKeys) break;
-      if (jwk === null || typeof jwk !== 'object') continue;
-      if (typeof jwk.kid !== 'string' || jwk.kid === '' || keys.has(jwk.kid)) continue;
-      if (typeof jwk.kty !== 'string' || !SIGNING_KTY.has(jwk.kty)) continue;
-      if (jwk.use !== undefined && jwk.use !== 'sig') continue;
-      if (jwk.d !== undefined) continue;
-      keys.set(jwk.kid, { jwk, imported: new Map() });
-    }
-    return keys;
+    return signingKeys(JSON.parse(text), this.options.maxKeys);
   }
 }

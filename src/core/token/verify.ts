@@ -61,6 +61,46 @@ function describe(error: unknown): string {
   return 'Malformed token';
 }
 
+/** What verifying a token of one issuer needs. */
+interface IssuerEntry {
+  keys: RemoteKeySet;
+  options: JWTVerifyOptions;
+  resolveKey: (header: JWTHeaderParameters) => Promise<CryptoKey | Uint8Array>;
+}
+
+/** RFC 8725 §3.10: keys come from the issuer's key set (or the API's secret), never from the token. */
+function keyResolver(keys: RemoteKeySet, secret: Uint8Array | undefined): IssuerEntry['resolveKey'] {
+  return (header) => {
+    const named = FOREIGN_KEY_HEADERS.find((name) => header[name] !== undefined);
+    if (named !== undefined) return Promise.reject(new InvalidTokenError(`Token header names its own key ("${named}"): refused`));
+    if (secret !== undefined) return Promise.resolve(secret);
+    if (typeof header.kid !== 'string' || header.kid === '') return Promise.reject(new InvalidTokenError('Invalid kid header (missing)'));
+    return keys.getKey(header.kid, header.alg);
+  };
+}
+
+/** RFC 6749/Auth0 claim types the user and the scope check rely on. */
+function checkClaimTypes(claims: AccessTokenClaims): void {
+  if (typeof claims.sub !== 'string' || claims.sub === '') throw new InvalidTokenError('Invalid token claims (sub)');
+  if (claims.scope !== undefined && typeof claims.scope !== 'string') throw new InvalidTokenError('Invalid token claims (scope)');
+  const { permissions } = claims;
+  if (permissions !== undefined && (!Array.isArray(permissions) || permissions.some((p) => typeof p !== 'string'))) {
+    throw new InvalidTokenError('Invalid token claims (permissions)');
+  }
+}
+
+/** Opaque (JWE) and other non-JWS tokens are refused before any parsing. */
+function checkSegments(token: string): void {
+  let dots = 0;
+  for (let i = token.indexOf('.'); i !== -1; i = token.indexOf('.', i + 1)) dots += 1;
+  if (dots === 4) {
+    throw new InvalidTokenError(
+      'Opaque or encrypted token: request the access token with the `audience` parameter of this API to get a JWT',
+    );
+  }
+  if (dots !== 2) throw new InvalidTokenError('Malformed token');
+}
+
 /**
  * Verifies Auth0 access tokens against the tenant's key set.
  *
@@ -77,14 +117,12 @@ export class TokenVerifier {
   readonly keySets: ReadonlyMap<string, RemoteKeySet>;
   private readonly config: ResolvedConfig;
   private readonly remembered = new Map<string, Remembered>();
-  private readonly verifyOptions: Map<string, JWTVerifyOptions>;
-  private readonly resolvers: Map<string, (header: JWTHeaderParameters) => Promise<CryptoKey | Uint8Array>>;
+  private readonly byIssuer = new Map<string, IssuerEntry>();
+  private readonly first: IssuerEntry;
 
   constructor(config: ResolvedConfig, keySet?: RemoteKeySet) {
     this.config = config;
     const keySets = new Map<string, RemoteKeySet>();
-    this.verifyOptions = new Map();
-    this.resolvers = new Map();
     for (const [index, { issuer, jwksUri }] of config.issuers.entries()) {
       const keys =
         index === 0 && keySet !== undefined
@@ -97,7 +135,7 @@ export class TokenVerifier {
               fetch: config.fetch,
             });
       keySets.set(issuer, keys);
-      this.verifyOptions.set(issuer, {
+      const options: JWTVerifyOptions = {
         issuer,
         audience: config.audience,
         algorithms: config.algorithms,
@@ -106,38 +144,26 @@ export class TokenVerifier {
         maxTokenAge: config.maxTokenAge,
         // RFC 9068 §2.1 / RFC 8725 §3.11: explicit typing, compared as media types.
         typ: config.strict ? 'at+jwt' : undefined,
-      });
-      const { secret } = config;
-      this.resolvers.set(issuer, (header) => {
-        for (const name of FOREIGN_KEY_HEADERS) {
-          if (header[name] !== undefined) {
-            return Promise.reject(new InvalidTokenError(`Token header names its own key ("${name}"): refused`));
-          }
-        }
-        if (secret !== undefined) return Promise.resolve(secret);
-        if (typeof header.kid !== 'string' || header.kid === '') {
-          return Promise.reject(new InvalidTokenError('Invalid kid header (missing)'));
-        }
-        return keys.getKey(header.kid, header.alg);
-      });
+      };
+      this.byIssuer.set(issuer, { keys, options, resolveKey: keyResolver(keys, config.secret) });
     }
     this.keySets = keySets;
-    this.keySet = keySets.get(config.issuer) as RemoteKeySet;
+    this.first = this.byIssuer.values().next().value as IssuerEntry;
+    this.keySet = this.first.keys;
   }
 
-  /** The issuer a token claims, when several are allowed (unverified: it only picks the key set). */
-  private issuerOf(token: string): string {
-    if (this.config.issuers.length === 1) return this.config.issuer;
+  /** The issuer entry for a token: the only one, or the one its (unverified) `iss` names when it is listed. */
+  private entryFor(token: string): IssuerEntry {
+    if (this.byIssuer.size === 1) return this.first;
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss;
     } catch (error) {
       throw new InvalidTokenError('Malformed token', { cause: error });
     }
-    if (typeof iss !== 'string' || !this.keySets.has(iss)) {
-      throw new InvalidTokenError('Invalid token claims (wrong issuer or audience)');
-    }
-    return iss;
+    const entry = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
+    if (entry === undefined) throw new InvalidTokenError('Invalid token claims (wrong issuer or audience)');
+    return entry;
   }
 
   /** How many verified tokens are remembered now. */
@@ -150,53 +176,45 @@ export class TokenVerifier {
    * `invalid_token` for any defect of the token, 503 when the key set cannot be had.
    */
   async verify(token: string): Promise<AccessTokenClaims> {
-    const hit = this.remembered.get(token);
-    if (hit !== undefined) {
-      if (Date.now() < hit.until && (this.config.secret !== undefined || hit.keys.has(hit.kid))) return hit.claims;
-      this.remembered.delete(token);
-    }
-    const segments = token.split('.').length;
-    if (segments === 5) {
-      throw new InvalidTokenError(
-        'Opaque or encrypted token: request the access token with the `audience` parameter of this API to get a JWT',
-      );
-    }
-    if (segments !== 3) throw new InvalidTokenError('Malformed token');
-
-    const issuer = this.issuerOf(token);
+    const hit = this.recall(token);
+    if (hit !== undefined) return hit;
+    checkSegments(token);
+    const entry = this.entryFor(token);
     let claims: AccessTokenClaims;
     let kid: string;
     try {
-      const result = await jwtVerify(token, this.resolvers.get(issuer)!, this.verifyOptions.get(issuer));
+      const result = await jwtVerify(token, entry.resolveKey, entry.options);
       claims = result.payload as AccessTokenClaims;
       kid = (result.protectedHeader.kid as string | undefined) ?? '';
     } catch (error) {
       if (error instanceof Auth0Error) throw error;
       throw new InvalidTokenError(describe(error), { cause: error });
     }
-    if (typeof claims.sub !== 'string' || claims.sub === '') {
-      throw new InvalidTokenError('Invalid token claims (sub)');
-    }
-    if (claims.scope !== undefined && typeof claims.scope !== 'string') {
-      throw new InvalidTokenError('Invalid token claims (scope)');
-    }
-    if (
-      claims.permissions !== undefined &&
-      (!Array.isArray(claims.permissions) || claims.permissions.some((p) => typeof p !== 'string'))
-    ) {
-      throw new InvalidTokenError('Invalid token claims (permissions)');
-    }
-    if (this.config.validate !== undefined) {
-      let valid = false;
-      try {
-        valid = this.config.validate(claims) === true;
-      } catch {
-        valid = false;
-      }
-      if (!valid) throw new InvalidTokenError('Invalid token claims (refused by the validate option)');
-    }
-    this.remember(token, claims, kid, this.keySets.get(issuer)!);
+    checkClaimTypes(claims);
+    this.runValidate(claims);
+    this.remember(token, claims, kid, entry.keys);
     return claims;
+  }
+
+  /** A remembered token's claims while it is still good (unexpired, its key still published). */
+  private recall(token: string): AccessTokenClaims | undefined {
+    const hit = this.remembered.get(token);
+    if (hit === undefined) return undefined;
+    if (Date.now() < hit.until && (this.config.secret !== undefined || hit.keys.has(hit.kid))) return hit.claims;
+    this.remembered.delete(token);
+    return undefined;
+  }
+
+  private runValidate(claims: AccessTokenClaims): void {
+    const { validate } = this.config;
+    if (validate === undefined) return;
+    let valid = false;
+    try {
+      valid = validate(claims) === true;
+    } catch {
+      valid = false;
+    }
+    if (!valid) throw new InvalidTokenError('Invalid token claims (refused by the validate option)');
   }
 
   private remember(token: string, claims: AccessTokenClaims, kid: string, keys: RemoteKeySet): void {

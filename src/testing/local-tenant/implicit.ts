@@ -56,7 +56,9 @@ export function implicitTokenResponseMode(provider: Provider, directory: TenantD
     });
     const [resource, ...others] = Object.keys(oidc.resourceServers);
     if (others.length > 0) {
-      ctx.redirect(fragment(redirectUri, { error: 'invalid_target', error_description: 'only one audience can be requested', state: payload.state }));
+      ctx.redirect(
+        fragment(redirectUri, { error: 'invalid_target', error_description: 'only one audience can be requested', state: payload.state }),
+      );
       return;
     }
     if (resource !== undefined) {

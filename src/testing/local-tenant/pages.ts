@@ -24,13 +24,7 @@ function page(title: string, body: string): string {
 }
 
 /** The login form of an interaction. */
-export function loginPage(options: {
-  action: string;
-  clientName: string;
-  email?: string;
-  error?: string;
-  demoUsers: string[];
-}): string {
+export function loginPage(options: { action: string; clientName: string; email?: string; error?: string; demoUsers: string[] }): string {
   const error = options.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(options.error)}</p>`;
   const hint =
     options.demoUsers.length === 0 ? '' : `<p class="hint">Local tenant. Demo users: ${options.demoUsers.map(escapeHtml).join(', ')}</p>`;

@@ -35,18 +35,36 @@ async function login(ctx: ProviderContext, provider: Provider, directory: Tenant
   try {
     interaction = await provider.interactionDetails(ctx.req, ctx.res);
   } catch {
-    html(ctx, 400, errorPage({ error: 'invalid_request', error_description: 'This login session has expired or was not started here. Start again from the application.' }));
+    html(
+      ctx,
+      400,
+      errorPage({
+        error: 'invalid_request',
+        error_description: 'This login session has expired or was not started here. Start again from the application.',
+      }),
+    );
     return;
   }
   if (interaction.uid !== uid) {
-    html(ctx, 400, errorPage({ error: 'invalid_request', error_description: 'Another login is in progress in this browser. Start again from the application.' }));
+    html(
+      ctx,
+      400,
+      errorPage({
+        error: 'invalid_request',
+        error_description: 'Another login is in progress in this browser. Start again from the application.',
+      }),
+    );
     return;
   }
   const clientId = interaction.params.client_id;
   const client = directory.client(clientId);
   const demoUsers = directory.settings.users.map((u) => `${u.email} / ${u.password}`);
   const render = (status: number, email?: string, error?: string): void =>
-    html(ctx, status, loginPage({ action: `/u/login/${uid}`, clientName: client?.name ?? clientId ?? 'the application', email, error, demoUsers }));
+    html(
+      ctx,
+      status,
+      loginPage({ action: `/u/login/${uid}`, clientName: client?.name ?? clientId ?? 'the application', email, error, demoUsers }),
+    );
 
   if (interaction.prompt.name !== 'login') {
     // Only consent can be left; first-party applications need none (the grant follows RBAC).
@@ -87,10 +105,14 @@ async function logout(ctx: ProviderContext, provider: Provider, directory: Tenan
       if (client?.postLogoutRedirectUriAllowed(returnTo)) allowed = true;
     }
     if (!allowed) {
-      html(ctx, 400, errorPage({
-        error: 'invalid_request',
-        error_description: `The "returnTo" querystring parameter "${returnTo}" is not defined as a valid URL in "Allowed Logout URLs".`,
-      }));
+      html(
+        ctx,
+        400,
+        errorPage({
+          error: 'invalid_request',
+          error_description: `The "returnTo" querystring parameter "${returnTo}" is not defined as a valid URL in "Allowed Logout URLs".`,
+        }),
+      );
       return;
     }
   }
