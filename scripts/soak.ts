@@ -82,8 +82,12 @@ async function main(): Promise<void> {
     },
   );
   let log = '';
-  child.stdout.on('data', (c: Buffer) => (log += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (log += c.toString()));
+  child.stdout.on('data', (c: Buffer) => {
+    log += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    log += c.toString();
+  });
   const up = Date.now() + 60_000;
   while (true) {
     try {

@@ -28,7 +28,7 @@ main(async () => {
     }
     const header = ctx.get('authorization');
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    let payload;
+    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
       ({ payload } = await jwtVerify(token, keys, options));
     } catch {

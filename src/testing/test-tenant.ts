@@ -66,6 +66,22 @@ async function newKey(kid: string): Promise<SigningKey> {
   return { kid, privateKey, publicJwk };
 }
 
+/** RFC 9068: `typ: at+jwt`, `client_id` and `jti` instead of `azp`. */
+function rfc9068Profile(claims: Record<string, unknown>, clientId: string, header?: Record<string, unknown>): Record<string, unknown> {
+  delete claims.azp;
+  claims.client_id = clientId;
+  claims.jti = randomUUID();
+  return { typ: 'at+jwt', ...header };
+}
+
+/** The `cnf` claim binding a token to a DPoP key and/or a client certificate, if asked for. */
+function confirmation(options: TokenOptions): Record<string, string> | undefined {
+  const cnf: Record<string, string> = {};
+  if (options.dpopJkt !== undefined) cnf.jkt = options.dpopJkt;
+  if (options.certificateThumbprint !== undefined) cnf['x5t#S256'] = options.certificateThumbprint;
+  return Object.keys(cnf).length > 0 ? cnf : undefined;
+}
+
 let kidCounter = 0;
 function nextKid(): string {
   kidCounter += 1;
@@ -191,19 +207,9 @@ export class TestTenant {
       scope: scopes.join(' '),
     };
     if (options.machine) claims.gty = 'client-credentials';
-    let header = options.header;
-    if (options.rfc9068) {
-      delete claims.azp;
-      claims.client_id = clientId;
-      claims.jti = randomUUID();
-      header = { typ: 'at+jwt', ...header };
-    }
-    if (options.dpopJkt !== undefined || options.certificateThumbprint !== undefined) {
-      claims.cnf = {
-        ...(options.dpopJkt === undefined ? {} : { jkt: options.dpopJkt }),
-        ...(options.certificateThumbprint === undefined ? {} : { 'x5t#S256': options.certificateThumbprint }),
-      };
-    }
+    const header = options.rfc9068 ? rfc9068Profile(claims, clientId, options.header) : options.header;
+    const cnf = confirmation(options);
+    if (cnf !== undefined) claims.cnf = cnf;
     const permissions = options.permissions ?? (options.machine ? scopes : undefined);
     if (permissions !== undefined) claims.permissions = permissions;
     if (options.email !== undefined) claims[options.emailClaim ?? 'https://example.com/email'] = options.email;

@@ -71,7 +71,9 @@ describe('certificate-bound tokens (RFC 8705)', function () {
         },
         (res) => {
           let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('data', (c: Buffer) => {
+            text += c.toString();
+          });
           res.on('end', () =>
             resolve({
               status: res.statusCode ?? 0,

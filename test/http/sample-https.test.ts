@@ -69,8 +69,12 @@ describe('the sample process against a local https tenant (AUTH0_DOMAIN=localhos
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     await waitUntilUp(`${base}/public`, child, () => output);
   });
 

@@ -49,7 +49,10 @@ export class Browser {
         if (key.toLowerCase() === 'max-age' && Number(v) <= 0) expired = true;
       }
       let cookies = this.jar.get(url.hostname);
-      if (cookies === undefined) this.jar.set(url.hostname, (cookies = new Map()));
+      if (cookies === undefined) {
+        cookies = new Map();
+        this.jar.set(url.hostname, cookies);
+      }
       if (expired) cookies.delete(name);
       else cookies.set(name, { value, path });
     }

@@ -37,8 +37,12 @@ describe('npm start without AUTH0_DOMAIN (a real process, free ports)', function
     for (const name of ['AUTH0_DOMAIN', 'AUTH0_API_AUDIENCE', 'AUTH0_CLIENT_ID', 'AUTH0_EMAIL_CLAIM', 'HOST']) delete env[name];
     // Its own process group, so that "Ctrl-C" reaches npm and node together, as in a terminal.
     child = spawn('npm', ['start', '--silent'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     await printed(child, 'Ctrl-C stops both.', () => output);
   });
 

@@ -38,13 +38,11 @@ export function certificateFromHeader(value: string): Uint8Array | undefined {
   }
   const base64 = text.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/_-]+=*$/.test(base64)) return undefined;
-  const der = Buffer.from(base64.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   try {
-    new X509Certificate(der);
+    return new X509Certificate(Buffer.from(base64.replace(/-/g, '+').replace(/_/g, '/'), 'base64')).raw;
   } catch {
     return undefined;
   }
-  return der;
 }
 
 /**

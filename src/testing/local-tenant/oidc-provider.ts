@@ -176,6 +176,7 @@ export function loadOidcProvider(): NonNullable<typeof loaded> {
   if (loaded !== undefined) return loaded;
   // oidc-provider warns on every Node version that is not its preferred LTS line; it runs on the
   // Node versions this library supports (>= 20.19), so that one warning is only noise here.
+  // biome-ignore lint/suspicious/noConsole: filters one known start-up warning of oidc-provider, passing every other on
   const warn = console.warn;
   console.warn = (...args: unknown[]): void => {
     if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider WARNING: Unsupported runtime')) return;

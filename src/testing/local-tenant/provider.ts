@@ -226,6 +226,15 @@ function auth0Shape(directory: TenantDirectory) {
  * Auth0 issues a token with an empty scope (a user without the permission still signs in, and the
  * API answers 403).
  */
+/** The grant already stored for this account and client, or a new one. */
+async function storedGrant(ctx: ProviderContext, Grant: Provider['Grant'], accountId: string, clientId: string): Promise<ProviderGrant> {
+  const { oidc } = ctx;
+  const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(clientId);
+  const stored = grantId === undefined ? undefined : await Grant.find(grantId);
+  if (stored === undefined || stored.accountId !== accountId || stored.clientId !== clientId) return new Grant({ accountId, clientId });
+  return stored;
+}
+
 function rbacGrant(provider: () => Provider, directory: TenantDirectory) {
   return async (ctx: ProviderContext): Promise<ProviderGrant | undefined> => {
     const { oidc } = ctx;
@@ -234,11 +243,7 @@ function rbacGrant(provider: () => Provider, directory: TenantDirectory) {
     if (client === undefined || accountId === undefined) return undefined;
     const user = directory.userById(accountId);
     const { Grant } = provider();
-    const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(client.clientId);
-    let stored = grantId === undefined ? undefined : await Grant.find(grantId);
-    if (stored === undefined || stored.accountId !== accountId || stored.clientId !== client.clientId) {
-      stored = new Grant({ accountId, clientId: client.clientId });
-    }
+    const stored = await storedGrant(ctx, Grant, accountId, client.clientId);
     const shown = new Grant({ accountId, clientId: client.clientId });
     const oidcScopes = [...oidc.requestParamOIDCScopes];
     if (oidcScopes.length > 0) {

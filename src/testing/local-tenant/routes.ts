@@ -31,7 +31,7 @@ function html(ctx: ProviderContext, status: number, body: string): void {
 
 /** GET and POST `/u/login/{uid}`: the login form of a pending authorization. */
 async function login(ctx: ProviderContext, provider: Provider, directory: TenantDirectory, uid: string): Promise<void> {
-  let interaction;
+  let interaction: Awaited<ReturnType<Provider['interactionDetails']>>;
   try {
     interaction = await provider.interactionDetails(ctx.req, ctx.res);
   } catch {
