@@ -95,7 +95,7 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
   jwksMaxAge?: number;
   /** Most keys kept from one key set. Default 20. */
   jwksMaxKeys?: number;
-  /** Most verified tokens remembered (0 turns the cache off). Default 10000. */
+  /** Most verified tokens remembered (0 turns the cache off). Default 1000. */
   tokenCacheSize?: number;
   /** Longest a verified token is remembered, in ms (never past its `exp`). Default 60000. */
   tokenCacheMaxAge?: number;
@@ -363,7 +363,7 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
     jwksTimeout: positive('jwksTimeout', options.jwksTimeout, 5000),
     jwksMaxAge: positive('jwksMaxAge', options.jwksMaxAge, 600_000),
     jwksMaxKeys: positive('jwksMaxKeys', options.jwksMaxKeys, 20),
-    tokenCacheSize: positive('tokenCacheSize', options.tokenCacheSize, 10_000),
+    tokenCacheSize: positive('tokenCacheSize', options.tokenCacheSize, 1000),
     tokenCacheMaxAge: positive('tokenCacheMaxAge', options.tokenCacheMaxAge, 60_000),
     maxTokenLength: positive('maxTokenLength', options.maxTokenLength, 8192),
     clientId: options.clientId,

@@ -26,7 +26,10 @@ describe('resource bounds', () => {
   it('a flood of distinct junk tokens is never remembered and costs at most one fetch per cooldown', async () => {
     const auth = tenant.auth0({ jwksCooldown: 60_000 });
     const url = await start(auth);
-    expect((await get(`${url}/secure`, { token: await tenant.token() })).status).to.equal(200);
+    const valid = await tenant.token();
+    // A token is remembered the second time it is verified.
+    expect((await get(`${url}/secure`, { token: valid })).status).to.equal(200);
+    expect((await get(`${url}/secure`, { token: valid })).status).to.equal(200);
     const junk = await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
         i % 2 === 0 ? tenant.token({ foreignKey: true, subject: `auth0|${i}` }) : tenant.token({ header: { kid: `junk-${i}` } }),
@@ -46,10 +49,24 @@ describe('resource bounds', () => {
     const auth = tenant.auth0({ tokenCacheSize: 25 });
     const url = await start(auth);
     for (let i = 0; i < 100; i += 1) {
-      const res = await get(`${url}/secure`, { token: await tenant.token({ subject: `auth0|${i}` }) });
-      expect(res.status).to.equal(200);
+      const token = await tenant.token({ subject: `auth0|${i}` });
+      expect((await get(`${url}/secure`, { token })).status).to.equal(200);
+      expect((await get(`${url}/secure`, { token })).status).to.equal(200);
     }
     expect(auth.authenticator.verifier.rememberedCount).to.equal(25);
+  });
+
+  it('a token seen once is not remembered (one-off tokens leave no entry behind); seen twice, it is', async () => {
+    const auth = tenant.auth0();
+    const url = await start(auth);
+    for (let i = 0; i < 50; i += 1) {
+      expect((await get(`${url}/secure`, { token: await tenant.token({ subject: `auth0|once-${i}` }) })).status).to.equal(200);
+    }
+    expect(auth.authenticator.verifier.rememberedCount).to.equal(0);
+    const token = await tenant.token({ subject: 'auth0|twice' });
+    await get(`${url}/secure`, { token });
+    await get(`${url}/secure`, { token });
+    expect(auth.authenticator.verifier.rememberedCount).to.equal(1);
   });
 
   it('tokenCacheSize: 0 turns the cache off', async () => {
@@ -66,6 +83,8 @@ describe('resource bounds', () => {
     const url = await start(auth);
     const token = await tenant.token({ expiresIn: 1 });
     expect((await get(`${url}/secure`, { token })).status).to.equal(200);
+    expect((await get(`${url}/secure`, { token })).status).to.equal(200);
+    expect(auth.authenticator.verifier.rememberedCount).to.equal(1);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const res = await get(`${url}/secure`, { token });
     expect(res.status).to.equal(401);

@@ -65,6 +65,7 @@ describe('the key set: lazy, shared, cached, rotated, and outages', () => {
     const url = await start(tenant.auth0({ jwksCooldown: 0 }));
     const oldToken = await tenant.token({ subject: 'auth0|old' });
     expect((await get(`${url}/secure`, { token: oldToken })).status).to.equal(200);
+    expect((await get(`${url}/secure`, { token: oldToken })).status).to.equal(200);
     await tenant.rotate({ revoke: true });
     expect((await get(`${url}/secure`, { token: await tenant.token() })).status).to.equal(200);
     const res = await get(`${url}/secure`, { token: oldToken });

@@ -89,6 +89,13 @@ function checkClaimTypes(claims: AccessTokenClaims): void {
   }
 }
 
+/** A 31-bit hash of a token's last 32 characters (its signature): a small number, not a copy of the token. */
+function fingerprint(token: string): number {
+  let hash = 0;
+  for (let i = Math.max(0, token.length - 32); i < token.length; i += 1) hash = (Math.imul(hash, 31) + token.charCodeAt(i)) | 0;
+  return hash & 0x7fffffff;
+}
+
 /** Opaque (JWE) and other non-JWS tokens are refused before any parsing. */
 function checkSegments(token: string): void {
   let dots = 0;
@@ -117,6 +124,7 @@ export class TokenVerifier {
   readonly keySets: ReadonlyMap<string, RemoteKeySet>;
   private readonly config: ResolvedConfig;
   private readonly remembered = new Map<string, Remembered>();
+  private readonly seenOnce = new Set<number>();
   private readonly byIssuer = new Map<string, IssuerEntry>();
   private readonly first: IssuerEntry;
 
@@ -217,9 +225,22 @@ export class TokenVerifier {
     if (!valid) throw new InvalidTokenError('Invalid token claims (refused by the validate option)');
   }
 
+  /**
+   * Admission: a token is remembered the second time it is verified, not the first. A stream of
+   * one-off tokens then leaves nothing behind but a small number per token (a bounded set), instead
+   * of whole entries that outlive the request only to be evicted.
+   */
+  private admit(token: string): boolean {
+    const print = fingerprint(token);
+    if (this.seenOnce.delete(print)) return true;
+    if (this.seenOnce.size >= Math.max(1024, this.config.tokenCacheSize * 4)) this.seenOnce.clear();
+    this.seenOnce.add(print);
+    return false;
+  }
+
   private remember(token: string, claims: AccessTokenClaims, kid: string, keys: RemoteKeySet): void {
     const { tokenCacheSize, tokenCacheMaxAge, clockTolerance } = this.config;
-    if (tokenCacheSize === 0) return;
+    if (tokenCacheSize === 0 || !this.admit(token)) return;
     const until = Math.min(claims.exp * 1000 + clockTolerance * 1000, Date.now() + tokenCacheMaxAge);
     if (this.remembered.size >= tokenCacheSize) {
       // Oldest first: Map keeps insertion order.
