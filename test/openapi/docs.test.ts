@@ -1,7 +1,5 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import express from 'express';
 import Koa from 'koa';
@@ -9,32 +7,11 @@ import { useExpressServer, useKoaServer } from 'routing-controllers';
 import { Auth0, Auth0Docs, auth0LogoutUrl, docsCallbackUrl, useExpressDocs, useKoaDocs, type Auth0DocsOptions } from '../../src';
 import { createSampleApp, createSampleAuth, sampleCallbackUrl, sampleDocsUrl, settingsFromEnv } from '../../sample/app';
 import { SampleApi } from '../../sample/api';
+import { listening, type Running } from '../support/server';
 import { expectValid } from './validate';
 
 const DIST = dirname(require.resolve('swagger-ui-dist/package.json'));
 const SCOPES = { 'read:blabla': 'Read the BlaBla resource' };
-
-interface Running {
-  url: string;
-  close(): Promise<void>;
-}
-
-function listen(server: Server): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.once('listening', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
-}
 
 function auth(options: { clientId?: string } = {}): Auth0 {
   return new Auth0({ domain: 'tenant.example.com', audience: 'https://api.example.com', scopes: SCOPES, ...options });
@@ -50,7 +27,7 @@ function koaApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> {
   };
   useKoaDocs(app, a, { spec: { routing }, ...options });
   useKoaServer(app, routing);
-  return listen(app.listen(0, '127.0.0.1'));
+  return listening(app.listen(0, '127.0.0.1'));
 }
 
 function expressApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> {
@@ -65,7 +42,7 @@ function expressApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> 
   };
   useExpressDocs(app, a, { spec: { routing }, ...options });
   useExpressServer(app, routing);
-  return listen(app.listen(0, '127.0.0.1'));
+  return listening(app.listen(0, '127.0.0.1'));
 }
 
 async function fetchRaw(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string; bytes: Buffer }> {
@@ -380,7 +357,7 @@ describe('the sample serves its docs', () => {
       AUTH0_API_AUDIENCE: 'https://api.example.com',
       AUTH0_CLIENT_ID: 'sample-client',
     });
-    app = await listen(createSampleApp(createSampleAuth(settings)).listen(0, '127.0.0.1'));
+    app = await listening(createSampleApp(createSampleAuth(settings)).listen(0, '127.0.0.1'));
   });
   after(async () => {
     await app?.close();

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import Koa from 'koa';
 import express from 'express';
 import { useExpressServer, useKoaServer } from 'routing-controllers';
@@ -11,7 +11,8 @@ export interface Running {
   close(): Promise<void>;
 }
 
-function listening(server: Server): Promise<Running> {
+/** Resolves when the server listens, with its loopback URL and a close that ends open connections. */
+export function listening(server: Server): Promise<Running> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.once('listening', () => {
@@ -74,4 +75,16 @@ export async function get(
     // not JSON
   }
   return { status: response.status, headers: response.headers, body };
+}
+
+/** A free loopback port (for a child process that must be told its port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
