@@ -19,6 +19,7 @@ export {
   InvalidRequestError,
   InvalidTokenError,
   KeySetUnavailableError,
+  TemporarilyUnavailableError,
   UnauthorizedError,
   bearerChallenge,
   type Auth0ErrorBody,

@@ -43,7 +43,8 @@ export class Authenticator<U extends Auth0User = Auth0User> {
   /** The DPoP proof verifier (and its replay cache). */
   readonly dpop: DpopVerifier;
   private readonly userClass: new () => U;
-  // Users built from remembered (frozen, reused) claims: a token seen again skips building its user.
+  // Users built per claims object: a remembered token (the same frozen claims) skips building its user;
+  // other entries go with their claims.
   private readonly users = new WeakMap<AccessTokenClaims, U>();
 
   constructor(options: Auth0Options<U> = {}) {
@@ -63,7 +64,7 @@ export class Authenticator<U extends Auth0User = Auth0User> {
     let user = this.users.get(claims);
     if (user === undefined) {
       user = await buildUser(claims, this.userClass, this.config);
-      if (Object.isFrozen(claims)) this.users.set(claims, user);
+      this.users.set(claims, user);
     }
     return { claims, user: copyUser(user) };
   }
@@ -89,18 +90,37 @@ export class Authenticator<U extends Auth0User = Auth0User> {
       const jkt = typeof cnf === 'object' && cnf !== null ? cnf.jkt : undefined;
       if (scheme === 'DPoP') {
         if (jkt === undefined) throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token');
-        await this.dpop.verify({ proof: source.dpop, method: source.method ?? 'GET', url: source.url?.() ?? '' }, credentials.token, jkt);
+        await this.dpop.verify(
+          { proof: source.dpop, method: source.method ?? 'GET', url: this.requestUrl(source) },
+          credentials.token,
+          jkt,
+        );
       } else if (jkt !== undefined) {
         // RFC 9449 §7.1: a DPoP-bound token must not be usable as a plain bearer token.
         throw new InvalidTokenError('DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof');
       }
       if (this.config.mtls.enabled) {
         checkCertificateBinding(claims as { cnf?: unknown }, this.certificateOf(source), { required: this.config.mtls.required });
+      } else if (typeof cnf === 'object' && cnf !== null && (cnf as Record<string, unknown>)['x5t#S256'] !== undefined) {
+        // RFC 8705 §3: a certificate-bound token is honoured only where its certificate can be checked.
+        throw new InvalidTokenError('Certificate-bound token: this API does not check client certificates (the mtls option)');
       }
       return { kind: 'authenticated', claims, user, scheme };
     } catch (error) {
       if (error instanceof Auth0Error) return { kind: 'failed', error: this.decorate(error, scheme) };
       throw error;
+    }
+  }
+
+  /** The URL a DPoP proof's `htu` must name: the request's, on the configured public origin if any. */
+  private requestUrl(source: CredentialsSource): string {
+    const url = source.url?.() ?? '';
+    const { origin } = this.config.dpop;
+    if (origin === undefined) return url;
+    try {
+      return `${origin}${new URL(url).pathname}`;
+    } catch {
+      return '';
     }
   }
 
@@ -113,15 +133,21 @@ export class Authenticator<U extends Auth0User = Auth0User> {
 
   /**
    * Throws `InsufficientScopeError` unless the claims grant every scope listed and satisfy every
-   * rule (when scopes are enforced).
+   * rule. With `enforceScopes: false` only scope requirements (names and `anyOf`) are skipped; claim
+   * rules are always checked.
    */
   authorize(claims: AccessTokenClaims, requirements: ReadonlyArray<string | ClaimRule>, scheme: AuthScheme = 'Bearer'): void {
-    if (!this.config.enforceScopes || requirements.length === 0) return;
-    const scopes = requirements.filter((r): r is string => typeof r === 'string');
+    if (requirements.length === 0) return;
+    const { enforceScopes, authorizeWith } = this.config;
     try {
-      requireScopes(claims, scopes, this.config.authorizeWith);
+      if (enforceScopes)
+        requireScopes(
+          claims,
+          requirements.filter((r): r is string => typeof r === 'string'),
+          authorizeWith,
+        );
       for (const requirement of requirements) {
-        if (isClaimRule(requirement)) requirement.check(claims, this.config.authorizeWith);
+        if (isClaimRule(requirement) && (enforceScopes || requirement.scopes.length === 0)) requirement.check(claims, authorizeWith);
       }
     } catch (error) {
       if (error instanceof Auth0Error) throw this.decorate(error, scheme);

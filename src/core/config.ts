@@ -127,8 +127,14 @@ export interface DpopOptions {
   iatOffset?: number;
   /** How far a proof's `iat` may lie in the future (clock skew), in seconds. Default 30. */
   iatLeeway?: number;
-  /** Most proof `jti`s remembered against replay. Default 10000. */
+  /** Most proof `jti`s remembered against replay; when all are live, new proofs get 503. Default 10000. */
   jtiCacheSize?: number;
+  /**
+   * The public origin of this API (`https://api.example.com`), against which proofs' `htu` is
+   * checked. Default: the request's own (Koa's `href`, honouring `app.proxy`; Express's protocol and
+   * Host header). Set it behind a proxy that rewrites the Host, or to pin the origin.
+   */
+  origin?: string;
 }
 
 /** Certificate-bound token settings (RFC 8705). */
@@ -173,7 +179,7 @@ export interface ResolvedConfig {
   maxTokenLength: number;
   clientId: string | undefined;
   strict: boolean;
-  dpop: Required<DpopOptions>;
+  dpop: Required<Omit<DpopOptions, 'origin'>> & { origin: string | undefined };
   mtls: { enabled: boolean; required: boolean; certificateHeader: string | undefined };
 }
 
@@ -305,7 +311,7 @@ function resolveAlgorithms(options: Auth0Options<Auth0User>): string[] {
   return [...algorithms];
 }
 
-function resolveDpop(options: DpopOptions = {}): Required<DpopOptions> {
+function resolveDpop(options: DpopOptions = {}): ResolvedConfig['dpop'] {
   const mode = options.mode ?? 'allowed';
   if (!['allowed', 'required', 'disabled'].includes(mode)) fail('`dpop.mode` must be "allowed", "required" or "disabled"');
   const algorithms = options.algorithms ?? DPOP_ALGORITHMS;
@@ -318,6 +324,7 @@ function resolveDpop(options: DpopOptions = {}): Required<DpopOptions> {
     iatOffset: positive('dpop.iatOffset', options.iatOffset, 300),
     iatLeeway: positive('dpop.iatLeeway', options.iatLeeway, 30),
     jtiCacheSize: positive('dpop.jtiCacheSize', options.jtiCacheSize, 10_000),
+    origin: options.origin === undefined ? undefined : checkedUrl('dpop.origin', options.origin).origin,
   };
 }
 

@@ -220,15 +220,14 @@ export class InvalidDpopProofError extends Auth0Error {
 }
 
 /**
- * 503 `temporarily_unavailable`: the token could not be checked because the tenant's key set is
- * unreachable and no usable key is cached. Not the client's fault; retry later.
+ * 503 `temporarily_unavailable`: the request could not be checked now (not the client's fault).
  *
  * @example
  * ```ts
- * new KeySetUnavailableError('tenant down', { retryAfter: 5 }).headers['Retry-After']; // '5'
+ * new TemporarilyUnavailableError('Too many DPoP proofs in flight: retry later', { retryAfter: 30 }).status; // 503
  * ```
  */
-export class KeySetUnavailableError extends Auth0Error {
+export class TemporarilyUnavailableError extends Auth0Error {
   readonly status = 503;
   readonly code = 'temporarily_unavailable' as const;
   /** Seconds after which a retry may succeed. */
@@ -242,6 +241,17 @@ export class KeySetUnavailableError extends Auth0Error {
     return { 'WWW-Authenticate': this.challenge, 'Retry-After': String(this.retryAfter) };
   }
 }
+
+/**
+ * 503 `temporarily_unavailable`: the token could not be checked because the tenant's key set is
+ * unreachable and no usable key is cached. Not the client's fault; retry later.
+ *
+ * @example
+ * ```ts
+ * new KeySetUnavailableError('tenant down', { retryAfter: 5 }).headers['Retry-After']; // '5'
+ * ```
+ */
+export class KeySetUnavailableError extends TemporarilyUnavailableError {}
 
 /**
  * A configuration mistake, thrown at construction (never for a request).

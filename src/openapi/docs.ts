@@ -283,7 +283,16 @@ export class Auth0Docs {
 
   /** Auth0's logout URL that returns to this page. */
   logoutUrl(request: Pick<DocsRequest, 'origin'> = {}): string {
-    const returnTo = this.options.logoutReturnTo ?? (request.origin === undefined ? undefined : this.pageUrl(request.origin));
+    let returnTo = this.options.logoutReturnTo;
+    if (returnTo === undefined && request.origin !== undefined) {
+      // The origin comes from the request's Host header: a value that makes no URL is left out
+      // (the tenant then shows its own page) rather than failing the request.
+      try {
+        returnTo = new URL(this.pageUrl(request.origin)).href;
+      } catch {
+        returnTo = undefined;
+      }
+    }
     return auth0LogoutUrl(this.auth, { returnTo, clientId: this.options.clientId });
   }
 

@@ -60,9 +60,10 @@ function errorResponses(guard: RouteGuard, config: HasAuth0Config['config']): Re
     '401': ref(AUTH0_COMPONENTS.unauthorized),
   };
   // 403 only where it can happen: a scope or a claim rule is checked, or every user needs an email.
-  const asked = guard.scopes.length > 0 || (guard.anyOf?.length ?? 0) > 0 || (guard.rules?.length ?? 0) > 0;
-  const scopeChecked = asked && config.enforceScopes !== false;
-  if (guard.kind === 'required' && (scopeChecked || config.requireEmail === true)) {
+  const scopesAsked = guard.scopes.length > 0 || (guard.anyOf?.length ?? 0) > 0;
+  // Claim rules are always checked; scopes only when enforced.
+  const checked = (scopesAsked && config.enforceScopes !== false) || (guard.rules?.length ?? 0) > 0;
+  if (guard.kind === 'required' && (checked || config.requireEmail === true)) {
     responses['403'] = ref(AUTH0_COMPONENTS.forbidden);
   }
   responses['503'] = ref(AUTH0_COMPONENTS.unavailable);
@@ -87,8 +88,11 @@ function describeGuard(guard: RouteGuard, config: HasAuth0Config['config']): str
   const rules = guard.rules ?? [];
   if (guard.scopes.length === 0 && anyOf.length === 0 && rules.length === 0) return 'Needs a valid Auth0 access token.';
   if (config.enforceScopes === false) {
-    const asked = [describeScopes(guard, 'scopes', ''), ...rules].filter(Boolean).join('; ');
-    return `Needs a valid Auth0 access token; ${asked} are asked for but not checked.`;
+    const scopes = describeScopes(guard, 'scopes', '');
+    const lines = ['Needs a valid Auth0 access token.'];
+    if (scopes !== '') lines.push(`${scopes.charAt(0).toUpperCase()}${scopes.slice(1)} are asked for but not checked.`);
+    if (rules.length > 0) lines.push(`Requires: ${rules.join('; ')}.`);
+    return lines.join(' ');
   }
   const { authorizeWith } = config;
   const claims: Record<AuthorizeWith, string> = { scope: 'scopes', permissions: 'permissions', either: 'scopes or permissions' };

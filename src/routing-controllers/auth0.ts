@@ -161,7 +161,8 @@ export class Auth0<U extends Auth0User = Auth0User> {
         setHeaders(action, outcome.error.headers);
         return undefined;
       case 'failed':
-        if (this.config.guestOnInvalidToken && outcome.error.status !== 400) return undefined;
+        // A malformed request (400) and an outage (503) are never turned into a guest.
+        if (this.config.guestOnInvalidToken && outcome.error.status === 401) return undefined;
         throw fail(action, outcome.error);
     }
   };

@@ -217,21 +217,48 @@ describe('DPoP (RFC 9449)', () => {
     }
   });
 
-  it('the replay cache is bounded', async () => {
-    const auth = tenant.auth0({ dpop: { jtiCacheSize: 5 } });
+  it('the replay cache is bounded and fails closed: full of live proofs, new ones wait (503) until the oldest expire', async () => {
+    const auth = tenant.auth0({ dpop: { jtiCacheSize: 5, iatOffset: 1, iatLeeway: 0 } });
     const small = await startKoa(auth, [DpopApi]);
     try {
       const token = await tenant.token({ dpopJkt: key.thumbprint });
-      for (let i = 0; i < 20; i += 1) {
-        const res = await get(`${small.url}/d/secure`, {
+      const call = async () =>
+        get(`${small.url}/d/secure`, {
           authorization: `DPoP ${token}`,
           headers: { dpop: await key.proof({ url: `${small.url}/d/secure`, accessToken: token }) },
         });
-        expect(res.status).to.equal(200);
-      }
+      for (let i = 0; i < 5; i += 1) expect((await call()).status).to.equal(200);
+      const full = await call();
+      expect(full.status).to.equal(503);
+      expect(full.body).to.deep.equal({ error: 'temporarily_unavailable', message: 'Too many DPoP proofs in flight: retry later' });
+      expect(Number(full.headers.get('retry-after'))).to.be.within(1, 2);
       expect(auth.authenticator.dpop.rememberedProofs).to.equal(5);
+      // The window is 1 s: once it has passed for the first proofs, new ones are taken again.
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect((await call()).status).to.equal(200);
+      expect(auth.authenticator.dpop.rememberedProofs).to.be.at.most(5);
     } finally {
       await small.close();
+    }
+  });
+
+  it('dpop.origin: htu is checked against the configured public origin, not the Host header', async () => {
+    const pinned = await startKoa(tenant.auth0({ dpop: { origin: 'https://api.example.com' } }), [DpopApi]);
+    try {
+      const token = await tenant.token({ dpopJkt: key.thumbprint });
+      const ok = await get(`${pinned.url}/d/secure?page=1`, {
+        authorization: `DPoP ${token}`,
+        headers: { dpop: await key.proof({ url: 'https://api.example.com/d/secure', accessToken: token }) },
+      });
+      expect(ok.status).to.equal(200);
+      const local = await get(`${pinned.url}/d/secure`, {
+        authorization: `DPoP ${token}`,
+        headers: { dpop: await key.proof({ url: `${pinned.url}/d/secure`, accessToken: token }) },
+      });
+      expect(local.status).to.equal(401);
+      expect(local.body.message).to.equal('DPoP proof is for another URL (htu)');
+    } finally {
+      await pinned.close();
     }
   });
 

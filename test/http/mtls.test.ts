@@ -142,11 +142,17 @@ describe('certificate-bound tokens (RFC 8705)', function () {
     }
   });
 
-  it('off by default: the binding is not checked', async () => {
+  it('without the mtls option a certificate-bound token is refused (its binding cannot be checked); unbound tokens pass', async () => {
     const app = await startKoa(tenant.auth0(), [Api]);
     try {
       const token = await tenant.token({ certificateThumbprint: thumbprintOf(clientA.cert) });
-      expect((await get(`${app.url}/secure`, { token })).status).to.equal(200);
+      const res = await get(`${app.url}/secure`, { token });
+      expect(res.status).to.equal(401);
+      expect(res.body).to.deep.equal({
+        error: 'invalid_token',
+        message: 'Certificate-bound token: this API does not check client certificates (the mtls option)',
+      });
+      expect((await get(`${app.url}/secure`, { token: await tenant.token() })).status).to.equal(200);
     } finally {
       await app.close();
     }

@@ -96,6 +96,50 @@ describe('HS256 APIs with a signing secret, maxTokenAge and a custom fetch', () 
     }
   });
 
+  it('maxTokenAge also bounds how long a remembered token is honoured', async () => {
+    const auth = tenant.auth0({ maxTokenAge: 2, clockTolerance: 0 });
+    const app = await startKoa(auth, [Api]);
+    try {
+      const token = await tenant.token({ claims: { iat: Math.floor(Date.now() / 1000) } });
+      expect((await get(`${app.url}/secure`, { token })).status).to.equal(200);
+      expect((await get(`${app.url}/secure`, { token })).status).to.equal(200);
+      expect(auth.authenticator.verifier.rememberedCount).to.equal(1);
+      await new Promise((resolve) => setTimeout(resolve, 3100));
+      const res = await get(`${app.url}/secure`, { token });
+      expect(res.status).to.equal(401);
+      expect(res.body.message).to.equal('Token too old (maxTokenAge)');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('verified claims are frozen through and through: one request cannot change another', async () => {
+    const auth = tenant.auth0();
+    const token = await tenant.token({ claims: { 'https://example.com/roles': ['user'], nested: { a: [1] } } });
+    const first = await auth.verify(token);
+    expect(Object.isFrozen(first.claims)).to.equal(true);
+    expect(Object.isFrozen(first.claims['https://example.com/roles'])).to.equal(true);
+    expect(() => (first.claims['https://example.com/roles'] as string[]).push('admin')).to.throw(TypeError);
+    expect(() => ((first.claims.nested as { a: number[] }).a as number[]).push(2)).to.throw(TypeError);
+    const again = await auth.verify(token);
+    expect(again.claims['https://example.com/roles']).to.deep.equal(['user']);
+  });
+
+  it('guestOnInvalidToken never turns an outage (503) into a guest', async () => {
+    const down = await TestTenant.start();
+    down.mode = 'down';
+    const app = await startKoa(down.auth0({ guestOnInvalidToken: true }), [Api]);
+    try {
+      const res = await get(`${app.url}/guest`, { token: await down.token() });
+      expect(res.status).to.equal(503);
+      expect(res.body.error).to.equal('temporarily_unavailable');
+      expect((await get(`${app.url}/guest`, { token: 'a.b.c' })).body).to.deep.equal({ message: 'guest' });
+    } finally {
+      await app.close();
+      await down.close();
+    }
+  });
+
   it('fetch: the key set is fetched with the given function', async () => {
     const seen: string[] = [];
     const auth = tenant.auth0({

@@ -120,6 +120,21 @@ describe('claim rules in @Authorized', () => {
     expect(res.body.error).to.equal('unauthorized');
   });
 
+  it('enforceScopes: false skips scope requirements only: claim rules are still checked', async () => {
+    const loose = await startKoa(tenant.auth0({ enforceScopes: false }), [RulesApi]);
+    try {
+      expect((await get(`${loose.url}/rules/any`, { token: await tenant.token({ scopes: 'x' }) })).status).to.equal(200);
+      const org = await get(`${loose.url}/rules/org`, { token: await tenant.token({ claims: { org_id: 'other' } }) });
+      expect(org.status).to.equal(403);
+      expect(org.body.message).to.equal('Claim "org_id" does not have the required value');
+      expect((await get(`${loose.url}/rules/spa`, { token: await tenant.token({ clientId: 'other' }) })).status).to.equal(403);
+      const mixed = await get(`${loose.url}/rules/mixed`, { token: await tenant.token({ claims: { org_id: 'org_123' } }) });
+      expect(mixed.status).to.equal(200);
+    } finally {
+      await loose.close();
+    }
+  });
+
   it('anyOf refuses an empty list at decoration time', () => {
     expect(() => anyOf()).to.throw(TypeError, /anyOf\(\) takes one or more scope names/);
   });

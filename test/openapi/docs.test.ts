@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import express from 'express';
@@ -198,6 +199,22 @@ for (const [driver, start] of [
       expect(res.headers.get('location')).to.equal(
         `https://tenant.example.com/v2/logout?client_id=docs-client&returnTo=${encodeURIComponent(`${app.url}/docs/`)}`,
       );
+    });
+
+    it('GET /docs/logout with a Host header that makes no URL still redirects (without returnTo), never a 500', async () => {
+      const { port } = new URL(app.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let text = '';
+        socket.on('data', (chunk) => {
+          text += chunk.toString();
+        });
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+        socket.write('GET /docs/logout HTTP/1.1\r\nHost: x:y:z\r\nConnection: close\r\n\r\n');
+      });
+      expect(answer.split('\r\n')[0]).to.equal('HTTP/1.1 302 Found');
+      expect(answer).to.include('Location: https://tenant.example.com/v2/logout?client_id=docs-client\r\n');
     });
 
     it('HEAD works; other methods and other files pass through to the app', async () => {

@@ -173,13 +173,11 @@ describe('OpenAPI: claim rules in @Authorized(...)', () => {
     });
   });
 
-  it('with scopes not enforced: no 403, and the rules are named as not checked', () => {
+  it('with scopes not enforced: claim rules are still checked (403), anyOf scopes are not', () => {
     const loose = auth0Spec(auth({ enforceScopes: false }), { routing });
     const operation = op(loose, '/rules-doc/org');
-    expect(operation.responses['403']).to.equal(undefined);
-    expect(operation.description).to.equal(
-      'Needs a valid Auth0 access token; claim "org_id" equals "org_123" are asked for but not checked.',
-    );
+    expect(operation.responses['403']).to.deep.equal({ $ref: '#/components/responses/Auth0InsufficientScope' });
+    expect(operation.description).to.equal('Needs a valid Auth0 access token. Requires: claim "org_id" equals "org_123".');
     expect(op(loose, '/rules-doc/any').responses['403']).to.equal(undefined);
   });
 

@@ -242,7 +242,7 @@ describe('OpenAPI: the whole document from the decorators', () => {
     expect(securityOf(operation)).to.deep.equal(required(['read:items', 'write:items']));
     expect(operation.responses['403']).to.equal(undefined);
     expect(operation.description).to.equal(
-      'Needs a valid Auth0 access token; the scopes `read:items`, `write:items` are asked for but not checked.',
+      'Needs a valid Auth0 access token. The scopes `read:items`, `write:items` are asked for but not checked.',
     );
   });
 

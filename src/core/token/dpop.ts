@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK } from 'jose';
-import { InvalidDpopProofError, InvalidRequestError } from '../errors';
+import { InvalidDpopProofError, InvalidRequestError, TemporarilyUnavailableError } from '../errors';
 
 /** DPoP settings after defaults. */
 export interface DpopSettings {
@@ -128,11 +128,18 @@ export class DpopVerifier {
     const now = Date.now();
     const seenUntil = this.seen.get(key);
     if (seenUntil !== undefined && seenUntil > now) throw new InvalidDpopProofError('DPoP proof replayed (jti already used)');
-    // Entries are kept in insertion order, which is nearly expiry order: drop expired ones from the
-    // front, then (still full, under a flood of fresh proofs) the oldest, keeping memory bounded.
+    // Entries are kept in insertion order, which is nearly expiry order: drop expired ones from the front.
     for (const [k, expiry] of this.seen) {
-      if (expiry > now && this.seen.size < this.settings.jtiCacheSize) break;
+      if (expiry > now) break;
       this.seen.delete(k);
+    }
+    if (this.seen.size >= this.settings.jtiCacheSize) {
+      // Full of proofs still inside their window: dropping one would let it be replayed, so refuse
+      // new proofs until the oldest expires (fail closed, memory stays bounded).
+      const oldest = this.seen.values().next().value ?? now;
+      throw new TemporarilyUnavailableError('Too many DPoP proofs in flight: retry later', {
+        retryAfter: Math.max(1, Math.ceil((oldest - now) / 1000)),
+      });
     }
     this.seen.set(key, until);
   }

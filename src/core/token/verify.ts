@@ -96,6 +96,13 @@ function fingerprint(token: string): number {
   return hash & 0x7fffffff;
 }
 
+/** Freezes a JSON value and everything in it. */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const item of Object.values(value)) deepFreeze(item);
+}
+
 /** Opaque (JWE) and other non-JWS tokens are refused before any parsing. */
 function checkSegments(token: string): void {
   let dots = 0;
@@ -200,6 +207,8 @@ export class TokenVerifier {
     }
     checkClaimTypes(claims);
     this.runValidate(claims);
+    // Claims may be handed to every request that carries the same token: nobody may change them.
+    deepFreeze(claims);
     this.remember(token, claims, kid, entry.keys);
     return claims;
   }
@@ -241,13 +250,16 @@ export class TokenVerifier {
   private remember(token: string, claims: AccessTokenClaims, kid: string, keys: RemoteKeySet): void {
     const { tokenCacheSize, tokenCacheMaxAge, clockTolerance } = this.config;
     if (tokenCacheSize === 0 || !this.admit(token)) return;
-    const until = Math.min(claims.exp * 1000 + clockTolerance * 1000, Date.now() + tokenCacheMaxAge);
+    let until = Math.min(claims.exp * 1000 + clockTolerance * 1000, Date.now() + tokenCacheMaxAge);
+    const { maxTokenAge } = this.config;
+    if (maxTokenAge !== undefined && typeof claims.iat === 'number') {
+      until = Math.min(until, (claims.iat + maxTokenAge + clockTolerance) * 1000);
+    }
     if (this.remembered.size >= tokenCacheSize) {
       // Oldest first: Map keeps insertion order.
       const oldest = this.remembered.keys().next().value;
       if (oldest !== undefined) this.remembered.delete(oldest);
     }
-    Object.freeze(claims.permissions);
-    this.remembered.set(token, { claims: Object.freeze(claims), kid, keys, until });
+    this.remembered.set(token, { claims, kid, keys, until });
   }
 }
