@@ -4,6 +4,7 @@ import Koa from 'koa';
 import express from 'express';
 import { useExpressServer, useKoaServer } from 'routing-controllers';
 import type { Auth0 } from '../../src';
+import { TestTenant } from 'routing-controllers-auth0/testing';
 
 /** A running app on a free loopback port. */
 export interface Running {
@@ -87,4 +88,31 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A fresh `TestTenant` for every test of the enclosing `describe`, and `start(auth)` to run a Koa
+ * app of the given controllers for the test; both are closed after it.
+ */
+export function tenantPerTest(controllers: Function[]): { readonly tenant: TestTenant; start(auth: Auth0): Promise<string> } {
+  let tenant: TestTenant | undefined;
+  let app: Running | undefined;
+  beforeEach(async () => {
+    tenant = await TestTenant.start();
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await tenant?.close();
+  });
+  return {
+    get tenant(): TestTenant {
+      if (tenant === undefined) throw new Error('tenantPerTest: the tenant exists inside a test only');
+      return tenant;
+    },
+    async start(auth: Auth0): Promise<string> {
+      app = await startKoa(auth, controllers);
+      return app.url;
+    },
+  };
 }
