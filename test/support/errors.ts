@@ -1,12 +1,17 @@
 import { expect } from 'chai';
 
-/** The error a promise rejects with; fails the test when it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Record<string, unknown>> {
+/** The error a promise rejects with (of the given class, by default any Error); fails the test when it resolves. */
+export async function rejectionOf<E extends Error = Error>(
+  promise: Promise<unknown>,
+  errorClass: new (...args: never[]) => E = Error as unknown as new (
+    ...args: never[]
+  ) => E,
+): Promise<E & Record<string, unknown>> {
   try {
     await promise;
   } catch (error) {
-    expect(error).to.be.instanceOf(Error);
-    return error as Record<string, unknown>;
+    expect(error).to.be.instanceOf(errorClass);
+    return error as E & Record<string, unknown>;
   }
   throw new Error('expected a rejection');
 }

@@ -5,6 +5,7 @@ import { DpopKey, LocalTenant, LocalTenantError } from 'routing-controllers-auth
 import type { Auth0User } from '../../src';
 import { get, startKoa, type Running } from '../support/server';
 import { Browser, pkce } from './browser';
+import { rejectionOf } from '../support/errors';
 
 const CALLBACK = 'http://localhost:3000/docs/oauth2-redirect';
 
@@ -17,15 +18,7 @@ class TenantApi {
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<LocalTenantError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(LocalTenantError);
-    return error as LocalTenantError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, LocalTenantError);
 
 /** POSTs a client credentials request for the default M2M client with the given headers. */
 function clientCredentials(tenant: LocalTenant, headers: Record<string, string>): Promise<Response> {

@@ -3,16 +3,9 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 
 import { LocalTenant, LocalTenantError } from 'routing-controllers-auth0/testing';
 import { startSample, type RunningSample } from '../../sample/start';
 import { get } from '../support/server';
+import { rejectionOf } from '../support/errors';
 
-async function rejection(promise: Promise<unknown>): Promise<LocalTenantError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(LocalTenantError);
-    return error as LocalTenantError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, LocalTenantError);
 
 describe('the local tenant: discovery, keys and the token endpoint', () => {
   let tenant: LocalTenant;
