@@ -12,10 +12,21 @@ export interface SampleSettings {
   audience: string;
   clientId: string | undefined;
   emailClaim: string | undefined;
+  /** The signing secret of an API set to HS256 (needs `algorithms`, e.g. `['HS256']`). */
+  secret?: string;
+  /** The accepted signing algorithms (default RS256). */
+  algorithms?: string[];
 }
 
-/** Reads `PORT`, `HOST`, `AUTH0_DOMAIN`, `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`. */
+/**
+ * Reads `PORT`, `HOST`, `AUTH0_DOMAIN`, `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`,
+ * and for an API set to HS256 `AUTH0_SIGNING_SECRET` with `AUTH0_TOKEN_SIGNING_ALG=HS256`.
+ */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSettings {
+  const algorithms = (env.AUTH0_TOKEN_SIGNING_ALG ?? '')
+    .split(',')
+    .map((alg) => alg.trim())
+    .filter((alg) => alg !== '');
   return {
     port: Number(env.PORT ?? 3000),
     host: env.HOST || undefined,
@@ -23,6 +34,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSet
     audience: env.AUTH0_API_AUDIENCE ?? '',
     clientId: env.AUTH0_CLIENT_ID || undefined,
     emailClaim: env.AUTH0_EMAIL_CLAIM || undefined,
+    ...(env.AUTH0_SIGNING_SECRET ? { secret: env.AUTH0_SIGNING_SECRET } : {}),
+    ...(algorithms.length > 0 ? { algorithms } : {}),
   };
 }
 
@@ -77,5 +90,7 @@ export function createSampleAuth(settings: SampleSettings): Auth0 {
     clientId: settings.clientId,
     emailClaim: settings.emailClaim,
     scopes: { 'read:blabla': 'Read the BlaBla resource' },
+    ...(settings.secret === undefined ? {} : { secret: settings.secret }),
+    ...(settings.algorithms === undefined ? {} : { algorithms: settings.algorithms }),
   });
 }

@@ -1,6 +1,7 @@
 export { Auth0 } from './routing-controllers/auth0';
 export { Auth0HttpError } from './routing-controllers/http-error';
-export { Authenticator, type Authentication } from './core/authenticator';
+export { Pipeline, type Authentication, type TokenBinding } from './core/pipeline';
+export type { AuthRequest, RequestLocation } from './core/request';
 export {
   optionsWithEnv,
   resolveConfig,
@@ -21,19 +22,26 @@ export {
   KeySetUnavailableError,
   TemporarilyUnavailableError,
   UnauthorizedError,
-  bearerChallenge,
+  UseDpopNonceError,
   type Auth0ErrorBody,
   type Auth0ErrorCode,
+  type Auth0ErrorOptions,
   type AuthScheme,
-  type SchemeOffer,
-  schemeChallenge,
 } from './core/errors';
+export {
+  answerOf,
+  bearerChallenge,
+  challengeOf,
+  schemeChallenge,
+  type ChallengeContext,
+  type ErrorAnswer,
+  type SchemeOffer,
+} from './core/challenge';
 export { requireScopes, grantedScopes } from './core/scopes';
 export { anyOf, claimCheck, claimEquals, claimIncludes, isClaimRule, type ClaimRule } from './core/rules';
-export { extractBearerToken, extractCredentials, type Credentials, type CredentialsSource } from './core/token/extract';
-export { certificateFromHeader, certificateThumbprint, checkCertificateBinding } from './core/token/certificate';
-export { DpopVerifier, type DpopRequest, type DpopSettings } from './core/token/dpop';
-export { RemoteKeySet, type KeySetOptions, type KeySetStats } from './core/token/key-set';
-export { TokenVerifier, type AccessTokenClaims } from './core/token/verify';
+export { certificateFromHeader, certificateThumbprint } from './core/binding/certificate';
+export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './core/binding/replay-store';
+export type { KeySetStats } from './core/token/key-set';
+export type { AccessTokenClaims } from './core/token/verify-token';
 export { Auth0User, Claim, buildUser, emailOf } from './core/user';
 export * from './openapi';

@@ -1,10 +1,11 @@
 /**
  * Errors of the framework-free core.
  *
- * RFC 6750 §3 (the `WWW-Authenticate: Bearer` challenge) and §3.1 (error codes). Every request
- * failure is an {@link Auth0Error}: it carries the HTTP status, a stable `code`, the challenge
- * header and a deliberate JSON body, so that any framework can answer it without knowing jose.
- * Messages never contain the token.
+ * RFC 6750 §3.1 and RFC 9449 §7.1/§8 (error codes). Every request failure is an {@link Auth0Error}
+ * with an HTTP status, a stable `code`, a message that never contains the token, the original
+ * `cause` and a deliberate JSON body. Errors are frozen when built: nothing can change one after it
+ * is thrown. The `WWW-Authenticate` challenge is not part of the error: it depends on the API's
+ * configuration and the request, and is built at the edge from both (see `challenge.ts`).
  */
 
 /** The stable error codes of request failures. */
@@ -14,22 +15,15 @@ export type Auth0ErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'temporarily_unavailable';
 
 /** The authentication scheme a failure is about: `Bearer` (RFC 6750) or `DPoP` (RFC 9449). */
 export type AuthScheme = 'Bearer' | 'DPoP';
 
-/** What the API accepts, advertised in 401 challenges. */
-export interface SchemeOffer {
-  /** Bearer tokens are accepted. */
-  bearer: boolean;
-  /** DPoP is accepted, with these proof algorithms. */
-  dpopAlgorithms?: readonly string[];
-}
-
 /** The JSON body of an error answer. */
 export interface Auth0ErrorBody {
-  /** Stable code: `unauthorized`, `invalid_request`, `invalid_token`, `insufficient_scope`, `invalid_dpop_proof` or `temporarily_unavailable`. */
+  /** Stable code (see {@link Auth0ErrorCode}). */
   error: Auth0ErrorCode;
   /** A human message (never the token). */
   message: string;
@@ -37,49 +31,19 @@ export interface Auth0ErrorBody {
   scope?: string;
 }
 
-/**
- * RFC 6750 §3: `error_description` and `scope` values are limited to printable ASCII without `"` and `\`.
- * Anything else is replaced so that a message can never break the header.
- */
-function headerValue(text: string): string {
-  return text.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, ' ');
+/** Options every error takes. */
+export interface Auth0ErrorOptions {
+  /** The error that caused this one (a jose error, a fetch failure…). */
+  cause?: unknown;
 }
 
 /**
- * Builds a challenge of the given scheme from ordered auth-params.
+ * Base class of every request failure raised by the library. Instances are frozen.
  *
  * @example
  * ```ts
- * schemeChallenge('DPoP', { algs: 'ES256' }); // 'DPoP algs="ES256"'
- * ```
- */
-export function schemeChallenge(scheme: AuthScheme, params: Record<string, string | undefined>): string {
-  const parts = Object.entries(params)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([name, value]) => `${name}="${headerValue(value)}"`);
-  return parts.length > 0 ? `${scheme} ${parts.join(', ')}` : scheme;
-}
-
-/**
- * Builds a `Bearer` challenge from ordered auth-params.
- *
- * @example
- * ```ts
- * bearerChallenge({ realm: 'api', error: 'invalid_token' }); // 'Bearer realm="api", error="invalid_token"'
- * ```
- */
-export function bearerChallenge(params: Record<string, string | undefined>): string {
-  return schemeChallenge('Bearer', params);
-}
-
-/**
- * Base class of every request failure raised by the library.
- *
- * @example
- * ```ts
- * try { await auth.verify(token); } catch (e) {
- *   if (e instanceof Auth0Error) { res.status(e.status).set(e.headers).json(e.toJSON()); }
- * }
+ * const outcome = await auth.pipeline.authenticate(request);
+ * if (outcome.kind === 'failed') console.warn(outcome.error.status, outcome.error.code);
  * ```
  */
 export abstract class Auth0Error extends Error {
@@ -87,68 +51,54 @@ export abstract class Auth0Error extends Error {
   abstract readonly status: number;
   /** Stable machine-readable code. */
   abstract readonly code: Auth0ErrorCode;
-  /** The realm put into the challenge; set by the authenticator that raised the error. */
-  realm: string | undefined;
-  /** The scheme the failure is about (the one the request used). */
-  scheme: AuthScheme = 'Bearer';
-  /** What a 401 challenge advertises; set by the authenticator. Default: Bearer only. */
-  offer: SchemeOffer = { bearer: true };
+  /**
+   * The scheme this failure is about whatever the request used (`DPoP` for proof and nonce errors),
+   * or `undefined` when it is about the scheme the request used.
+   */
+  readonly scheme: AuthScheme | undefined = undefined;
 
-  constructor(message: string, options?: { cause?: unknown; realm?: string }) {
+  constructor(message: string, options?: Auth0ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.realm = options?.realm;
   }
 
-  /** The auth-params that describe the error (none for a bare challenge). */
-  protected errorParams(): Record<string, string | undefined> {
+  /** The auth-params that describe the error in a challenge (none for a bare challenge). */
+  challengeParams(): Record<string, string | undefined> {
     return { error: this.code, error_description: this.message };
   }
 
-  /**
-   * The `WWW-Authenticate` value (RFC 6750 §3, RFC 9449 §7.1): the error on the scheme the request
-   * used; on a 401, every accepted scheme is offered.
-   */
-  get challenge(): string {
-    const errorOn = (scheme: AuthScheme) => (scheme === this.scheme ? this.errorParams() : {});
-    const offerAll = this.status === 401;
-    const challenges: string[] = [];
-    if (this.scheme === 'Bearer' || (offerAll && this.offer.bearer)) {
-      challenges.push(schemeChallenge('Bearer', { realm: this.realm, ...errorOn('Bearer') }));
-    }
-    const algs = this.offer.dpopAlgorithms;
-    if (this.scheme === 'DPoP' || (offerAll && algs !== undefined)) {
-      challenges.push(schemeChallenge('DPoP', { algs: algs?.join(' '), ...errorOn('DPoP') }));
-    }
-    return challenges.join(', ');
-  }
-
-  /** Response headers this error must be answered with. */
-  get headers(): Record<string, string> {
-    return { 'WWW-Authenticate': this.challenge };
+  /** Response headers this error adds beside the challenge (`Retry-After`, `DPoP-Nonce`). */
+  extraHeaders(): Record<string, string> {
+    return {};
   }
 
   /** The JSON body: a stable code and a message, no stack, no internals. */
   toJSON(): Auth0ErrorBody {
     return { error: this.code, message: this.message };
   }
+
+  /** Freezes the instance once the most derived constructor has run. */
+  protected seal(leaf: abstract new (...args: never[]) => Auth0Error): void {
+    if (Object.getPrototypeOf(this) === leaf.prototype) Object.freeze(this);
+  }
 }
 
 /**
- * 401 without an error code: the request carried no Bearer credentials (RFC 6750 §3.1).
+ * 401 without an error code: the request carried no credentials of an accepted scheme (RFC 6750 §3.1).
  *
  * @example
  * ```ts
- * new UnauthorizedError(undefined, { realm: 'api' }).challenge; // 'Bearer realm="api"'
+ * new UnauthorizedError().status; // 401
  * ```
  */
 export class UnauthorizedError extends Auth0Error {
   readonly status = 401;
   readonly code = 'unauthorized' as const;
-  constructor(message = 'Missing bearer token', options?: { cause?: unknown; realm?: string }) {
+  constructor(message = 'Missing bearer token', options?: Auth0ErrorOptions) {
     super(message, options);
+    this.seal(UnauthorizedError);
   }
-  protected override errorParams(): Record<string, string | undefined> {
+  override challengeParams(): Record<string, string | undefined> {
     return {};
   }
 }
@@ -164,10 +114,15 @@ export class UnauthorizedError extends Auth0Error {
 export class InvalidRequestError extends Auth0Error {
   readonly status = 400;
   readonly code = 'invalid_request' as const;
+  constructor(message: string, options?: Auth0ErrorOptions) {
+    super(message, options);
+    this.seal(InvalidRequestError);
+  }
 }
 
 /**
- * 401 `invalid_token`: expired, malformed, wrongly signed, or for another issuer or audience.
+ * 401 `invalid_token`: expired, malformed, wrongly signed, for another issuer or audience, or used
+ * without the key or certificate it is bound to.
  *
  * @example
  * ```ts
@@ -177,6 +132,10 @@ export class InvalidRequestError extends Auth0Error {
 export class InvalidTokenError extends Auth0Error {
   readonly status = 401;
   readonly code = 'invalid_token' as const;
+  constructor(message: string, options?: Auth0ErrorOptions) {
+    super(message, options);
+    this.seal(InvalidTokenError);
+  }
 }
 
 /**
@@ -193,12 +152,13 @@ export class InsufficientScopeError extends Auth0Error {
   /** The scopes the route needs (space-separated), or undefined when the failure is not about scopes. */
   readonly scope: string | undefined;
 
-  constructor(message: string, options?: { cause?: unknown; realm?: string; scope?: string[] }) {
+  constructor(message: string, options?: Auth0ErrorOptions & { scope?: readonly string[] }) {
     super(message, options);
     this.scope = options?.scope && options.scope.length > 0 ? options.scope.join(' ') : undefined;
+    this.seal(InsufficientScopeError);
   }
-  protected override errorParams(): Record<string, string | undefined> {
-    return { ...super.errorParams(), scope: this.scope };
+  override challengeParams(): Record<string, string | undefined> {
+    return { ...super.challengeParams(), scope: this.scope };
   }
   override toJSON(): Auth0ErrorBody {
     return this.scope === undefined ? super.toJSON() : { ...super.toJSON(), scope: this.scope };
@@ -206,7 +166,8 @@ export class InsufficientScopeError extends Auth0Error {
 }
 
 /**
- * 401 `invalid_dpop_proof`: the DPoP proof is missing, malformed, replayed or does not match (RFC 9449 §7.1).
+ * 401 `invalid_dpop_proof`: the DPoP proof is missing, malformed, repeated, replayed or does not
+ * match the request or the token (RFC 9449 §7.1). Always about the DPoP scheme.
  *
  * @example
  * ```ts
@@ -216,7 +177,36 @@ export class InsufficientScopeError extends Auth0Error {
 export class InvalidDpopProofError extends Auth0Error {
   readonly status = 401;
   readonly code = 'invalid_dpop_proof' as const;
-  override scheme: AuthScheme = 'DPoP';
+  override readonly scheme = 'DPoP' as const;
+  constructor(message: string, options?: Auth0ErrorOptions) {
+    super(message, options);
+    this.seal(InvalidDpopProofError);
+  }
+}
+
+/**
+ * 401 `use_dpop_nonce` (RFC 9449 §8): the proof must carry the server's current nonce, which this
+ * answer hands out in its `DPoP-Nonce` header.
+ *
+ * @example
+ * ```ts
+ * new UseDpopNonceError('DPoP proof needs the server nonce', { nonce: 'k3x.abc' }).extraHeaders(); // { 'DPoP-Nonce': 'k3x.abc' }
+ * ```
+ */
+export class UseDpopNonceError extends Auth0Error {
+  readonly status = 401;
+  readonly code = 'use_dpop_nonce' as const;
+  override readonly scheme = 'DPoP' as const;
+  /** The nonce the next proof must carry. */
+  readonly nonce: string;
+  constructor(message: string, options: Auth0ErrorOptions & { nonce: string }) {
+    super(message, options);
+    this.nonce = options.nonce;
+    this.seal(UseDpopNonceError);
+  }
+  override extraHeaders(): Record<string, string> {
+    return { 'DPoP-Nonce': this.nonce };
+  }
 }
 
 /**
@@ -233,12 +223,13 @@ export class TemporarilyUnavailableError extends Auth0Error {
   /** Seconds after which a retry may succeed. */
   readonly retryAfter: number;
 
-  constructor(message: string, options?: { cause?: unknown; realm?: string; retryAfter?: number }) {
+  constructor(message: string, options?: Auth0ErrorOptions & { retryAfter?: number }) {
     super(message, options);
     this.retryAfter = options?.retryAfter ?? 5;
+    this.seal(TemporarilyUnavailableError);
   }
-  override get headers(): Record<string, string> {
-    return { 'WWW-Authenticate': this.challenge, 'Retry-After': String(this.retryAfter) };
+  override extraHeaders(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfter) };
   }
 }
 
@@ -248,10 +239,15 @@ export class TemporarilyUnavailableError extends Auth0Error {
  *
  * @example
  * ```ts
- * new KeySetUnavailableError('tenant down', { retryAfter: 5 }).headers['Retry-After']; // '5'
+ * new KeySetUnavailableError('tenant down', { retryAfter: 5 }).retryAfter; // 5
  * ```
  */
-export class KeySetUnavailableError extends TemporarilyUnavailableError {}
+export class KeySetUnavailableError extends TemporarilyUnavailableError {
+  constructor(message: string, options?: Auth0ErrorOptions & { retryAfter?: number }) {
+    super(message, options);
+    this.seal(KeySetUnavailableError);
+  }
+}
 
 /**
  * A configuration mistake, thrown at construction (never for a request).

@@ -7,7 +7,7 @@ import { Expose, plainToClassFromExist, Transform } from 'class-transformer';
 import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, validate } from 'class-validator';
 import { InsufficientScopeError, InvalidTokenError } from './errors';
 
-import type { AccessTokenClaims } from './token/verify';
+import type { AccessTokenClaims } from './token/verify-token';
 
 /**
  * Maps a token claim to a property of a user class. Unlike class-transformer's `@Expose({ name })`,

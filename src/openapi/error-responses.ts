@@ -42,9 +42,17 @@ export function auth0ErrorBodySchema(): SchemaObject {
     properties: {
       error: {
         type: 'string',
-        enum: ['unauthorized', 'invalid_request', 'invalid_token', 'insufficient_scope', 'temporarily_unavailable'],
+        enum: [
+          'unauthorized',
+          'invalid_request',
+          'invalid_token',
+          'insufficient_scope',
+          'invalid_dpop_proof',
+          'use_dpop_nonce',
+          'temporarily_unavailable',
+        ],
         description:
-          'Stable code (RFC 6750 §3.1, plus `unauthorized` when no token was sent and `temporarily_unavailable` for a key set outage).',
+          'Stable code (RFC 6750 §3.1 and RFC 9449 §7.1/§8, plus `unauthorized` when no token was sent and `temporarily_unavailable` when the token cannot be checked now).',
       },
       message: { type: 'string', description: 'What went wrong, for humans; never contains the token.' },
       scope: { type: 'string', description: 'On `insufficient_scope`: the scopes the route needs, space-separated.' },
@@ -85,10 +93,13 @@ export function auth0ErrorResponses(): Record<string, ResponseObject> {
       error: 'invalid_request',
       message: 'Send exactly one Authorization header',
     }),
-    [AUTH0_COMPONENTS.unauthorized]: json('No bearer token (`unauthorized`), or an invalid, expired or foreign one (`invalid_token`).', {
-      error: 'unauthorized',
-      message: 'Missing bearer token',
-    }),
+    [AUTH0_COMPONENTS.unauthorized]: json(
+      'No token (`unauthorized`); an invalid, expired or foreign one (`invalid_token`); a missing or bad DPoP proof (`invalid_dpop_proof`), or one without the server nonce (`use_dpop_nonce`, with a `DPoP-Nonce` header).',
+      {
+        error: 'unauthorized',
+        message: 'Missing bearer token',
+      },
+    ),
     [AUTH0_COMPONENTS.forbidden]: json('A valid token without what the route needs (`insufficient_scope`).', {
       error: 'insufficient_scope',
       message: 'Missing "read:example" scope',

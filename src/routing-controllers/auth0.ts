@@ -3,12 +3,12 @@
  * drivers. The request is authenticated once, whatever number of decorators ask.
  */
 import type { Action } from 'routing-controllers';
-import { Authenticator, type Authentication } from '../core/authenticator';
 import type { Auth0Options, ResolvedConfig } from '../core/config';
-import { Auth0Error } from '../core/errors';
+import { Auth0Error, type AuthScheme } from '../core/errors';
+import { Pipeline, type Authentication, type TokenBinding } from '../core/pipeline';
+import type { AuthRequest, RequestLocation } from '../core/request';
 import { isClaimRule, type ClaimRule } from '../core/rules';
-import type { CredentialsSource } from '../core/token/extract';
-import type { AccessTokenClaims } from '../core/token/verify';
+import type { AccessTokenClaims } from '../core/token/verify-token';
 import type { Auth0User } from '../core/user';
 import { Auth0HttpError } from './http-error';
 
@@ -17,12 +17,13 @@ interface NodeRequestLike {
   rawHeaders?: string[];
   url?: string;
   method?: string;
-  /** Koa: the absolute URL (honours `app.proxy`). */
-  href?: string;
-  /** Express: the scheme (honours `trust proxy`), the host and the URL as received. */
+  /** Koa: the scheme and the host (both honour `app.proxy`); Express: the scheme (honours `trust proxy`). */
   protocol?: string;
+  host?: string;
+  /** The request target as received (Koa and Express keep it when a router rewrites `url`). */
   originalUrl?: string;
   socket?: { getPeerCertificate?: () => { raw?: Uint8Array } | null };
+  /** Koa: the Node request under `ctx.request`. */
   req?: NodeRequestLike;
 }
 
@@ -31,8 +32,19 @@ interface ResponseLike {
   setHeader?: (name: string, value: string) => unknown;
 }
 
-/** Reads what the core needs from a Koa or Express request. */
-function credentialsOf(request: NodeRequestLike): CredentialsSource {
+/** Where the request was sent: Koa's protocol and host (proxy-aware), Express's protocol and Host header. */
+function locationOf(request: NodeRequestLike): RequestLocation {
+  const isKoa = request.req !== undefined;
+  const host = isKoa ? request.host : request.headers.host;
+  return {
+    protocol: request.protocol ?? 'http',
+    host: typeof host === 'string' && host !== '' ? host : undefined,
+    target: request.originalUrl ?? request.url ?? '',
+  };
+}
+
+/** Reads what the pipeline needs from a Koa or Express request. */
+function requestOf(request: NodeRequestLike): AuthRequest {
   const authorization = request.headers.authorization;
   const url = request.url ?? '';
   const query = url.indexOf('?');
@@ -51,8 +63,7 @@ function credentialsOf(request: NodeRequestLike): CredentialsSource {
     queryToken,
     method: request.method,
     dpop: request.headers.dpop,
-    url: () =>
-      request.href ?? `${request.protocol ?? 'http'}://${String(request.headers.host ?? 'localhost')}${request.originalUrl ?? url}`,
+    location: () => locationOf(request),
     certificate: () => {
       const socket = request.socket ?? request.req?.socket;
       const raw = socket?.getPeerCertificate?.()?.raw;
@@ -62,18 +73,12 @@ function credentialsOf(request: NodeRequestLike): CredentialsSource {
   };
 }
 
-function setHeaders(action: Action, headers: Record<string, string>): void {
+function setHeaders(action: Action, headers: Readonly<Record<string, string>>): void {
   const response = action.response as ResponseLike;
   for (const [name, value] of Object.entries(headers)) {
     if (typeof response.set === 'function') response.set(name, value);
     else response.setHeader?.(name, value);
   }
-}
-
-/** Sets the error's headers on the response and returns it as routing-controllers' HttpError. */
-function fail(action: Action, error: Auth0Error): Auth0HttpError {
-  setHeaders(action, error.headers);
-  return new Auth0HttpError(error);
 }
 
 /**
@@ -88,18 +93,18 @@ function fail(action: Action, error: Auth0Error): Auth0HttpError {
  * ```
  */
 export class Auth0<U extends Auth0User = Auth0User> {
-  /** The framework-free authenticator behind the checkers. */
-  readonly authenticator: Authenticator<U>;
+  /** The framework-free pipeline behind the checkers: the one way a token is accepted. */
+  readonly pipeline: Pipeline<U>;
   private readonly memo = new WeakMap<object, Promise<Authentication<U>>>();
 
   /** Options omitted here are read from the environment (`AUTH0_DOMAIN`, `AUTH0_AUDIENCE`, …). */
   constructor(options: Auth0Options<U> = {}) {
-    this.authenticator = new Authenticator(options);
+    this.pipeline = new Pipeline(options);
   }
 
   /** The checked configuration (issuer, audience, scopes…). */
   get config(): ResolvedConfig {
-    return this.authenticator.config;
+    return this.pipeline.config;
   }
 
   /**
@@ -110,15 +115,27 @@ export class Auth0<U extends Auth0User = Auth0User> {
     const request = action.request as NodeRequestLike & object;
     let outcome = this.memo.get(request);
     if (outcome === undefined) {
-      outcome = this.authenticator.authenticate(credentialsOf(request));
+      outcome = this.pipeline.authenticate(requestOf(request));
       this.memo.set(request, outcome);
     }
     return outcome;
   }
 
-  /** Verifies a bare access token; resolves with its claims and user, or rejects with an {@link Auth0Error}. */
-  verify(token: string): Promise<{ claims: AccessTokenClaims; user: U }> {
-    return this.authenticator.verify(token);
+  /**
+   * Verifies an access token outside a request (a WebSocket upgrade, a queue message…) through the
+   * same pipeline as the checkers: resolves with its claims and user, or rejects with an
+   * {@link Auth0Error}. A DPoP-bound token needs `{ dpop: { proof, method, url } }`, a
+   * certificate-bound one `{ certificate }`; without them it is refused.
+   */
+  verify(token: string, binding?: TokenBinding): Promise<{ claims: AccessTokenClaims; user: U }> {
+    return this.pipeline.verify(token, binding);
+  }
+
+  /** Sets the answer's headers on the response and returns the error as routing-controllers' HttpError. */
+  private fail(action: Action, error: Auth0Error, scheme: AuthScheme): Auth0HttpError {
+    const answer = this.pipeline.answer(error, scheme);
+    setHeaders(action, answer.headers);
+    return new Auth0HttpError(error, answer.headers);
   }
 
   /**
@@ -129,19 +146,20 @@ export class Auth0<U extends Auth0User = Auth0User> {
    */
   readonly authorizationChecker = async (action: Action, roles: unknown[] = []): Promise<boolean> => {
     const outcome = await this.authenticate(action);
-    if (outcome.kind !== 'authenticated') throw fail(action, outcome.error);
-    const requirements = roles.flat(Infinity as 1);
+    if (outcome.kind !== 'authenticated') throw this.fail(action, outcome.error, outcome.scheme);
+    const requirements = roles.flat(Number.POSITIVE_INFINITY as 1);
     for (const requirement of requirements) {
       if (typeof requirement !== 'string' && !isClaimRule(requirement)) {
         throw new TypeError('routing-controllers-auth0: @Authorized() takes scope names and claim rules (anyOf, claimEquals, …)');
       }
     }
     try {
-      this.authenticator.authorize(outcome.claims, requirements as Array<string | ClaimRule>, outcome.scheme);
+      this.pipeline.authorize(outcome.claims, requirements as Array<string | ClaimRule>);
     } catch (error) {
-      if (error instanceof Auth0Error) throw fail(action, error);
+      if (error instanceof Auth0Error) throw this.fail(action, error, outcome.scheme);
       throw error;
     }
+    if (outcome.nonce !== undefined) setHeaders(action, { 'DPoP-Nonce': outcome.nonce });
     return true;
   };
 
@@ -154,16 +172,17 @@ export class Auth0<U extends Auth0User = Auth0User> {
     const outcome = await this.authenticate(action);
     switch (outcome.kind) {
       case 'authenticated':
+        if (outcome.nonce !== undefined) setHeaders(action, { 'DPoP-Nonce': outcome.nonce });
         return outcome.user;
       case 'anonymous':
         // RFC 7235 §4.1 allows the challenge on any answer: it tells an anonymous caller that
         // credentials would change it, and gives a required @CurrentUser()'s 401 its challenge.
-        setHeaders(action, outcome.error.headers);
+        setHeaders(action, this.pipeline.answer(outcome.error, outcome.scheme).headers);
         return undefined;
       case 'failed':
         // A malformed request (400) and an outage (503) are never turned into a guest.
         if (this.config.guestOnInvalidToken && outcome.error.status === 401) return undefined;
-        throw fail(action, outcome.error);
+        throw this.fail(action, outcome.error, outcome.scheme);
     }
   };
 }

@@ -1,21 +1,26 @@
 import { expect } from 'chai';
-import { bearerChallenge, InsufficientScopeError, InvalidTokenError, KeySetUnavailableError, UnauthorizedError } from '../../src';
+import {
+  InsufficientScopeError,
+  InvalidDpopProofError,
+  InvalidTokenError,
+  KeySetUnavailableError,
+  TemporarilyUnavailableError,
+  UnauthorizedError,
+  UseDpopNonceError,
+} from '../../src';
 
-describe('errors and challenges (RFC 6750 §3)', () => {
-  it('each error has a status, a stable code, a challenge and a body', () => {
-    const unauthorized = new UnauthorizedError(undefined, { realm: 'api' });
-    expect([unauthorized.status, unauthorized.code, unauthorized.challenge]).to.deep.equal([401, 'unauthorized', 'Bearer realm="api"']);
-    const invalid = new InvalidTokenError('Expired token', { realm: 'api' });
-    expect(invalid.challenge).to.equal('Bearer realm="api", error="invalid_token", error_description="Expired token"');
-    expect(invalid.toJSON()).to.deep.equal({ error: 'invalid_token', message: 'Expired token' });
-    const scope = new InsufficientScopeError('Missing "a" scope', { realm: 'api', scope: ['a', 'b'] });
-    expect(scope.challenge).to.equal(`Bearer realm="api", error="insufficient_scope", error_description="Missing 'a' scope", scope="a b"`);
-    expect(scope.toJSON()).to.deep.equal({ error: 'insufficient_scope', message: 'Missing "a" scope', scope: 'a b' });
-    const outage = new KeySetUnavailableError('down', { retryAfter: 7 });
-    expect(outage.headers).to.deep.equal({
-      'WWW-Authenticate': 'Bearer error="temporarily_unavailable", error_description="down"',
-      'Retry-After': '7',
-    });
+describe('errors', () => {
+  it('each error has a status, a stable code and a deliberate body', () => {
+    expect([new UnauthorizedError().status, new UnauthorizedError().code]).to.deep.equal([401, 'unauthorized']);
+    expect(new InvalidTokenError('Expired token').toJSON()).to.deep.equal({ error: 'invalid_token', message: 'Expired token' });
+    const scope = new InsufficientScopeError('Missing "a" scope', { scope: ['a', 'b'] });
+    expect([scope.status, scope.toJSON()]).to.deep.equal([
+      403,
+      { error: 'insufficient_scope', message: 'Missing "a" scope', scope: 'a b' },
+    ]);
+    expect(new KeySetUnavailableError('down', { retryAfter: 7 }).extraHeaders()).to.deep.equal({ 'Retry-After': '7' });
+    expect(new TemporarilyUnavailableError('busy').extraHeaders()).to.deep.equal({ 'Retry-After': '5' });
+    expect(new UseDpopNonceError('nonce', { nonce: 'n.1' }).extraHeaders()).to.deep.equal({ 'DPoP-Nonce': 'n.1' });
   });
 
   it('keeps the cause and never puts a stack in the body', () => {
@@ -25,8 +30,22 @@ describe('errors and challenges (RFC 6750 §3)', () => {
     expect(Object.keys(error.toJSON())).to.deep.equal(['error', 'message']);
   });
 
-  it('escapes what would break the header', () => {
-    expect(bearerChallenge({ realm: 'a"b\\c\r\nd', error_description: 'ü' })).to.equal(`Bearer realm="a'b c  d", error_description=" "`);
-    expect(bearerChallenge({})).to.equal('Bearer');
+  it('errors are frozen: nothing can change one after it is thrown', () => {
+    const errors = [
+      new UnauthorizedError(),
+      new InvalidTokenError('x'),
+      new InsufficientScopeError('x', { scope: ['a'] }),
+      new InvalidDpopProofError('x'),
+      new UseDpopNonceError('x', { nonce: 'n' }),
+      new TemporarilyUnavailableError('x'),
+      new KeySetUnavailableError('x'),
+    ];
+    for (const error of errors) {
+      expect(Object.isFrozen(error), error.name).to.equal(true);
+      expect(() => {
+        (error as unknown as { scheme: string }).scheme = 'Bearer';
+      }, error.name).to.throw(TypeError);
+    }
+    expect(new KeySetUnavailableError('x')).to.be.instanceOf(TemporarilyUnavailableError);
   });
 });

@@ -108,7 +108,7 @@ describe('fuzzing the request path over HTTP', function () {
     } else {
       expectChallenge(answer, label);
       const body = JSON.parse(answer.body) as { error: string; message: string };
-      expect(['unauthorized', 'invalid_request', 'invalid_token', 'temporarily_unavailable']).to.include(body.error);
+      expect(['unauthorized', 'invalid_request', 'invalid_token', 'invalid_dpop_proof', 'temporarily_unavailable']).to.include(body.error);
       const token = authorization.trim().split(/\s+/).pop() ?? '';
       if (token.length >= 24) {
         expect(answer.body, label).not.to.include(token);

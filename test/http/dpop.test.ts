@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Authorized, CurrentUser, Get, JsonController } from 'routing-controllers';
 import { DpopKey, TestTenant } from 'routing-controllers-auth0/testing';
-import { Auth0User } from '../../src';
+import { Auth0User, type MemoryReplayStore } from '../../src';
 import { get, startExpress, startKoa, type Running } from '../support/server';
 
 const ALGS = 'ES256 RS256 PS256 EdDSA';
@@ -148,12 +148,13 @@ describe('DPoP (RFC 9449)', () => {
     expect(res.body).to.deep.equal({ error: 'invalid_dpop_proof', message: 'DPoP proof algorithm not allowed' });
   });
 
-  it('two proofs are a malformed request (400)', async () => {
+  it('two proofs are an invalid proof (RFC 9449 §4.3 check 1): 401 invalid_dpop_proof', async () => {
     const token = await tenant.token({ dpopJkt: key.thumbprint });
     const proof = await key.proof({ url: `${app.url}/d/secure`, accessToken: token });
     const res = await call('/d/secure', token, [proof, proof]);
-    expect(res.status).to.equal(400);
-    expect(res.body.error).to.equal('invalid_request');
+    expect(res.status).to.equal(401);
+    expect(res.body).to.deep.equal({ error: 'invalid_dpop_proof', message: 'Send exactly one DPoP proof' });
+    expect(res.headers.get('www-authenticate')).to.equal(dpopError('Send exactly one DPoP proof'));
   });
 
   it('a DPoP-bound token sent as Bearer is refused', async () => {
@@ -217,26 +218,31 @@ describe('DPoP (RFC 9449)', () => {
     }
   });
 
-  it('the replay cache is bounded and fails closed: full of live proofs, new ones wait (503) until the oldest expire', async () => {
-    const auth = tenant.auth0({ dpop: { jtiCacheSize: 5, iatOffset: 1, iatLeeway: 0 } });
+  it('the replay cache is bounded per proof key and fails closed: a key full of live proofs waits (503) until its oldest expire', async () => {
+    let now = Date.now();
+    const auth = tenant.auth0({ dpop: { jtiCacheSize: 5, jtiPerKey: 5, iatOffset: 1, iatLeeway: 0 }, clock: () => now });
     const small = await startKoa(auth, [DpopApi]);
     try {
       const token = await tenant.token({ dpopJkt: key.thumbprint });
       const call = async () =>
         get(`${small.url}/d/secure`, {
           authorization: `DPoP ${token}`,
-          headers: { dpop: await key.proof({ url: `${small.url}/d/secure`, accessToken: token }) },
+          headers: { dpop: await key.proof({ url: `${small.url}/d/secure`, accessToken: token, iat: Math.floor(now / 1000) }) },
         });
       for (let i = 0; i < 5; i += 1) expect((await call()).status).to.equal(200);
       const full = await call();
       expect(full.status).to.equal(503);
-      expect(full.body).to.deep.equal({ error: 'temporarily_unavailable', message: 'Too many DPoP proofs in flight: retry later' });
+      expect(full.body).to.deep.equal({
+        error: 'temporarily_unavailable',
+        message: 'Too many DPoP proofs in flight for this key: retry later',
+      });
       expect(Number(full.headers.get('retry-after'))).to.be.within(1, 2);
-      expect(auth.authenticator.dpop.rememberedProofs).to.equal(5);
+      const store = auth.pipeline.replayStore as MemoryReplayStore;
+      expect(store.size).to.equal(5);
       // The window is 1 s: once it has passed for the first proofs, new ones are taken again.
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      now += 2100;
       expect((await call()).status).to.equal(200);
-      expect(auth.authenticator.dpop.rememberedProofs).to.be.at.most(5);
+      expect(store.size).to.be.at.most(5);
     } finally {
       await small.close();
     }

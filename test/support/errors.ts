@@ -3,7 +3,7 @@ import { expect } from 'chai';
 /** The error a promise rejects with (of the given class, by default any Error); fails the test when it resolves. */
 export async function rejectionOf<E extends Error = Error>(
   promise: Promise<unknown>,
-  errorClass: new (...args: never[]) => E = Error as unknown as new (
+  errorClass: abstract new (...args: never[]) => E = Error as unknown as new (
     ...args: never[]
   ) => E,
 ): Promise<E & Record<string, unknown>> {

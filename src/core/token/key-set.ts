@@ -6,17 +6,22 @@
  *   the API hammer the tenant while a real rotation is picked up within the cooldown.
  * - A key set older than `maxAge` is refreshed in the background; cached keys keep serving while
  *   the tenant is down. Only when no usable key is cached does a request fail, with a 503.
- * - Keys that name their own `alg` are used only with it; private keys, symmetric keys and keys for
- *   encryption are never loaded.
+ * - The body is read as a stream and dropped as soon as it exceeds 512 KiB; an oversized body is a
+ *   failed fetch, like a network error.
+ * - Private keys, symmetric keys and keys for encryption are never loaded. Among the loaded keys,
+ *   one is chosen as jose's local key sets choose: its `kid` equals the token's, its `kty`/`crv` fit
+ *   the token's `alg`, its own `alg` (when named) is the token's, its `use` is `sig` or absent and
+ *   its `key_ops` (when present) include `verify`. When several keys fit, the first in the
+ *   document is used.
  */
-import { importJWK, type JWK } from 'jose';
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWSHeaderParameters, type LocalJWKSet } from 'jose';
 import { InvalidTokenError, KeySetUnavailableError } from '../errors';
 
 /** Options of {@link RemoteKeySet}; every duration in milliseconds. */
 export interface KeySetOptions {
   /** Minimum time between two fetches caused by unknown `kid`s or failures. */
   cooldown: number;
-  /** Timeout of one fetch. */
+  /** Timeout of one fetch, body included. */
   timeout: number;
   /** Age after which the cached set is refreshed in the background. */
   maxAge: number;
@@ -24,6 +29,8 @@ export interface KeySetOptions {
   maxKeys: number;
   /** The fetch to use. Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /** The clock every cooldown and age is measured with, in milliseconds. Default: `Date.now`. */
+  now?: () => number;
 }
 
 /** Counters, for operators and the soak test. */
@@ -36,38 +43,74 @@ export interface KeySetStats {
   keys: number;
 }
 
-const MAX_BODY = 512 * 1024;
+/** Largest key set body read, in bytes. */
+const MAX_KEY_SET_BYTES = 512 * 1024;
 const SIGNING_KTY = new Set(['RSA', 'EC', 'OKP']);
+const ALGORITHM_MISMATCH = 'Token algorithm does not match its key';
 
-/** A public signing key with a `kid` (never a private, symmetric or encryption key). */
-function isSigningKey(jwk: JWK): boolean {
+/** A public signing key with a `kid`: never a private, symmetric or encryption key. */
+function isSigningKey(value: unknown): value is JWK & { kid: string } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const jwk = value as Record<string, unknown>;
+  const keyOps = jwk.key_ops;
   return (
     typeof jwk.kid === 'string' &&
     jwk.kid !== '' &&
     typeof jwk.kty === 'string' &&
     SIGNING_KTY.has(jwk.kty) &&
+    !('d' in jwk) &&
+    !('priv' in jwk) &&
     (jwk.use === undefined || jwk.use === 'sig') &&
-    jwk.d === undefined
+    (keyOps === undefined || (Array.isArray(keyOps) && keyOps.includes('verify')))
   );
 }
 
-/** The usable keys of a key set document, at most `maxKeys`, the first of each `kid`. */
-function signingKeys(body: unknown, maxKeys: number): Map<string, CachedKey> {
-  const list = (body as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(list)) throw new Error('key set has no "keys" array');
-  const keys = new Map<string, CachedKey>();
-  for (const jwk of list as JWK[]) {
-    if (keys.size >= maxKeys) break;
-    if (jwk !== null && typeof jwk === 'object' && isSigningKey(jwk) && !keys.has(jwk.kid as string)) {
-      keys.set(jwk.kid as string, { jwk, imported: new Map() });
-    }
-  }
-  return keys;
+/** What one successful fetch leaves in the cache. */
+interface Loaded {
+  /** The `kid`s of the loaded keys. */
+  kids: Set<string>;
+  /** jose's selection over the loaded keys. */
+  select: LocalJWKSet;
+  /** How many keys were loaded. */
+  size: number;
 }
 
-interface CachedKey {
-  jwk: JWK;
-  imported: Map<string, Promise<CryptoKey | Uint8Array>>;
+/** The usable keys of a key set document, at most `maxKeys`, in document order. */
+function loadKeys(document: unknown, maxKeys: number): Loaded {
+  const list = (document as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(list)) throw new Error('key set has no "keys" array');
+  const keys: JWK[] = [];
+  for (const jwk of list) {
+    if (keys.length >= maxKeys) break;
+    if (isSigningKey(jwk)) keys.push(jwk);
+  }
+  const set: JSONWebKeySet = { keys };
+  return { kids: new Set(keys.map((jwk) => jwk.kid as string)), select: createLocalJWKSet(set), size: keys.length };
+}
+
+/** Reads a body as UTF-8 text, dropping the connection as soon as it exceeds `limit` bytes. */
+async function readBounded(response: Response, limit: number, abort: () => void): Promise<string> {
+  const announced = response.headers.get('content-length');
+  if (announced !== null && Number(announced) > limit) {
+    abort();
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`key set too large (Content-Length ${announced})`);
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let text = '';
+  let size = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > limit) {
+      abort();
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`key set too large (over ${limit} bytes)`);
+    }
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 /**
@@ -76,43 +119,47 @@ interface CachedKey {
  * @example
  * ```ts
  * const keys = new RemoteKeySet('https://your-tenant.auth0.com/.well-known/jwks.json');
- * const key = await keys.getKey('kid-from-token-header', 'RS256');
+ * const key = await keys.getKey({ kid: 'kid-from-token-header', alg: 'RS256' });
  * ```
  */
 export class RemoteKeySet {
   readonly uri: string;
   private readonly options: KeySetOptions;
-  private keys = new Map<string, CachedKey>();
-  private loadedAt = -Infinity;
-  private lastAttempt = -Infinity;
-  private lastFailure: unknown = undefined;
+  private readonly now: () => number;
+  private loaded: Loaded | undefined;
+  private loadedAt = Number.NEGATIVE_INFINITY;
+  private lastAttempt = Number.NEGATIVE_INFINITY;
+  private lastFailure: unknown;
   private inflight: Promise<void> | undefined;
   private readonly counters = { fetches: 0, failures: 0 };
 
   constructor(uri: string, options: Partial<KeySetOptions> = {}) {
     this.uri = uri;
     this.options = { cooldown: 5000, timeout: 5000, maxAge: 600_000, maxKeys: 20, ...options };
+    this.now = this.options.now ?? Date.now;
   }
 
   /** Counters of fetches and cached keys. */
   get stats(): KeySetStats {
-    return { ...this.counters, keys: this.keys.size };
+    return { ...this.counters, keys: this.loaded?.size ?? 0 };
   }
 
   /** Whether a key with this `kid` is cached now (used to drop remembered tokens of revoked keys). */
   has(kid: string): boolean {
-    return this.keys.has(kid);
+    return this.loaded?.kids.has(kid) ?? false;
   }
 
   /**
-   * The verification key for a token header's `kid` and `alg`.
-   * Throws {@link InvalidTokenError} for an unknown `kid`, {@link KeySetUnavailableError} when the
-   * key set cannot be had and no key is cached.
+   * The verification key for a JWS protected header (a jose key resolver).
+   * Throws {@link InvalidTokenError} for a missing or unknown `kid` or a key that does not fit the
+   * token's `alg`, {@link KeySetUnavailableError} when the key set cannot be had and no key with
+   * this `kid` is cached.
    */
-  async getKey(kid: string, alg: string): Promise<CryptoKey | Uint8Array> {
-    let cached = this.keys.get(kid);
-    const now = Date.now();
-    if (cached !== undefined) {
+  async getKey(header: { kid?: unknown; alg?: unknown }): Promise<CryptoKey> {
+    const { kid, alg } = header;
+    if (typeof kid !== 'string' || kid === '') throw new InvalidTokenError('Invalid kid header (missing)');
+    const now = this.now();
+    if (this.has(kid)) {
       if (now - this.loadedAt > this.options.maxAge && now - this.lastAttempt >= this.options.cooldown) {
         // Stale: refresh in the background; this request keeps the cached key.
         this.refresh().catch(() => undefined);
@@ -122,8 +169,7 @@ export class RemoteKeySet {
         this.refresh().catch(() => undefined);
       }
       if (this.inflight !== undefined) await this.inflight.catch(() => undefined);
-      cached = this.keys.get(kid);
-      if (cached === undefined) {
+      if (!this.has(kid)) {
         if (this.lastFailure !== undefined) {
           throw new KeySetUnavailableError('The token cannot be checked now: the tenant key set is unreachable', {
             cause: this.lastFailure,
@@ -133,34 +179,32 @@ export class RemoteKeySet {
         throw new InvalidTokenError('Invalid kid header (wrong tenant or rotated public key)');
       }
     }
-    return this.importKey(cached, alg);
+    return this.select((this.loaded as Loaded).select, kid, alg);
   }
 
-  private importKey(cached: CachedKey, alg: string): Promise<CryptoKey | Uint8Array> {
-    if (cached.jwk.alg !== undefined && cached.jwk.alg !== alg) {
-      return Promise.reject(new InvalidTokenError('Token algorithm does not match its key'));
+  /** The key jose chooses for `kid` and `alg`; the first fitting one when several fit. */
+  private async select(select: LocalJWKSet, kid: string, alg: unknown): Promise<CryptoKey> {
+    try {
+      return await select({ kid, alg } as JWSHeaderParameters);
+    } catch (error) {
+      if (error instanceof errors.JWKSMultipleMatchingKeys) {
+        // Candidates come in document order; those that cannot be imported are skipped.
+        for await (const key of error) return key;
+      }
+      throw new InvalidTokenError(ALGORITHM_MISMATCH, { cause: error });
     }
-    let imported = cached.imported.get(alg);
-    if (imported === undefined) {
-      imported = importJWK(cached.jwk, alg).catch((cause: unknown) => {
-        cached.imported.delete(alg);
-        throw new InvalidTokenError('Token algorithm does not match its key', { cause });
-      });
-      cached.imported.set(alg, imported);
-    }
-    return imported;
   }
 
   /** Fetches the key set now (sharing a fetch already under way). */
   refresh(): Promise<void> {
     if (this.inflight !== undefined) return this.inflight;
-    this.lastAttempt = Date.now();
+    this.lastAttempt = this.now();
     this.counters.fetches += 1;
     this.inflight = this.load()
       .then(
-        (keys) => {
-          this.keys = keys;
-          this.loadedAt = Date.now();
+        (loaded) => {
+          this.loaded = loaded;
+          this.loadedAt = this.now();
           this.lastFailure = undefined;
         },
         (error: unknown) => {
@@ -175,23 +219,18 @@ export class RemoteKeySet {
     return this.inflight;
   }
 
-  private async load(): Promise<Map<string, CachedKey>> {
+  private async load(): Promise<Loaded> {
+    const dropped = new AbortController();
     const response = await (this.options.fetch ?? fetch)(this.uri, {
       headers: { accept: 'application/json' },
       redirect: 'error',
-      signal: AbortSignal.timeout(this.options.timeout),
+      signal: AbortSignal.any([AbortSignal.timeout(this.options.timeout), dropped.signal]),
     });
     if (response.status !== 200) {
-      await response.body?.cancel();
+      await response.body?.cancel().catch(() => undefined);
       throw new Error(`key set answered HTTP ${response.status}`);
     }
-    const length = Number(response.headers.get('content-length') ?? 0);
-    if (length > MAX_BODY) {
-      await response.body?.cancel();
-      throw new Error('key set too large');
-    }
-    const text = await response.text();
-    if (text.length > MAX_BODY) throw new Error('key set too large');
-    return signingKeys(JSON.parse(text), this.options.maxKeys);
+    const text = await readBounded(response, MAX_KEY_SET_BYTES, () => dropped.abort());
+    return loadKeys(JSON.parse(text), this.options.maxKeys);
   }
 }

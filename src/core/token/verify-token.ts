@@ -9,14 +9,14 @@
  * - §3.8/§3.9 issuer and audience are checked exactly (`https://{domain}/`, trailing slash included);
  * - unknown critical headers (`crit`) are refused (RFC 7515 §4.1.11); `exp` and `sub` are required.
  *
- * Verified tokens are remembered (bounded in count and age, never past `exp`, dropped when their key
- * leaves the key set) so that a token seen again costs a map lookup instead of an RSA verification.
- * Failures are never remembered.
+ * Step 2 of the pipeline. It proves the token was issued for this API; it does not prove that the
+ * sender may use it (sender binding is the next step), so nothing outside the pipeline calls it.
  */
 import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTHeaderParameters, type JWTVerifyOptions } from 'jose';
 import type { ResolvedConfig } from '../config';
 import { Auth0Error, InvalidTokenError } from '../errors';
 import { RemoteKeySet } from './key-set';
+import type { VerifiedToken } from './token-cache';
 
 /** The verified claims of an access token. */
 export type AccessTokenClaims = JWTPayload & {
@@ -28,13 +28,6 @@ export type AccessTokenClaims = JWTPayload & {
   azp?: string;
   [claim: string]: unknown;
 };
-
-interface Remembered {
-  claims: AccessTokenClaims;
-  kid: string;
-  keys: RemoteKeySet;
-  until: number;
-}
 
 const FOREIGN_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
@@ -75,7 +68,7 @@ function keyResolver(keys: RemoteKeySet, secret: Uint8Array | undefined): Issuer
     if (named !== undefined) return Promise.reject(new InvalidTokenError(`Token header names its own key ("${named}"): refused`));
     if (secret !== undefined) return Promise.resolve(secret);
     if (typeof header.kid !== 'string' || header.kid === '') return Promise.reject(new InvalidTokenError('Invalid kid header (missing)'));
-    return keys.getKey(header.kid, header.alg);
+    return keys.getKey(header);
   };
 }
 
@@ -87,13 +80,6 @@ function checkClaimTypes(claims: AccessTokenClaims): void {
   if (permissions !== undefined && (!Array.isArray(permissions) || permissions.some((p) => typeof p !== 'string'))) {
     throw new InvalidTokenError('Invalid token claims (permissions)');
   }
-}
-
-/** A 31-bit hash of a token's last 32 characters (its signature): a small number, not a copy of the token. */
-function fingerprint(token: string): number {
-  let hash = 0;
-  for (let i = Math.max(0, token.length - 32); i < token.length; i += 1) hash = (Math.imul(hash, 31) + token.charCodeAt(i)) | 0;
-  return hash & 0x7fffffff;
 }
 
 /** Freezes a JSON value and everything in it. */
@@ -116,39 +102,33 @@ function checkSegments(token: string): void {
 }
 
 /**
- * Verifies Auth0 access tokens against the tenant's key set.
+ * Verifies an access token's signature and claims against the issuer's key set (or the API's secret).
  *
  * @example
  * ```ts
- * const verifier = new TokenVerifier(resolveConfig({ domain: 'your-tenant.auth0.com', audience: 'https://api' }));
- * const claims = await verifier.verify(token); // throws an Auth0Error subclass
+ * const verifier = new AccessTokenVerifier(resolveConfig({ domain: 'your-tenant.auth0.com', audience: 'https://api' }));
+ * const { claims } = await verifier.verifyToken(token); // throws an Auth0Error subclass
  * ```
  */
-export class TokenVerifier {
-  /** The key set of the first (or only) issuer. */
-  readonly keySet: RemoteKeySet;
+export class AccessTokenVerifier {
   /** Every allowed issuer's key set. */
   readonly keySets: ReadonlyMap<string, RemoteKeySet>;
   private readonly config: ResolvedConfig;
-  private readonly remembered = new Map<string, Remembered>();
-  private readonly seenOnce = new Set<number>();
   private readonly byIssuer = new Map<string, IssuerEntry>();
   private readonly first: IssuerEntry;
 
-  constructor(config: ResolvedConfig, keySet?: RemoteKeySet) {
+  constructor(config: ResolvedConfig) {
     this.config = config;
     const keySets = new Map<string, RemoteKeySet>();
-    for (const [index, { issuer, jwksUri }] of config.issuers.entries()) {
-      const keys =
-        index === 0 && keySet !== undefined
-          ? keySet
-          : new RemoteKeySet(jwksUri, {
-              cooldown: config.jwksCooldown,
-              timeout: config.jwksTimeout,
-              maxAge: config.jwksMaxAge,
-              maxKeys: config.jwksMaxKeys,
-              fetch: config.fetch,
-            });
+    for (const { issuer, jwksUri } of config.issuers) {
+      const keys = new RemoteKeySet(jwksUri, {
+        cooldown: config.jwksCooldown,
+        timeout: config.jwksTimeout,
+        maxAge: config.jwksMaxAge,
+        maxKeys: config.jwksMaxKeys,
+        fetch: config.fetch,
+        now: config.clock,
+      });
       keySets.set(issuer, keys);
       const options: JWTVerifyOptions = {
         issuer,
@@ -164,7 +144,6 @@ export class TokenVerifier {
     }
     this.keySets = keySets;
     this.first = this.byIssuer.values().next().value as IssuerEntry;
-    this.keySet = this.first.keys;
   }
 
   /** The issuer entry for a token: the only one, or the one its (unverified) `iss` names when it is listed. */
@@ -181,24 +160,21 @@ export class TokenVerifier {
     return entry;
   }
 
-  /** How many verified tokens are remembered now. */
-  get rememberedCount(): number {
-    return this.remembered.size;
-  }
-
   /**
-   * Verifies a compact JWT and returns its claims. Throws an {@link Auth0Error}: 401
-   * `invalid_token` for any defect of the token, 503 when the key set cannot be had.
+   * Verifies a compact JWT. Resolves with its deep-frozen claims and how long they may be
+   * remembered; rejects with an {@link Auth0Error}: 401 `invalid_token` for any defect of the token,
+   * 503 when the key set cannot be had.
    */
-  async verify(token: string): Promise<AccessTokenClaims> {
-    const hit = this.recall(token);
-    if (hit !== undefined) return hit;
+  async verifyToken(token: string): Promise<VerifiedToken> {
     checkSegments(token);
     const entry = this.entryFor(token);
+    const { clock } = this.config;
     let claims: AccessTokenClaims;
     let kid: string;
+    // A narrow try: only jose's own failures are translated.
     try {
-      const result = await jwtVerify(token, entry.resolveKey, entry.options);
+      const options = clock === Date.now ? entry.options : { ...entry.options, currentDate: new Date(clock()) };
+      const result = await jwtVerify(token, entry.resolveKey, options);
       claims = result.payload as AccessTokenClaims;
       kid = (result.protectedHeader.kid as string | undefined) ?? '';
     } catch (error) {
@@ -206,60 +182,22 @@ export class TokenVerifier {
       throw new InvalidTokenError(describe(error), { cause: error });
     }
     checkClaimTypes(claims);
-    this.runValidate(claims);
-    // Claims may be handed to every request that carries the same token: nobody may change them.
+    // The same claims may be handed to every request that carries the token: nobody may change them.
     deepFreeze(claims);
-    this.remember(token, claims, kid, entry.keys);
-    return claims;
+    return {
+      claims,
+      until: this.rememberUntil(claims),
+      keyStillPublished: this.config.secret === undefined ? () => entry.keys.has(kid) : () => true,
+    };
   }
 
-  /** A remembered token's claims while it is still good (unexpired, its key still published). */
-  private recall(token: string): AccessTokenClaims | undefined {
-    const hit = this.remembered.get(token);
-    if (hit === undefined) return undefined;
-    if (Date.now() < hit.until && (this.config.secret !== undefined || hit.keys.has(hit.kid))) return hit.claims;
-    this.remembered.delete(token);
-    return undefined;
-  }
-
-  private runValidate(claims: AccessTokenClaims): void {
-    const { validate } = this.config;
-    if (validate === undefined) return;
-    let valid = false;
-    try {
-      valid = validate(claims) === true;
-    } catch {
-      valid = false;
-    }
-    if (!valid) throw new InvalidTokenError('Invalid token claims (refused by the validate option)');
-  }
-
-  /**
-   * Admission: a token is remembered the second time it is verified, not the first. A stream of
-   * one-off tokens then leaves nothing behind but a small number per token (a bounded set), instead
-   * of whole entries that outlive the request only to be evicted.
-   */
-  private admit(token: string): boolean {
-    const print = fingerprint(token);
-    if (this.seenOnce.delete(print)) return true;
-    if (this.seenOnce.size >= Math.max(1024, this.config.tokenCacheSize * 4)) this.seenOnce.clear();
-    this.seenOnce.add(print);
-    return false;
-  }
-
-  private remember(token: string, claims: AccessTokenClaims, kid: string, keys: RemoteKeySet): void {
-    const { tokenCacheSize, tokenCacheMaxAge, clockTolerance } = this.config;
-    if (tokenCacheSize === 0 || !this.admit(token)) return;
-    let until = Math.min(claims.exp * 1000 + clockTolerance * 1000, Date.now() + tokenCacheMaxAge);
-    const { maxTokenAge } = this.config;
+  /** How long verified claims may be remembered: never past `exp` or `maxTokenAge`. */
+  private rememberUntil(claims: AccessTokenClaims): number {
+    const { tokenCacheMaxAge, clockTolerance, maxTokenAge, clock } = this.config;
+    let until = Math.min(claims.exp * 1000 + clockTolerance * 1000, clock() + tokenCacheMaxAge);
     if (maxTokenAge !== undefined && typeof claims.iat === 'number') {
       until = Math.min(until, (claims.iat + maxTokenAge + clockTolerance) * 1000);
     }
-    if (this.remembered.size >= tokenCacheSize) {
-      // Oldest first: Map keeps insertion order.
-      const oldest = this.remembered.keys().next().value;
-      if (oldest !== undefined) this.remembered.delete(oldest);
-    }
-    this.remembered.set(token, { claims, kid, keys, until });
+    return until;
   }
 }

@@ -1,0 +1,126 @@
+/**
+ * DPoP proof checks for a resource server (RFC 9449 §4.3, §7.1, §8 and §11.1).
+ *
+ * The proof is a JWT of `typ: dpop+jwt`, signed with the key in its own `jwk` header (public only,
+ * an asymmetric algorithm from the allow-list). Its `htm` and `htu` must name this request (`htu`
+ * compared after RFC 3986 normalisation, without query and fragment), `iat` must be recent, `ath`
+ * must be the SHA-256 of the access token, the key's thumbprint must equal the token's `cnf.jkt`,
+ * the server's nonce must be present when nonces are on, and its `jti` must not have been seen within
+ * the proof's lifetime. The `jti` is recorded last, so a refused proof costs its key nothing.
+ */
+import { createHash } from 'node:crypto';
+import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK } from 'jose';
+import { InvalidDpopProofError, UseDpopNonceError } from '../errors';
+import { normaliseHttpUrl } from '../request';
+import type { DpopNonces } from './nonce';
+import type { ReplayStore } from './replay-store';
+
+/** What the proof check needs besides the proof. */
+export interface DpopProofSettings {
+  /** Accepted proof algorithms. */
+  readonly algorithms: readonly string[];
+  /** How far a proof's `iat` may lie in the past, in seconds. */
+  readonly iatOffset: number;
+  /** How far a proof's `iat` may lie in the future, in seconds. */
+  readonly iatLeeway: number;
+  /** Where proof `jti`s are recorded against replay. */
+  readonly replayStore: ReplayStore;
+  /** Server nonces, when they are required. */
+  readonly nonces: DpopNonces | undefined;
+  /** The clock, epoch ms. */
+  readonly now: () => number;
+}
+
+/** The request a proof must name. */
+export interface ProofTarget {
+  /** The HTTP method. */
+  readonly method: string;
+  /** The normalised request URL (see `requestUrl`). */
+  readonly url: string;
+}
+
+function describeProofError(error: unknown): string {
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'DPoP proof algorithm not allowed';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'Invalid DPoP proof signature';
+  if (!(error instanceof errors.JWTClaimValidationFailed)) return 'Malformed DPoP proof';
+  if (error.claim === 'typ') return 'Invalid DPoP proof type (expected dpop+jwt)';
+  return `Invalid DPoP proof claims (${error.reason === 'missing' ? `missing "${error.claim}"` : error.claim})`;
+}
+
+/**
+ * Checks DPoP proofs and records their `jti`s against replay.
+ *
+ * @example
+ * ```ts
+ * const checker = new DpopProofChecker({ algorithms: ['ES256'], iatOffset: 300, iatLeeway: 30,
+ *   replayStore: new MemoryReplayStore({ maxEntries: 100000, maxPerKey: 1000 }), nonces: undefined, now: Date.now });
+ * await checker.checkProof(proof, { method: 'GET', url: 'https://api.example.com/secure' }, token, claims.cnf.jkt);
+ * ```
+ */
+export class DpopProofChecker {
+  private readonly settings: DpopProofSettings;
+
+  constructor(settings: DpopProofSettings) {
+    this.settings = settings;
+  }
+
+  /** Throws {@link InvalidDpopProofError}, {@link UseDpopNonceError} or a 503 from the replay store unless the proof is good. */
+  async checkProof(proof: string, target: ProofTarget, accessToken: string, jkt: string): Promise<void> {
+    const { payload, jwk } = await this.verifySignature(proof);
+    const { jti, iat } = this.checkClaims(payload, target, accessToken);
+    if ((await calculateJwkThumbprint(jwk, 'sha256')) !== jkt) {
+      throw new InvalidDpopProofError('DPoP proof key does not match the token (cnf.jkt)');
+    }
+    this.checkNonce(payload.nonce);
+    const { iatOffset, iatLeeway, replayStore } = this.settings;
+    if (!(await replayStore.remember(jkt, jti, (iat + iatOffset + iatLeeway) * 1000))) {
+      throw new InvalidDpopProofError('DPoP proof replayed (jti already used)');
+    }
+  }
+
+  /** The proof's signature, with the key of its own `jwk` header (public, allowed algorithm, `typ: dpop+jwt`). */
+  private async verifySignature(proof: string): Promise<{ payload: Record<string, unknown>; jwk: JWK }> {
+    try {
+      const result = await jwtVerify(proof, EmbeddedJWK, {
+        typ: 'dpop+jwt',
+        algorithms: [...this.settings.algorithms],
+        // iat is checked against the DPoP window below; no exp is expected.
+        requiredClaims: ['iat', 'jti', 'htm', 'htu'],
+        currentDate: new Date(this.settings.now()),
+      });
+      return { payload: result.payload as Record<string, unknown>, jwk: result.protectedHeader.jwk as JWK };
+    } catch (error) {
+      throw new InvalidDpopProofError(describeProofError(error), { cause: error });
+    }
+  }
+
+  /** `jti`, `htm`, `htu`, `iat` and `ath` against this request and token. */
+  private checkClaims(payload: Record<string, unknown>, target: ProofTarget, accessToken: string): { jti: string; iat: number } {
+    const { jti, htm, htu, iat, ath } = payload;
+    if (typeof jti !== 'string' || jti === '' || jti.length > 256) throw new InvalidDpopProofError('Invalid DPoP proof claims (jti)');
+    if (htm !== target.method.toUpperCase()) throw new InvalidDpopProofError('DPoP proof is for another HTTP method (htm)');
+    if (typeof htu !== 'string' || normaliseHttpUrl(htu) !== target.url) {
+      throw new InvalidDpopProofError('DPoP proof is for another URL (htu)');
+    }
+    const now = Math.floor(this.settings.now() / 1000);
+    if (typeof iat !== 'number' || iat < now - this.settings.iatOffset || iat > now + this.settings.iatLeeway) {
+      throw new InvalidDpopProofError('DPoP proof is too old or from the future (iat)');
+    }
+    if (ath !== createHash('sha256').update(accessToken, 'ascii').digest('base64url')) {
+      throw new InvalidDpopProofError('DPoP proof is for another access token (ath)');
+    }
+    return { jti, iat };
+  }
+
+  /** RFC 9449 §8: when nonces are on, the proof must carry a current one; the answer hands out a fresh one. */
+  private checkNonce(nonce: unknown): void {
+    const { nonces } = this.settings;
+    if (nonces === undefined || nonces.check(nonce)) return;
+    throw new UseDpopNonceError(
+      nonce === undefined
+        ? 'DPoP proof needs the server nonce (DPoP-Nonce)'
+        : 'DPoP proof nonce is stale or unknown: use the new DPoP-Nonce',
+      { nonce: nonces.current() },
+    );
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Step 3 of the pipeline: the sender may use this token. A DPoP-bound token (`cnf.jkt`, RFC 9449)
+ * needs the DPoP scheme and a proof made with its key; a certificate-bound token
+ * (`cnf["x5t#S256"]`, RFC 8705) needs its client certificate. Neither is ever accepted as a plain
+ * bearer token, in a request or outside one.
+ */
+import type { ResolvedConfig } from '../config';
+import type { Credentials } from '../credentials';
+import { InvalidTokenError } from '../errors';
+import { requestUrl, type AuthRequest } from '../request';
+import type { AccessTokenClaims } from '../token/verify-token';
+import { certificateFromHeader, checkCertificateBinding } from './certificate';
+import type { DpopProofChecker } from './dpop-proof';
+
+function confirmation(claims: AccessTokenClaims): Record<string, unknown> | undefined {
+  const { cnf } = claims;
+  return typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Throws an {@link InvalidTokenError} (or a proof error) unless the request proves the token's binding.
+ *
+ * @example
+ * ```ts
+ * await proveBinding(claims, credentials, request, config, dpopChecker);
+ * ```
+ */
+export async function proveBinding(
+  claims: AccessTokenClaims,
+  credentials: Credentials,
+  request: AuthRequest,
+  config: ResolvedConfig,
+  dpop: DpopProofChecker,
+): Promise<void> {
+  const cnf = confirmation(claims);
+  const jkt = cnf?.jkt;
+  if (credentials.scheme === 'DPoP') {
+    if (jkt === undefined) throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token');
+    if (typeof jkt !== 'string') throw new InvalidTokenError('Invalid token claims (cnf.jkt)');
+    const target = { method: request.method ?? 'GET', url: requestUrl(request.location?.(), config.dpop.origin) };
+    await dpop.checkProof(credentials.proof as string, target, credentials.token, jkt);
+  } else if (jkt !== undefined) {
+    // RFC 9449 §7.1: a DPoP-bound token must not be usable as a plain bearer token.
+    throw new InvalidTokenError('DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof');
+  }
+  if (config.mtls.enabled) {
+    checkCertificateBinding(claims as { cnf?: unknown }, certificateOf(request, config.mtls.certificateHeader), {
+      required: config.mtls.required,
+    });
+  } else if (cnf?.['x5t#S256'] !== undefined) {
+    // RFC 8705 §3: a certificate-bound token is honoured only where its certificate can be checked.
+    throw new InvalidTokenError('Certificate-bound token: this API does not check client certificates (the mtls option)');
+  }
+}
+
+/** The client certificate: from the trusted proxy's header when one is configured, else from TLS. */
+function certificateOf(request: AuthRequest, header: string | undefined): Uint8Array | undefined {
+  if (header === undefined) return request.certificate?.();
+  const value = request.header?.(header);
+  return typeof value === 'string' ? certificateFromHeader(value) : undefined;
+}

@@ -1,0 +1,495 @@
+/**
+ * The checked, resolved form of the options. Every mistake is found here, at construction, with a
+ * message that names the option and says what to set; nothing here touches the network.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ReplayStore } from '../binding/replay-store';
+import { Auth0ConfigError } from '../errors';
+import type { AccessTokenClaims } from '../token/verify-token';
+import type { Auth0User } from '../user';
+import { list } from './env';
+import type { Auth0Options, AuthorizeWith, DpopOptions, MtlsOptions } from './options';
+
+/**
+ * The options after checking, with every default applied.
+ *
+ * @example
+ * ```ts
+ * const config: ResolvedConfig = resolveConfig({ domain: 'your-tenant.auth0.com', audience: 'https://api' });
+ * config.algorithms; // ['RS256']
+ * ```
+ */
+export interface ResolvedConfig {
+  /** The first (or only) issuer: the one whose URLs the docs page uses. */
+  issuer: string;
+  /** The key set URL of the first issuer. */
+  jwksUri: string;
+  /** Every allowed issuer with its key set URL. */
+  issuers: Array<{ issuer: string; jwksUri: string }>;
+  /** The accepted audiences. */
+  audience: string[];
+  /** Scope name → description. */
+  scopes: Record<string, string>;
+  /** The accepted signing algorithms: asymmetric ones, or with `secret` symmetric ones only. */
+  algorithms: string[];
+  /** The signing secret of an HS256/HS384/HS512 API; `undefined` when tokens are checked with the key set. */
+  secret: Uint8Array | undefined;
+  /** Oldest accepted `iat`, in seconds before now; `undefined`: no limit. */
+  maxTokenAge: number | undefined;
+  /** The fetch of the key set; `undefined`: the global `fetch`. */
+  fetch: typeof fetch | undefined;
+  /** The extra check of every verified token. */
+  validate: ((claims: AccessTokenClaims) => boolean) | undefined;
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. */
+  clockTolerance: number;
+  /** Which claim `@Authorized(...)` checks. */
+  authorizeWith: AuthorizeWith;
+  /** Whether the scopes of `@Authorized(...)` are checked. */
+  enforceScopes: boolean;
+  /** The claim that holds the email; `undefined`: `email` or the only claim ending in `/email`. */
+  emailClaim: string | undefined;
+  /** Users without an email get 403. */
+  requireEmail: boolean;
+  /** An optional `@CurrentUser` treats an invalid token as a guest. */
+  guestOnInvalidToken: boolean;
+  /** The `realm` of the challenge. */
+  realm: string;
+  /** Least time between two key set fetches, in ms. */
+  jwksCooldown: number;
+  /** Timeout of one key set fetch, in ms. */
+  jwksTimeout: number;
+  /** Age after which the key set is refreshed, in ms. */
+  jwksMaxAge: number;
+  /** Most keys kept from one key set. */
+  jwksMaxKeys: number;
+  /** Most verified tokens remembered (0: none). */
+  tokenCacheSize: number;
+  /** Longest a verified token is remembered, in ms. */
+  tokenCacheMaxAge: number;
+  /** Longest accepted token, in characters. */
+  maxTokenLength: number;
+  /** The client id of the docs page's sign-in. */
+  clientId: string | undefined;
+  /** RFC 9068 strict profile. */
+  strict: boolean;
+  /** DPoP settings. */
+  dpop: {
+    mode: 'allowed' | 'required' | 'disabled';
+    algorithms: string[];
+    iatOffset: number;
+    iatLeeway: number;
+    /** Most proof `jti`s remembered, in total. */
+    jtiCacheSize: number;
+    /** Most live proofs remembered per proof key (`jkt`). */
+    jtiPerKey: number;
+    /** The normalised public origin (`https://api.example.com`), or `undefined`: the request's own. */
+    origin: string | undefined;
+    /** Server-issued nonces: the secret they are made with and their lifetime in seconds; `undefined`: off. */
+    nonce: { secret: Uint8Array; lifetime: number } | undefined;
+    /** Where proof `jti`s are remembered; `undefined`: the built-in memory store. */
+    replayStore: ReplayStore | undefined;
+  };
+  /** Certificate-bound token settings. */
+  mtls: { enabled: boolean; required: boolean; certificateHeader: string | undefined };
+  /** The time, in epoch ms, every expiry and window is measured with. */
+  clock: () => number;
+}
+
+const ASYMMETRIC = new Set<unknown>(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
+const SYMMETRIC = new Set<unknown>(['HS256', 'HS384', 'HS512']);
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+const DPOP_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+const DPOP_MODES: unknown[] = ['allowed', 'required', 'disabled'];
+const AUTHORIZE_WITH: unknown[] = ['scope', 'permissions', 'either'];
+/** The environment variables that configure HS256, named in every message about it. */
+const HS_HOW =
+  "set `secret` with `algorithms: ['HS256']` (or HS384/HS512), or the environment variables AUTH0_SIGNING_SECRET and AUTH0_TOKEN_SIGNING_ALG=HS256";
+
+// Every option name, so that a typo is an error rather than an ignored setting. Typed against the
+// interfaces: adding an option without listing it here does not compile.
+const OPTION_NAMES: Record<keyof Auth0Options, true> = {
+  domain: true,
+  issuerBaseURL: true,
+  audience: true,
+  scopes: true,
+  jwksUri: true,
+  algorithms: true,
+  secret: true,
+  maxTokenAge: true,
+  fetch: true,
+  validate: true,
+  clockTolerance: true,
+  authorizeWith: true,
+  emailClaim: true,
+  enforceScopes: true,
+  requireEmail: true,
+  userClass: true,
+  guestOnInvalidToken: true,
+  realm: true,
+  jwksCooldown: true,
+  jwksTimeout: true,
+  jwksMaxAge: true,
+  jwksMaxKeys: true,
+  tokenCacheSize: true,
+  tokenCacheMaxAge: true,
+  maxTokenLength: true,
+  clientId: true,
+  strict: true,
+  dpop: true,
+  mtls: true,
+  clock: true,
+};
+const DPOP_NAMES: Record<keyof DpopOptions, true> = {
+  mode: true,
+  algorithms: true,
+  iatOffset: true,
+  iatLeeway: true,
+  jtiCacheSize: true,
+  jtiPerKey: true,
+  origin: true,
+  nonce: true,
+  replayStore: true,
+};
+const MTLS_NAMES: Record<keyof MtlsOptions, true> = { required: true, certificateHeader: true };
+const NONCE_NAMES: Record<'secret' | 'lifetime', true> = { secret: true, lifetime: true };
+
+/** How a numeric option is checked. */
+interface NumberRule {
+  readonly integer?: boolean;
+  readonly unit?: 'milliseconds' | 'seconds';
+  readonly min: number;
+  /** Strictly above `min`. */
+  readonly above?: boolean;
+  readonly max?: number;
+  readonly note?: string;
+}
+
+const MILLISECONDS: NumberRule = { unit: 'milliseconds', min: 0 };
+// AbortSignal.timeout takes a whole number that fits a timer; beyond it the timer fires at once.
+const TIMER_MILLISECONDS: NumberRule = { integer: true, unit: 'milliseconds', min: 0, above: true, max: 2_147_483_647 };
+const SECONDS: NumberRule = { unit: 'seconds', min: 0 };
+const POSITIVE_SECONDS: NumberRule = { unit: 'seconds', min: 0, above: true };
+const COUNT: NumberRule = { integer: true, min: 1 };
+const CACHE_SIZE: NumberRule = { integer: true, min: 0, note: '0 turns the cache off' };
+
+function fail(message: string): never {
+  throw new Auth0ConfigError(`routing-controllers-auth0: ${message}`);
+}
+
+/** A value for a message: numbers and short strings as they are, anything else by its kind. */
+function shown(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'a list' : typeof value;
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** Refuses names that are not options, suggesting the nearest one. */
+function onlyKnown(prefix: string, value: object, names: Record<string, true>): void {
+  for (const key of Object.keys(value)) {
+    if (Object.hasOwn(names, key)) continue;
+    const near = Object.keys(names).find((name) => distance(name.toLowerCase(), key.toLowerCase()) <= 2);
+    const hint = near === undefined ? '' : ` (did you mean \`${prefix}${near}\`?)`;
+    fail(`unknown option \`${prefix}${key.slice(0, 60)}\`${hint}`);
+  }
+}
+
+/** A nested option object (`dpop`, `mtls`, `dpop.nonce`): a plain object with known names only. */
+function section(name: string, value: unknown, names: Record<string, true>, what = 'an object'): object {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`\`${name}\` must be ${what} (got ${shown(value)})`);
+  onlyKnown(`${name}.`, value, names);
+  return value;
+}
+
+function ruleText(rule: NumberRule): string {
+  let kind = `a number of ${rule.unit ?? 'units'}`;
+  if (rule.integer) kind = rule.unit === undefined ? 'an integer' : `a whole number of ${rule.unit}`;
+  const max = rule.max === undefined ? '' : ` and <= ${rule.max}`;
+  const note = rule.note === undefined ? '' : ` (${rule.note})`;
+  return `${kind} ${rule.above ? '>' : '>='} ${rule.min}${max}${note}`;
+}
+
+function fits(value: number, rule: NumberRule): boolean {
+  return (
+    Number.isFinite(value) &&
+    (!rule.integer || Number.isInteger(value)) &&
+    (rule.above ? value > rule.min : value >= rule.min) &&
+    (rule.max === undefined || value <= rule.max)
+  );
+}
+
+function numberOption(name: string, value: unknown, fallback: number, rule: NumberRule): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !fits(value, rule)) fail(`\`${name}\` must be ${ruleText(rule)} (got ${shown(value)})`);
+  return value;
+}
+
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(`\`${name}\` must be true or false (got ${shown(value)})`);
+  return value;
+}
+
+function callable<F extends (...args: never[]) => unknown>(name: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') fail(`\`${name}\` must be a function (got ${shown(value)})`);
+  return value;
+}
+
+function text(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') fail(`\`${name}\` must be a non-empty string`);
+  return value;
+}
+
+/** A string or a list of strings (`domain`, `audience`). */
+function strings(name: string, value: unknown): string[] {
+  if (value !== undefined && typeof value !== 'string' && !(Array.isArray(value) && value.every((v) => typeof v === 'string'))) {
+    fail(`\`${name}\` must be a string or a list of strings (got ${shown(value)})`);
+  }
+  return list(value);
+}
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK.has(hostname) || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** Parses a host name or URL: https, or plain http on a loopback host only. */
+function checkedUrl(name: string, raw: string): URL {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return fail(`\`${name}\` "${raw}" is not a host name or URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`\`${name}\` must be an https URL, not ${url.protocol}`);
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    fail(`\`${name}\`: plain http is allowed only for a local tenant on a loopback host; use https://${url.host}/`);
+  }
+  if (url.search || url.hash || url.username || url.password || /[?#]/.test(raw)) {
+    fail(`\`${name}\` must not carry a query, fragment or credentials`);
+  }
+  return url;
+}
+
+/** The issuer URL of a domain or `issuerBaseURL`, always with the trailing slash. */
+function issuerOf(name: string, raw: string): string {
+  const { href } = checkedUrl(name, raw);
+  return href.endsWith('/') ? href : `${href}/`;
+}
+
+/** Every allowed issuer with its key set URL: from `domain` or from `issuerBaseURL`, never both. */
+function resolveIssuers(options: Auth0Options<Auth0User>): ResolvedConfig['issuers'] {
+  const domains = strings('domain', options.domain);
+  const { issuerBaseURL } = options;
+  if (issuerBaseURL !== undefined && typeof issuerBaseURL !== 'string')
+    fail(`\`issuerBaseURL\` must be a URL (got ${shown(issuerBaseURL)})`);
+  const base = issuerBaseURL?.trim() ?? '';
+  if (base !== '' && domains.length > 0) {
+    fail('`domain` and `issuerBaseURL` are both set: set one of them (the issuer is `https://{domain}/`, or `issuerBaseURL` itself)');
+  }
+  const issuers = base === '' ? domains.map((domain) => issuerOf('domain', domain)) : [issuerOf('issuerBaseURL', base)];
+  if (issuers.length === 0) {
+    fail('set `domain` (your tenant, e.g. "your-tenant.auth0.com") or the AUTH0_DOMAIN environment variable');
+  }
+  const jwksUri = text('jwksUri', options.jwksUri);
+  if (jwksUri !== undefined && issuers.length > 1) fail('`jwksUri` cannot be set with several domains: each has its own key set');
+  return issuers.map((issuer, n) => ({
+    issuer,
+    jwksUri: n === 0 && jwksUri !== undefined ? checkedUrl('jwksUri', jwksUri).href : `${issuer}.well-known/jwks.json`,
+  }));
+}
+
+/**
+ * The accepted algorithms and the secret: asymmetric algorithms with the key set, or symmetric ones,
+ * named explicitly, with a secret (RFC 8725 §3.1); never a secret implied by its mere presence.
+ */
+function resolveSigning(options: Auth0Options<Auth0User>): Pick<ResolvedConfig, 'algorithms' | 'secret'> {
+  const { secret } = options;
+  if (secret !== undefined && options.jwksUri !== undefined) {
+    fail('`jwksUri` and `secret` cannot both be set: with `secret` tokens are checked with it alone and no key set is fetched');
+  }
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
+    fail('`secret` must be the API signing secret, at least 32 characters');
+  }
+  const algorithms: unknown = options.algorithms ?? ['RS256'];
+  if (!Array.isArray(algorithms) || algorithms.length === 0) fail('`algorithms` must list at least one algorithm');
+  for (const alg of algorithms) {
+    if (typeof alg !== 'string') fail(`\`algorithms\` must list algorithm names (got ${shown(alg)})`);
+  }
+  if (secret === undefined) {
+    const symmetric = algorithms.find((alg) => SYMMETRIC.has(alg));
+    if (symmetric !== undefined) fail(`algorithm "${symmetric}" is not accepted without a secret: ${HS_HOW}`);
+    const other = algorithms.find((alg) => !ASYMMETRIC.has(alg));
+    if (other !== undefined) fail(`algorithm "${other}" is not accepted; an API verifies Auth0 tokens with asymmetric keys (RS256)`);
+    return { algorithms: [...algorithms], secret: undefined };
+  }
+  if (options.algorithms === undefined) fail(`\`secret\` needs an explicit symmetric algorithm: ${HS_HOW}`);
+  const other = algorithms.find((alg) => !SYMMETRIC.has(alg));
+  if (other !== undefined) fail(`with \`secret\`, only HS256/HS384/HS512 are accepted, not "${other}": ${HS_HOW}`);
+  return { algorithms: [...algorithms], secret: new TextEncoder().encode(secret) };
+}
+
+function resolveAudience(value: unknown): string[] {
+  const audience = strings('audience', value);
+  if (audience.length === 0) {
+    fail('set `audience` to your API identifier (Auth0 dashboard → APIs → Identifier) or the AUTH0_AUDIENCE environment variable');
+  }
+  return audience;
+}
+
+function resolveScopes(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail(`\`scopes\` must be an object of scope name → description (got ${shown(value)})`);
+  }
+  for (const [name, description] of Object.entries(value)) {
+    if (typeof description !== 'string') fail(`\`scopes\`: the description of "${name}" must be a string`);
+  }
+  return { ...(value as Record<string, string>) };
+}
+
+/** `realm` goes into the `WWW-Authenticate` header as a quoted string: printable ASCII without `"` and `\`. */
+function resolveRealm(value: unknown, audience: string[]): string {
+  const realm = text('realm', value);
+  if (realm === undefined) return audience[0];
+  if (!/^[\x20\x21\x23-\x5B\x5D-\x7E]+$/.test(realm)) {
+    fail('`realm` goes into the WWW-Authenticate header: use printable ASCII without `"`, `\\` or control characters');
+  }
+  return realm;
+}
+
+function resolveAuthorizeWith(value: unknown): AuthorizeWith {
+  if (value === undefined) return 'scope';
+  if (!AUTHORIZE_WITH.includes(value)) fail('`authorizeWith` must be "scope", "permissions" or "either"');
+  return value as AuthorizeWith;
+}
+
+/** `dpop.origin`: scheme, host and port only, normalised (lower-case host, default port dropped). */
+function resolveOrigin(value: unknown): string | undefined {
+  const raw = text('dpop.origin', value);
+  if (raw === undefined) return undefined;
+  const url = checkedUrl('dpop.origin', raw.trim());
+  if (url.pathname !== '/') fail(`\`dpop.origin\` must be an origin (scheme, host and port) without a path, e.g. "${url.origin}"`);
+  return url.origin;
+}
+
+function resolveNonce(value: unknown): ResolvedConfig['dpop']['nonce'] {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { secret: new Uint8Array(randomBytes(32)), lifetime: 300 };
+  const { secret, lifetime } = section('dpop.nonce', value, NONCE_NAMES, 'true, false or { secret, lifetime }') as {
+    secret?: unknown;
+    lifetime?: unknown;
+  };
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
+    fail('`dpop.nonce.secret` must be at least 32 characters (or the AUTH0_DPOP_NONCE_SECRET environment variable)');
+  }
+  return {
+    secret: secret === undefined ? new Uint8Array(randomBytes(32)) : new TextEncoder().encode(secret),
+    lifetime: numberOption('dpop.nonce.lifetime', lifetime, 300, POSITIVE_SECONDS),
+  };
+}
+
+function resolveReplayStore(value: unknown): ReplayStore | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || typeof (value as Partial<ReplayStore>).remember !== 'function') {
+    fail('`dpop.replayStore` must be an object with a `remember(jkt, jti, expiresAt)` function');
+  }
+  return value as ReplayStore;
+}
+
+function resolveDpop(value: unknown): ResolvedConfig['dpop'] {
+  const options: DpopOptions = value === undefined ? {} : section('dpop', value, DPOP_NAMES);
+  const mode = options.mode ?? 'allowed';
+  if (!DPOP_MODES.includes(mode)) fail('`dpop.mode` must be "allowed", "required" or "disabled"');
+  const algorithms: unknown = options.algorithms ?? DPOP_ALGORITHMS;
+  if (!Array.isArray(algorithms) || algorithms.length === 0) fail('`dpop.algorithms` must list at least one algorithm');
+  const refused = algorithms.find((alg) => !ASYMMETRIC.has(alg));
+  if (refused !== undefined) fail(`DPoP algorithm "${refused}" is not accepted`);
+  const jtiCacheSize = numberOption('dpop.jtiCacheSize', options.jtiCacheSize, 100_000, COUNT);
+  const perKey: NumberRule = { ...COUNT, max: jtiCacheSize, note: 'at most `dpop.jtiCacheSize`' };
+  const nonce = resolveNonce(options.nonce);
+  const replayStore = resolveReplayStore(options.replayStore);
+  if (mode === 'disabled' && (nonce !== undefined || replayStore !== undefined)) {
+    fail('`dpop.nonce` and `dpop.replayStore` have no effect with `dpop.mode: "disabled"`: remove them or enable DPoP');
+  }
+  return {
+    mode,
+    algorithms: [...algorithms],
+    iatOffset: numberOption('dpop.iatOffset', options.iatOffset, 300, POSITIVE_SECONDS),
+    iatLeeway: numberOption('dpop.iatLeeway', options.iatLeeway, 30, SECONDS),
+    jtiCacheSize,
+    jtiPerKey: numberOption('dpop.jtiPerKey', options.jtiPerKey, Math.min(1000, jtiCacheSize), perKey),
+    origin: resolveOrigin(options.origin),
+    nonce,
+    replayStore,
+  };
+}
+
+function resolveMtls(value: unknown): ResolvedConfig['mtls'] {
+  if (value === undefined) return { enabled: false, required: false, certificateHeader: undefined };
+  const options: MtlsOptions = section('mtls', value, MTLS_NAMES);
+  const header = text('mtls.certificateHeader', options.certificateHeader);
+  if (header !== undefined && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) fail('`mtls.certificateHeader` must be a header name');
+  return { enabled: true, required: flag('mtls.required', options.required, false), certificateHeader: header?.toLowerCase() };
+}
+
+/**
+ * Checks the options and applies the defaults. Throws {@link Auth0ConfigError}, naming the option,
+ * for an unknown option name, a value of the wrong kind or out of range, and options that conflict.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig({ domain: 'your-tenant.auth0.com', audience: 'https://api.example.com' });
+ * config.issuer; // 'https://your-tenant.auth0.com/'
+ * ```
+ */
+export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig {
+  const given: unknown = options;
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) fail('pass options: new Auth0({ domain, audience })');
+  onlyKnown('', options, OPTION_NAMES);
+  const issuers = resolveIssuers(options);
+  const audience = resolveAudience(options.audience);
+  return {
+    issuer: issuers[0].issuer,
+    jwksUri: issuers[0].jwksUri,
+    issuers,
+    audience,
+    scopes: resolveScopes(options.scopes),
+    ...resolveSigning(options),
+    maxTokenAge: options.maxTokenAge === undefined ? undefined : numberOption('maxTokenAge', options.maxTokenAge, 0, POSITIVE_SECONDS),
+    fetch: callable('fetch', options.fetch),
+    validate: callable('validate', options.validate),
+    clockTolerance: numberOption('clockTolerance', options.clockTolerance, 5, SECONDS),
+    authorizeWith: resolveAuthorizeWith(options.authorizeWith),
+    enforceScopes: flag('enforceScopes', options.enforceScopes, true),
+    emailClaim: text('emailClaim', options.emailClaim),
+    requireEmail: flag('requireEmail', options.requireEmail, false),
+    guestOnInvalidToken: flag('guestOnInvalidToken', options.guestOnInvalidToken, false),
+    realm: resolveRealm(options.realm, audience),
+    jwksCooldown: numberOption('jwksCooldown', options.jwksCooldown, 5000, MILLISECONDS),
+    jwksTimeout: numberOption('jwksTimeout', options.jwksTimeout, 5000, TIMER_MILLISECONDS),
+    jwksMaxAge: numberOption('jwksMaxAge', options.jwksMaxAge, 600_000, MILLISECONDS),
+    jwksMaxKeys: numberOption('jwksMaxKeys', options.jwksMaxKeys, 20, COUNT),
+    tokenCacheSize: numberOption('tokenCacheSize', options.tokenCacheSize, 1000, CACHE_SIZE),
+    tokenCacheMaxAge: numberOption('tokenCacheMaxAge', options.tokenCacheMaxAge, 60_000, MILLISECONDS),
+    maxTokenLength: numberOption('maxTokenLength', options.maxTokenLength, 8192, COUNT),
+    clientId: text('clientId', options.clientId),
+    strict: flag('strict', options.strict, false),
+    dpop: resolveDpop(options.dpop),
+    mtls: resolveMtls(options.mtls),
+    clock: callable('clock', options.clock) ?? Date.now,
+  };
+}

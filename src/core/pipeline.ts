@@ -1,0 +1,201 @@
+/**
+ * The one way a token is accepted. Every entry point (the routing-controllers checkers,
+ * `Auth0.verify`, any other framework's glue) calls {@link Pipeline.authenticate}, which runs the
+ * steps in this order and nothing else:
+ *
+ * 1. credentials — `Authorization` (and the DPoP proof) read from the request (`credentials.ts`);
+ * 2. token — signature and claims through jose, or the verified-token cache (`token/`);
+ * 3. binding — the DPoP proof or the client certificate the token is bound to (`binding/`);
+ * 4. user — the `validate` option, then the user built from the claims (`user.ts`);
+ * 5. per route — scopes and claim rules (`authorize.ts`), through {@link Pipeline.authorize}.
+ *
+ * No application code (`validate`, a user class, `@Claim` mappers) runs before step 3 has proven
+ * that the sender may use the token. Failures are immutable {@link Auth0Error}s; the answer to one
+ * (challenge, headers, body) is built at the edge by {@link Pipeline.answer}.
+ */
+import { authorize } from './authorize';
+import { DpopProofChecker } from './binding/dpop-proof';
+import { DpopNonces } from './binding/nonce';
+import { MemoryReplayStore, type ReplayStore } from './binding/replay-store';
+import { proveBinding } from './binding/sender-binding';
+import { answerOf, type ErrorAnswer, type SchemeOffer } from './challenge';
+import { optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig } from './config';
+import { readCredentials, type CredentialsOptions } from './credentials';
+import { Auth0Error, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
+import type { AuthRequest } from './request';
+import type { ClaimRule } from './rules';
+import type { KeySetStats } from './token/key-set';
+import { TokenCache } from './token/token-cache';
+import { AccessTokenVerifier, type AccessTokenClaims } from './token/verify-token';
+import { Auth0User, buildUser, copyUser } from './user';
+
+/** The outcome of authenticating one request; never a rejected promise for a request defect. */
+export type Authentication<U extends Auth0User> =
+  | { readonly kind: 'anonymous'; readonly error: UnauthorizedError; readonly scheme: AuthScheme }
+  | { readonly kind: 'failed'; readonly error: Auth0Error; readonly scheme: AuthScheme }
+  | {
+      readonly kind: 'authenticated';
+      readonly claims: AccessTokenClaims;
+      readonly user: U;
+      /** The scheme the token came with. */
+      readonly scheme: AuthScheme;
+      /** A fresh server nonce to hand out (`DPoP-Nonce`), when nonces are on and the request used DPoP. */
+      readonly nonce?: string;
+    };
+
+/** What proves the binding of a token verified outside an HTTP request. */
+export interface TokenBinding {
+  /** The DPoP proof that came with the token, and the request it names. */
+  readonly dpop?: { readonly proof: string; readonly method: string; readonly url: string };
+  /** The client certificate (DER) the token was presented with. */
+  readonly certificate?: Uint8Array;
+}
+
+const NO_CREDENTIALS = new UnauthorizedError();
+
+/** Runs the `validate` option: `false` or a throw refuses the token. */
+function runValidate(validate: ResolvedConfig['validate'], claims: AccessTokenClaims): void {
+  if (validate === undefined) return;
+  let valid = false;
+  try {
+    valid = validate(claims) === true;
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new InvalidTokenError('Invalid token claims (refused by the validate option)');
+}
+
+/** A request made of a bare token and what proves its binding. */
+function requestOf(token: string, binding: TokenBinding): AuthRequest {
+  const { dpop, certificate } = binding;
+  if (dpop === undefined) return { authorization: `Bearer ${token}`, certificate: () => certificate };
+  return {
+    authorization: `DPoP ${token}`,
+    dpop: dpop.proof,
+    method: dpop.method,
+    location: () => {
+      const url = new URL(dpop.url);
+      return { protocol: url.protocol.slice(0, -1), host: url.host, target: url.pathname };
+    },
+    certificate: () => certificate,
+  };
+}
+
+/**
+ * Authenticates requests against one Auth0 API.
+ *
+ * @example
+ * ```ts
+ * const pipeline = new Pipeline({ domain: 'your-tenant.auth0.com', audience: 'https://api' });
+ * const outcome = await pipeline.authenticate({ authorization: req.headers.authorization });
+ * if (outcome.kind === 'authenticated') console.log(outcome.user.id);
+ * else res.writeHead(outcome.error.status, pipeline.answer(outcome.error, outcome.scheme).headers).end();
+ * ```
+ */
+export class Pipeline<U extends Auth0User = Auth0User> {
+  /** The checked configuration. */
+  readonly config: ResolvedConfig;
+  /** Where DPoP proof `jti`s are recorded. */
+  readonly replayStore: ReplayStore;
+  private readonly userClass: new () => U;
+  private readonly credentialsOptions: CredentialsOptions;
+  private readonly offer: SchemeOffer;
+  private readonly verifier: AccessTokenVerifier;
+  private readonly tokens: TokenCache;
+  private readonly nonces: DpopNonces | undefined;
+  private readonly dpop: DpopProofChecker;
+  // Users built per claims object: a cached token (the same frozen claims) skips building its user.
+  private readonly users = new WeakMap<AccessTokenClaims, U>();
+
+  constructor(options: Auth0Options<U> = {}) {
+    this.config = resolveConfig(optionsWithEnv(options));
+    const { dpop, clock } = this.config;
+    this.userClass = options.userClass ?? (Auth0User as unknown as new () => U);
+    const isUserClass = (this.userClass as unknown) === Auth0User || this.userClass?.prototype instanceof Auth0User;
+    if (!isUserClass) {
+      throw new TypeError('routing-controllers-auth0: `userClass` must be Auth0User or a subclass of it');
+    }
+    this.credentialsOptions = { maxTokenLength: this.config.maxTokenLength, acceptDpop: dpop.mode !== 'disabled' };
+    this.offer = Object.freeze({
+      bearer: dpop.mode !== 'required',
+      dpopAlgorithms: dpop.mode === 'disabled' ? undefined : dpop.algorithms,
+    });
+    this.verifier = new AccessTokenVerifier(this.config);
+    this.tokens = new TokenCache({ size: this.config.tokenCacheSize, now: clock });
+    this.replayStore = dpop.replayStore ?? new MemoryReplayStore({ maxEntries: dpop.jtiCacheSize, maxPerKey: dpop.jtiPerKey, now: clock });
+    this.nonces = dpop.nonce === undefined ? undefined : new DpopNonces({ ...dpop.nonce, now: clock });
+    this.dpop = new DpopProofChecker({ ...dpop, replayStore: this.replayStore, nonces: this.nonces, now: clock });
+  }
+
+  /**
+   * Authenticates a request: credentials, token, binding, user. Resolves with the outcome; never
+   * rejects for a request defect.
+   */
+  async authenticate(request: AuthRequest): Promise<Authentication<U>> {
+    let scheme: AuthScheme = 'Bearer';
+    try {
+      const credentials = readCredentials(request, this.credentialsOptions);
+      if (credentials === undefined) return { kind: 'anonymous', error: NO_CREDENTIALS, scheme };
+      scheme = credentials.scheme;
+      if (scheme === 'Bearer' && !this.offer.bearer) {
+        throw new UnauthorizedError('Bearer tokens are not accepted here: send a DPoP-bound token with a DPoP proof');
+      }
+      const { token } = credentials;
+      const { claims } = this.tokens.get(token) ?? this.tokens.offer(token, await this.verifier.verifyToken(token));
+      await proveBinding(claims, credentials, request, this.config, this.dpop);
+      runValidate(this.config.validate, claims);
+      const user = await this.userOf(claims);
+      if (scheme === 'DPoP' && this.nonces !== undefined) {
+        return { kind: 'authenticated', claims, user, scheme, nonce: this.nonces.current() };
+      }
+      return { kind: 'authenticated', claims, user, scheme };
+    } catch (error) {
+      if (error instanceof Auth0Error) return { kind: 'failed', error, scheme };
+      throw error;
+    }
+  }
+
+  /**
+   * Verifies a token outside an HTTP request, through the same steps. A bound token is refused
+   * unless its proof or certificate is passed in. Rejects with an {@link Auth0Error}.
+   */
+  async verify(token: string, binding: TokenBinding = {}): Promise<{ claims: AccessTokenClaims; user: U }> {
+    const outcome = await this.authenticate(requestOf(token, binding));
+    if (outcome.kind !== 'authenticated') throw outcome.error;
+    return { claims: outcome.claims, user: outcome.user };
+  }
+
+  /**
+   * Step 5: throws `InsufficientScopeError` unless the claims grant every listed scope and satisfy
+   * every claim rule.
+   */
+  authorize(claims: AccessTokenClaims, requirements: ReadonlyArray<string | ClaimRule>): void {
+    authorize(claims, requirements, this.config);
+  }
+
+  /** The HTTP answer to a failure of a request made with `scheme`: status, headers (challenge…) and body. */
+  answer(error: Auth0Error, scheme: AuthScheme = 'Bearer'): ErrorAnswer {
+    return answerOf(error, { realm: this.config.realm, offer: this.offer, requestScheme: scheme });
+  }
+
+  /** How many verified tokens are cached now. */
+  get cachedTokenCount(): number {
+    return this.tokens.size;
+  }
+
+  /** Counters of each issuer's key set, by issuer. */
+  get keySetStats(): Record<string, KeySetStats> {
+    const stats: Record<string, KeySetStats> = {};
+    for (const [issuer, keys] of this.verifier.keySets) stats[issuer] = keys.stats;
+    return stats;
+  }
+
+  private async userOf(claims: AccessTokenClaims): Promise<U> {
+    let user = this.users.get(claims);
+    if (user === undefined) {
+      user = await buildUser(claims, this.userClass, this.config);
+      this.users.set(claims, user);
+    }
+    return copyUser(user);
+  }
+}

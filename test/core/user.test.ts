@@ -1,0 +1,32 @@
+import { expect } from 'chai';
+import { Auth0User, buildUser, emailOf, type AccessTokenClaims } from '../../src';
+import { rejectionOf } from '../support/errors';
+
+const claims = (extra: Record<string, unknown> = {}): AccessTokenClaims =>
+  ({ sub: 'auth0|u', exp: Math.floor(Date.now() / 1000) + 60, ...extra }) as AccessTokenClaims;
+
+describe('users', () => {
+  it('emailOf: the configured claim, then `email`, then the only `/email` claim', () => {
+    expect(emailOf({ email: 'a@x', 'https://n/email': 'b@x' }, undefined)).to.equal('a@x');
+    expect(emailOf({ 'https://n/email': 'b@x' }, undefined)).to.equal('b@x');
+    expect(emailOf({ 'https://n/email': 'b@x', 'https://m/email': 'c@x' }, undefined)).to.equal(undefined);
+    expect(emailOf({ email: 'a@x', 'https://n/email': 'b@x' }, 'https://n/email')).to.equal('b@x');
+  });
+
+  it('an email claim that is not a string cannot build a user', async () => {
+    const error = await rejectionOf(buildUser(claims({ email: 42 }), Auth0User, { emailClaim: undefined, requireEmail: false }));
+    expect(error).to.include({ status: 401, code: 'invalid_token', message: 'Error parsing Auth0User: invalid claims (email)' });
+  });
+
+  it('requireEmail without an email is 403', async () => {
+    const error = await rejectionOf(buildUser(claims(), Auth0User, { emailClaim: undefined, requireEmail: true }));
+    expect(error).to.include({ status: 403, code: 'insufficient_scope' });
+  });
+
+  it('a user without scope or permissions claims has empty lists', async () => {
+    const user = await buildUser(claims({ gty: 'client-credentials' }), Auth0User, { emailClaim: undefined, requireEmail: false });
+    expect(user).to.include({ id: 'auth0|u', isMachine: true });
+    expect(user.scopes).to.deep.equal([]);
+    expect(user.permissions).to.deep.equal([]);
+  });
+});
