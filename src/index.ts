@@ -42,6 +42,6 @@ export { anyOf, claimCheck, claimEquals, claimIncludes, isClaimRule, type ClaimR
 export { certificateFromHeader, certificateThumbprint } from './core/binding/certificate';
 export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './core/binding/replay-store';
 export type { KeySetStats } from './core/token/key-set';
-export type { AccessTokenClaims } from './core/token/verify-token';
+export type { AccessTokenClaims } from './core/claims';
 export { Auth0User, Claim, buildUser, emailOf } from './core/user';
 export * from './openapi';

@@ -5,7 +5,7 @@
 import type { ResolvedConfig } from './config';
 import { isClaimRule, type ClaimRule } from './rules';
 import { requireScopes } from './scopes';
-import type { AccessTokenClaims } from './token/verify-token';
+import type { AccessTokenClaims } from './claims';
 
 /**
  * Throws `InsufficientScopeError` unless the claims grant every scope listed and satisfy every

@@ -13,6 +13,7 @@
  * that the sender may use the token. Failures are immutable {@link Auth0Error}s; the answer to one
  * (challenge, headers, body) is built at the edge by {@link Pipeline.answer}.
  */
+import { createHmac } from 'node:crypto';
 import { authorize } from './authorize';
 import { DpopProofChecker } from './binding/dpop-proof';
 import { DpopNonces } from './binding/nonce';
@@ -21,12 +22,13 @@ import { proveBinding } from './binding/sender-binding';
 import { answerOf, type ErrorAnswer, type SchemeOffer } from './challenge';
 import { optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig } from './config';
 import { readCredentials, type CredentialsOptions } from './credentials';
-import { Auth0Error, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
+import { Auth0Error, InvalidRequestError, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
 import type { AuthRequest } from './request';
 import type { ClaimRule } from './rules';
 import type { KeySetStats } from './token/key-set';
 import { TokenCache } from './token/token-cache';
-import { AccessTokenVerifier, type AccessTokenClaims } from './token/verify-token';
+import type { AccessTokenClaims } from './claims';
+import { AccessTokenVerifier } from './token/verify-token';
 import { Auth0User, buildUser, copyUser } from './user';
 
 /** The outcome of authenticating one request; never a rejected promise for a request defect. */
@@ -74,7 +76,12 @@ function requestOf(token: string, binding: TokenBinding): AuthRequest {
     dpop: dpop.proof,
     method: dpop.method,
     location: () => {
-      const url = new URL(dpop.url);
+      let url: URL;
+      try {
+        url = new URL(dpop.url);
+      } catch (cause) {
+        throw new InvalidRequestError('The DPoP request URL is not an absolute URL', { cause });
+      }
       return { protocol: url.protocol.slice(0, -1), host: url.host, target: url.pathname };
     },
     certificate: () => certificate,
@@ -123,7 +130,18 @@ export class Pipeline<U extends Auth0User = Auth0User> {
     this.verifier = new AccessTokenVerifier(this.config);
     this.tokens = new TokenCache({ size: this.config.tokenCacheSize, now: clock });
     this.replayStore = dpop.replayStore ?? new MemoryReplayStore({ maxEntries: dpop.jtiCacheSize, maxPerKey: dpop.jtiPerKey, now: clock });
-    this.nonces = dpop.nonce === undefined ? undefined : new DpopNonces({ ...dpop.nonce, now: clock });
+    // Nonces are made with a key of this API's own (its audiences), so that two APIs sharing a
+    // nonce secret do not accept each other's nonces.
+    this.nonces =
+      dpop.nonce === undefined
+        ? undefined
+        : new DpopNonces({
+            secret: createHmac('sha256', dpop.nonce.secret)
+              .update(`dpop-nonce\0${this.config.audience.join(' ')}`)
+              .digest(),
+            lifetime: dpop.nonce.lifetime,
+            now: clock,
+          });
     this.dpop = new DpopProofChecker({ ...dpop, replayStore: this.replayStore, nonces: this.nonces, now: clock });
   }
 

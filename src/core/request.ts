@@ -88,20 +88,27 @@ export function normaliseHttpUrl(url: string): string | undefined {
   return `${again.origin}${again.pathname}`;
 }
 
-/** The path of a request target (origin-form, or absolute-form whose path is taken). */
+// A path that normalisation would change in a way a router does not: a dot segment (also
+// percent-encoded), a backslash, or a percent-encoded unreserved character.
+const UNNORMAL_PATH = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|\\|%(?:[46][1-9a-f]|[57][0-9a]|3[0-9]|2d|2e|5f|7e)/i;
+
+// RFC 9112 §3.2.2 absolute-form: its authority is not used (the Host, or the pinned origin, is).
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
+
+/**
+ * The path of a request target (origin-form, or absolute-form whose path is taken as sent). A DPoP
+ * proof names the resource the router serves, so a path that only becomes that resource after
+ * normalisation is refused: otherwise a proof for `/a/secure` would be spent on `/a/x/../secure`,
+ * which a router may route elsewhere.
+ */
 function targetPath(target: string): string {
-  if (target.startsWith('/')) {
-    const end = target.search(/[?#]/);
-    return end === -1 ? target : target.slice(0, end);
-  }
-  if (/^https?:\/\//i.test(target)) {
-    try {
-      return new URL(target).pathname;
-    } catch {
-      // fall through to the refusal below
-    }
-  }
-  throw new InvalidRequestError('Malformed request target');
+  const absolute = ABSOLUTE_FORM.exec(target);
+  const rest = absolute === null ? target : target.slice(absolute[0].length) || '/';
+  if (!rest.startsWith('/')) throw new InvalidRequestError('Malformed request target');
+  const end = rest.search(/[?#]/);
+  const path = end === -1 ? rest : rest.slice(0, end);
+  if (UNNORMAL_PATH.test(path)) throw new InvalidRequestError('Request path not in normal form (RFC 3986 §6.2.2)');
+  return path;
 }
 
 /**

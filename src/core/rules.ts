@@ -8,7 +8,7 @@
 import type { AuthorizeWith } from './config';
 import { InsufficientScopeError } from './errors';
 import { grantedScopes } from './scopes';
-import type { AccessTokenClaims } from './token/verify-token';
+import type { AccessTokenClaims } from './claims';
 
 const RULE = Symbol.for('routing-controllers-auth0.rule');
 

@@ -5,7 +5,7 @@
  */
 import type { AuthorizeWith } from './config';
 import { InsufficientScopeError } from './errors';
-import type { AccessTokenClaims } from './token/verify-token';
+import type { AccessTokenClaims } from './claims';
 
 /**
  * The scopes a token grants under the given mode.

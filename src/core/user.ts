@@ -7,7 +7,7 @@ import { Expose, plainToClassFromExist, Transform } from 'class-transformer';
 import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, validate } from 'class-validator';
 import { InsufficientScopeError, InvalidTokenError } from './errors';
 
-import type { AccessTokenClaims } from './token/verify-token';
+import type { AccessTokenClaims } from './claims';
 
 /**
  * Maps a token claim to a property of a user class. Unlike class-transformer's `@Expose({ name })`,
@@ -140,12 +140,23 @@ export async function buildUser<U extends Auth0User>(
   return user;
 }
 
-/** A copy of a user for one request: its own object and arrays, so that a handler cannot change another's. */
+/** Arrays and plain objects copied through; anything else (a Date, a class instance) is shared as is. */
+function copyValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyValue);
+  if (typeof value !== 'object' || value === null) return value;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = copyValue(item);
+  return copy;
+}
+
+/**
+ * A copy of a user for one request: its own object, arrays and plain objects, so that a handler
+ * cannot change what another request carrying the same token sees.
+ */
 export function copyUser<U extends Auth0User>(user: U): U {
   const copy = Object.create(Object.getPrototypeOf(user) as object) as Record<string, unknown>;
-  for (const key of Object.keys(user)) {
-    const value = (user as unknown as Record<string, unknown>)[key];
-    copy[key] = Array.isArray(value) ? [...(value as unknown[])] : value;
-  }
+  for (const key of Object.keys(user)) copy[key] = copyValue((user as unknown as Record<string, unknown>)[key]);
   return copy as unknown as U;
 }

@@ -1,10 +1,10 @@
 /**
  * What the OpenAPI and Swagger UI helpers read from an Auth0 object. Any object with the checked
- * configuration fits (`Auth0`, `Authenticator`), so this folder depends on the core only.
+ * configuration fits (`Auth0`, `Pipeline`), so this folder depends on the core only.
  */
 import type { ResolvedConfig } from '../core/config';
 
-/** Anything that exposes the checked configuration, such as `Auth0` or `Authenticator`. */
+/** Anything that exposes the checked configuration, such as `Auth0` or `Pipeline`. */
 export interface HasAuth0Config {
   readonly config: Pick<ResolvedConfig, 'issuer' | 'audience' | 'scopes' | 'clientId'> &
     Partial<Pick<ResolvedConfig, 'requireEmail' | 'authorizeWith' | 'enforceScopes'>>;

@@ -8,7 +8,7 @@ import { Auth0Error, type AuthScheme } from '../core/errors';
 import { Pipeline, type Authentication, type TokenBinding } from '../core/pipeline';
 import type { AuthRequest, RequestLocation } from '../core/request';
 import { isClaimRule, type ClaimRule } from '../core/rules';
-import type { AccessTokenClaims } from '../core/token/verify-token';
+import type { AccessTokenClaims } from '../core/claims';
 import type { Auth0User } from '../core/user';
 import { Auth0HttpError } from './http-error';
 

@@ -21,10 +21,10 @@ describe('configuration', () => {
   });
 
   it('allows plain http for a loopback tenant only', () => {
-    for (const domain of ['http://localhost:4000/', 'http://127.0.0.1:4000', 'http://[::1]:4000/', 'http://dev.localhost:4000']) {
+    for (const domain of ['http://localhost:4000/', 'http://127.0.0.1:4000', 'http://[::1]:4000/']) {
       expect(resolveConfig({ domain, audience: 'a' }).issuer.startsWith('http://'), domain).to.equal(true);
     }
-    for (const domain of ['http://tenant.auth0.com', 'http://10.0.0.1:4000', 'http://localhost.evil.com']) {
+    for (const domain of ['http://tenant.auth0.com', 'http://10.0.0.1:4000', 'http://localhost.evil.com', 'http://dev.localhost:4000']) {
       expect(() => resolveConfig({ domain, audience: 'a' }), domain).to.throw(
         Auth0ConfigError,
         /plain http is allowed only for a local tenant on a loopback host/,

@@ -56,6 +56,26 @@ describe('DPoP proofs (RFC 9449 §4.3, §8)', () => {
     });
   });
 
+  it('a proof at the very end of its window cannot be replayed, even with no leeway', async () => {
+    const edge = new DpopProofChecker({
+      algorithms: ['ES256'],
+      iatOffset: 300,
+      iatLeeway: 0,
+      replayStore: new MemoryReplayStore({ maxEntries: 100, maxPerKey: 10, now: clock }),
+      nonces: undefined,
+      now: clock,
+    });
+    const saved = now;
+    now = Math.floor(now / 1000) * 1000 + 999;
+    const proof = await key.proof({ url: target.url, accessToken: 't.o.k', iat: Math.floor(now / 1000) - 300 });
+    await edge.checkProof(proof, target, 't.o.k', key.thumbprint);
+    expect(await rejectionOf(edge.checkProof(proof, target, 't.o.k', key.thumbprint))).to.include({
+      code: 'invalid_dpop_proof',
+      message: 'DPoP proof replayed (jti already used)',
+    });
+    now = saved;
+  });
+
   it('the iat window is measured on the injected clock', async () => {
     const proof = await key.proof({ url: target.url, accessToken: 't.o.k', iat: Math.floor(now / 1000) });
     now += 301_000;

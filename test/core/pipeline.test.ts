@@ -39,6 +39,58 @@ describe('the pipeline: the one way a token is accepted', () => {
     });
   });
 
+  it('a confirmation of an unknown shape or method is refused, not taken as unbound', async () => {
+    const p = pipeline();
+    for (const cnf of ['jkt', [key.thumbprint], null, { jwk: { kty: 'EC' } }, { kid: 'k' }]) {
+      const outcome = await p.authenticate({ authorization: `Bearer ${await tenant.token({ claims: { cnf } })}` });
+      expect(outcome.kind === 'failed' && [outcome.error.status, outcome.error.code], JSON.stringify(cnf)).to.deep.equal([
+        401,
+        'invalid_token',
+      ]);
+    }
+  });
+
+  it('verify() with a DPoP URL that is not a URL, or a DPoP request without a method: 400, never a TypeError', async () => {
+    const token = await tenant.token({ dpopJkt: key.thumbprint });
+    for (const url of ['not a url', 'https://bad host/x', '']) {
+      const proof = await key.proof({ url: 'https://api.example.com/x', accessToken: token });
+      expect(await rejectionOf(pipeline().verify(token, { dpop: { proof, method: 'GET', url } })), url).to.include({
+        status: 400,
+        code: 'invalid_request',
+      });
+    }
+    const proof = await key.proof({ url: 'https://api.example.com/x', accessToken: token });
+    const outcome = await pipeline().authenticate({
+      authorization: `DPoP ${token}`,
+      dpop: proof,
+      location: () => ({ protocol: 'https', host: 'api.example.com', target: '/x' }),
+    });
+    expect(outcome.kind === 'failed' && outcome.error.code).to.equal('invalid_request');
+  });
+
+  it('verify() with a certificate uses it, also when a proxy header is configured for requests', async () => {
+    const der = new Uint8Array([1, 2, 3]);
+    const { certificateThumbprint } = await import('../../src');
+    const token = await tenant.token({ certificateThumbprint: certificateThumbprint(der) });
+    const { user } = await pipeline({ mtls: { certificateHeader: 'x-client-cert' } }).verify(token, { certificate: der });
+    expect(user.id).to.equal('auth0|test-user');
+  });
+
+  it('server nonces of one API are not accepted by another sharing the secret', async () => {
+    const secret = 's'.repeat(40);
+    const a = pipeline({ dpop: { nonce: { secret } } });
+    const b = new Pipeline({ domain: tenant.issuer, audience: 'https://other.example.com', dpop: { nonce: { secret } } });
+    const url = 'https://api.example.com/x';
+    const token = await tenant.token({ dpopJkt: key.thumbprint });
+    const first = await rejectionOf(a.verify(token, { dpop: { proof: await key.proof({ url, accessToken: token }), method: 'GET', url } }));
+    const nonce = (first as unknown as { nonce: string }).nonce;
+    const proof = await key.proof({ url, accessToken: token, claims: { nonce } });
+    expect((await a.verify(token, { dpop: { proof, method: 'GET', url } })).user.id).to.equal('auth0|test-user');
+    const otherToken = await tenant.token({ dpopJkt: key.thumbprint, audience: 'https://other.example.com' });
+    const forB = await key.proof({ url, accessToken: otherToken, claims: { nonce } });
+    expect(await rejectionOf(b.verify(otherToken, { dpop: { proof: forB, method: 'GET', url } }))).to.include({ code: 'use_dpop_nonce' });
+  });
+
   it('no application code runs before the binding is proven', async () => {
     let mapped = 0;
     let validated = 0;

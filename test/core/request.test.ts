@@ -45,6 +45,7 @@ describe('the request URL a DPoP proof names (RFC 9449 §4.3, RFC 3986 §6.2.2�
     );
     expect(requestUrl({ protocol: 'https', host: '[::1]:8443', target: '/x' }, undefined)).to.equal('https://[::1]:8443/x');
     expect(requestUrl({ protocol: 'http', host: 'h', target: 'http://other.example.com/p?q' }, undefined)).to.equal('http://h/p');
+    expect(requestUrl({ protocol: 'http', host: 'h', target: 'http://other.example.com' }, undefined)).to.equal('http://h/');
   });
 
   it('a Host that is not host[:port] is 400 invalid_request', () => {
@@ -56,6 +57,29 @@ describe('the request URL a DPoP proof names (RFC 9449 §4.3, RFC 3986 §6.2.2�
     }
     expect(code(() => requestUrl({ protocol: 'http', host: 'h', target: '*' }, undefined))).to.deep.equal([400, 'invalid_request']);
     expect(code(() => requestUrl(undefined, undefined))).to.deep.equal([400, 'invalid_request']);
+  });
+
+  it('a request path that only names the resource after normalisation is 400 (a router would see another path)', () => {
+    for (const target of [
+      '/h/x/../secure',
+      '/h/x/%2e%2E/secure',
+      '/h/./secure',
+      '/h/%73ecure',
+      '/h\\secure',
+      '/h/..',
+      'http://h/h/x/../secure',
+    ]) {
+      expect(
+        code(() => requestUrl({ protocol: 'http', host: 'h', target }, undefined)),
+        target,
+      ).to.deep.equal([400, 'invalid_request']);
+    }
+    for (const target of ['/h/a%2Fb', '/h/a%20b', '/h/..a/b.', '/h/.well-known/x']) {
+      expect(
+        code(() => requestUrl({ protocol: 'http', host: 'h', target }, undefined)),
+        target,
+      ).to.equal('no error');
+    }
   });
 
   it('a configured origin pins scheme, host and port; the Host is then not read', () => {

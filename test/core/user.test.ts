@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Auth0User, buildUser, emailOf, type AccessTokenClaims } from '../../src';
+import { copyUser } from '../../src/core/user';
 import { rejectionOf } from '../support/errors';
 
 const claims = (extra: Record<string, unknown> = {}): AccessTokenClaims =>
@@ -21,6 +22,17 @@ describe('users', () => {
   it('requireEmail without an email is 403', async () => {
     const error = await rejectionOf(buildUser(claims(), Auth0User, { emailClaim: undefined, requireEmail: true }));
     expect(error).to.include({ status: 403, code: 'insufficient_scope' });
+  });
+
+  it('a copy for one request shares no array or plain object with another', () => {
+    const user = Object.assign(new Auth0User(), { id: 'u', permissions: ['a'], org: { role: 'user', tags: ['x'] } });
+    const copy = copyUser(user) as typeof user;
+    copy.org.role = 'admin';
+    copy.org.tags.push('y');
+    copy.permissions.push('b');
+    expect(user.org).to.deep.equal({ role: 'user', tags: ['x'] });
+    expect(user.permissions).to.deep.equal(['a']);
+    expect(copy).to.be.instanceOf(Auth0User);
   });
 
   it('a user without scope or permissions claims has empty lists', async () => {

@@ -35,6 +35,22 @@ class BoundApi {
   }
 }
 
+/** Routes a raw path with dot segments or encoded characters can reach. */
+@JsonController('/d')
+class ParamApi {
+  @Get('/:a/:b/secure')
+  @Authorized()
+  nested(@CurrentUser() user: Auth0User) {
+    return user;
+  }
+
+  @Get('/:name')
+  @Authorized()
+  named(@CurrentUser() user: Auth0User) {
+    return user;
+  }
+}
+
 /** Options of the API that today's option types do not list yet. */
 function loose(options: Record<string, unknown>): Partial<Auth0Options> {
   return options as Partial<Auth0Options>;
@@ -130,6 +146,25 @@ describe('attack: Host smuggling of the DPoP htu', () => {
     const res = await smuggle(koa, '#');
     expect(res.status).to.equal(400);
     expect(bodyOf(res).error).to.equal('invalid_request');
+  });
+
+  it('a proof for /d/secure spent on a path a router sees otherwise (/d/x/../secure, /d/%73ecure): 400 invalid_request', async () => {
+    const app = await startKoa(tenant.auth0(), [BoundApi, ParamApi]);
+    try {
+      const port = Number(new URL(app.url).port);
+      const token = await tenant.token({ dpopJkt: key.thumbprint });
+      for (const path of ['/d/x/../secure', '/d/x/%2e%2e/secure', '/d/%73ecure', 'http://elsewhere.example.com/d/x/../secure']) {
+        const proof = await key.proof({ url: `http://127.0.0.1:${port}/d/secure`, accessToken: token });
+        const res = await rawRequest(port, `GET ${path} HTTP/1.1`, [
+          `Host: 127.0.0.1:${port}`,
+          `Authorization: DPoP ${token}`,
+          `DPoP: ${proof}`,
+        ]);
+        expect([res.status, bodyOf(res).error], path).to.deep.equal([400, 'invalid_request']);
+      }
+    } finally {
+      await app.close();
+    }
   });
 
   it('the same smuggled Host on the Express driver: 400 invalid_request', async () => {

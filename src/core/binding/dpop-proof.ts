@@ -72,8 +72,9 @@ export class DpopProofChecker {
       throw new InvalidDpopProofError('DPoP proof key does not match the token (cnf.jkt)');
     }
     this.checkNonce(payload.nonce);
-    const { iatOffset, iatLeeway, replayStore } = this.settings;
-    if (!(await replayStore.remember(jkt, jti, (iat + iatOffset + iatLeeway) * 1000))) {
+    const { iatOffset, replayStore } = this.settings;
+    // Accepted while floor(now / 1000) <= iat + iatOffset: remembered until that second has passed.
+    if (!(await replayStore.remember(jkt, jti, (iat + iatOffset + 1) * 1000))) {
       throw new InvalidDpopProofError('DPoP proof replayed (jti already used)');
     }
   }

@@ -6,15 +6,28 @@
  */
 import type { ResolvedConfig } from '../config';
 import type { Credentials } from '../credentials';
-import { InvalidTokenError } from '../errors';
+import { InvalidRequestError, InvalidTokenError } from '../errors';
 import { requestUrl, type AuthRequest } from '../request';
-import type { AccessTokenClaims } from '../token/verify-token';
+import type { AccessTokenClaims } from '../claims';
 import { certificateFromHeader, checkCertificateBinding } from './certificate';
 import type { DpopProofChecker } from './dpop-proof';
 
+const CHECKED_METHODS = new Set(['jkt', 'x5t#S256']);
+
+/**
+ * The token's confirmation (RFC 7800 §3.1): none, or an object whose every member is a method this
+ * API checks. Any other shape or method (`jwk`, `jku`, `kid`…) binds the token to something the API
+ * cannot verify, so the token is refused rather than taken as unbound.
+ */
 function confirmation(claims: AccessTokenClaims): Record<string, unknown> | undefined {
   const { cnf } = claims;
-  return typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>) : undefined;
+  if (cnf === undefined) return undefined;
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw new InvalidTokenError('Invalid token claims (cnf)');
+  for (const method of Object.keys(cnf)) {
+    if (!CHECKED_METHODS.has(method))
+      throw new InvalidTokenError(`Token bound by a confirmation method this API cannot check (cnf.${method})`);
+  }
+  return cnf as Record<string, unknown>;
 }
 
 /**
@@ -37,7 +50,8 @@ export async function proveBinding(
   if (credentials.scheme === 'DPoP') {
     if (jkt === undefined) throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token');
     if (typeof jkt !== 'string') throw new InvalidTokenError('Invalid token claims (cnf.jkt)');
-    const target = { method: request.method ?? 'GET', url: requestUrl(request.location?.(), config.dpop.origin) };
+    if (request.method === undefined) throw new InvalidRequestError('The request method is unknown: DPoP proofs cannot be checked');
+    const target = { method: request.method, url: requestUrl(request.location?.(), config.dpop.origin) };
     await dpop.checkProof(credentials.proof as string, target, credentials.token, jkt);
   } else if (jkt !== undefined) {
     // RFC 9449 §7.1: a DPoP-bound token must not be usable as a plain bearer token.
@@ -53,9 +67,12 @@ export async function proveBinding(
   }
 }
 
-/** The client certificate: from the trusted proxy's header when one is configured, else from TLS. */
+/**
+ * The client certificate: from the trusted proxy's header when one is configured and the request
+ * has headers, else the one the request itself carries (TLS, or passed to `verify`).
+ */
 function certificateOf(request: AuthRequest, header: string | undefined): Uint8Array | undefined {
-  if (header === undefined) return request.certificate?.();
+  if (header === undefined || request.header === undefined) return request.certificate?.();
   const value = request.header?.(header);
   return typeof value === 'string' ? certificateFromHeader(value) : undefined;
 }

@@ -3,7 +3,7 @@
  * mistake fails at construction with an `Auth0ConfigError` that names the option.
  */
 import type { ReplayStore } from '../binding/replay-store';
-import type { AccessTokenClaims } from '../token/verify-token';
+import type { AccessTokenClaims } from '../claims';
 import type { Auth0User } from '../user';
 
 /**
@@ -86,7 +86,8 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
   fetch?: typeof fetch;
   /**
    * An extra check of every verified token (Auth0 SDK's `validators`): return `false` (or throw) to
-   * refuse it with 401 `invalid_token`. Runs once per token, before it is remembered.
+   * refuse it with 401 `invalid_token`. Runs on every request (verified-token cache hits included), after
+   * the sender binding is proven: put revocation checks here.
    */
   validate?: (claims: AccessTokenClaims) => boolean;
   /** Leeway for `exp`, `nbf` and `iat`, in seconds (>= 0). Default 5. */

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ReplayStore } from '../binding/replay-store';
 import { Auth0ConfigError } from '../errors';
-import type { AccessTokenClaims } from '../token/verify-token';
+import type { AccessTokenClaims } from '../claims';
 import type { Auth0User } from '../user';
 import { list } from './env';
 import type { Auth0Options, AuthorizeWith, DpopOptions, MtlsOptions } from './options';
@@ -262,7 +262,8 @@ function strings(name: string, value: unknown): string[] {
 }
 
 function isLoopback(hostname: string): boolean {
-  return LOOPBACK.has(hostname) || hostname.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+  // Only names that never leave the machine: `*.localhost` would be asked of the configured resolver.
+  return LOOPBACK.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** Parses a host name or URL: https, or plain http on a loopback host only. */

@@ -9,7 +9,7 @@
  * - Only verified claims are cached; sender binding, `validate` and the user are checked on every
  *   request by the pipeline, cache hit or not.
  */
-import type { AccessTokenClaims } from './verify-token';
+import type { AccessTokenClaims } from '../claims';
 
 /** One verified token. */
 export interface VerifiedToken {

@@ -12,22 +12,12 @@
  * Step 2 of the pipeline. It proves the token was issued for this API; it does not prove that the
  * sender may use it (sender binding is the next step), so nothing outside the pipeline calls it.
  */
-import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTHeaderParameters, type JWTVerifyOptions } from 'jose';
+import { decodeJwt, errors, jwtVerify, type JWTHeaderParameters, type JWTVerifyOptions } from 'jose';
+import type { AccessTokenClaims } from '../claims';
 import type { ResolvedConfig } from '../config';
 import { Auth0Error, InvalidTokenError } from '../errors';
 import { RemoteKeySet } from './key-set';
 import type { VerifiedToken } from './token-cache';
-
-/** The verified claims of an access token. */
-export type AccessTokenClaims = JWTPayload & {
-  sub: string;
-  exp: number;
-  scope?: string;
-  permissions?: string[];
-  gty?: string;
-  azp?: string;
-  [claim: string]: unknown;
-};
 
 const FOREIGN_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
