@@ -26,12 +26,12 @@ describe('DPoP proofs (RFC 9449 §4.3, §8)', () => {
 
   it('refuses an htu that is not a URL and an oversized jti', async () => {
     const notUrl = await key.proof({ url: 'not a url', accessToken: 't.o.k' });
-    expect(await rejectionOf(checker().checkProof(notUrl, target, 't.o.k', key.thumbprint))).to.include({
+    expect(await rejectionOf(checker().checkProof(notUrl, target, { accessToken: 't.o.k', jkt: key.thumbprint }))).to.include({
       status: 401,
       code: 'invalid_dpop_proof',
     });
     const longJti = await key.proof({ url: target.url, accessToken: 't.o.k', jti: 'j'.repeat(300) });
-    expect(await rejectionOf(checker().checkProof(longJti, target, 't.o.k', key.thumbprint))).to.include({
+    expect(await rejectionOf(checker().checkProof(longJti, target, { accessToken: 't.o.k', jkt: key.thumbprint }))).to.include({
       status: 401,
       code: 'invalid_dpop_proof',
     });
@@ -40,18 +40,22 @@ describe('DPoP proofs (RFC 9449 §4.3, §8)', () => {
   it('compares htu after normalisation', async () => {
     const check = checker();
     for (const url of ['HTTPS://API.example.com:443/x', 'https://api.example.com/%78', 'https://api.example.com/y/../x?q=1']) {
-      await check.checkProof(await key.proof({ url, accessToken: 't.o.k' }), target, 't.o.k', key.thumbprint);
+      await check.checkProof(await key.proof({ url, accessToken: 't.o.k' }), target, { accessToken: 't.o.k', jkt: key.thumbprint });
     }
     const other = await key.proof({ url: 'https://api.example.com/X', accessToken: 't.o.k' });
-    expect(await rejectionOf(check.checkProof(other, target, 't.o.k', key.thumbprint))).to.include({ code: 'invalid_dpop_proof' });
+    expect(await rejectionOf(check.checkProof(other, target, { accessToken: 't.o.k', jkt: key.thumbprint }))).to.include({
+      code: 'invalid_dpop_proof',
+    });
   });
 
   it('a replay is refused; a refused proof is not recorded', async () => {
     const check = checker();
     const proof = await key.proof({ url: target.url, accessToken: 't.o.k' });
-    expect(await rejectionOf(check.checkProof(proof, target, 'other.t.k', key.thumbprint))).to.include({ code: 'invalid_dpop_proof' });
-    await check.checkProof(proof, target, 't.o.k', key.thumbprint);
-    expect(await rejectionOf(check.checkProof(proof, target, 't.o.k', key.thumbprint))).to.include({
+    expect(await rejectionOf(check.checkProof(proof, target, { accessToken: 'other.t.k', jkt: key.thumbprint }))).to.include({
+      code: 'invalid_dpop_proof',
+    });
+    await check.checkProof(proof, target, { accessToken: 't.o.k', jkt: key.thumbprint });
+    expect(await rejectionOf(check.checkProof(proof, target, { accessToken: 't.o.k', jkt: key.thumbprint }))).to.include({
       message: 'DPoP proof replayed (jti already used)',
     });
   });
@@ -68,8 +72,8 @@ describe('DPoP proofs (RFC 9449 §4.3, §8)', () => {
     const saved = now;
     now = Math.floor(now / 1000) * 1000 + 999;
     const proof = await key.proof({ url: target.url, accessToken: 't.o.k', iat: Math.floor(now / 1000) - 300 });
-    await edge.checkProof(proof, target, 't.o.k', key.thumbprint);
-    expect(await rejectionOf(edge.checkProof(proof, target, 't.o.k', key.thumbprint))).to.include({
+    await edge.checkProof(proof, target, { accessToken: 't.o.k', jkt: key.thumbprint });
+    expect(await rejectionOf(edge.checkProof(proof, target, { accessToken: 't.o.k', jkt: key.thumbprint }))).to.include({
       code: 'invalid_dpop_proof',
       message: 'DPoP proof replayed (jti already used)',
     });
@@ -79,7 +83,9 @@ describe('DPoP proofs (RFC 9449 §4.3, §8)', () => {
   it('the iat window is measured on the injected clock', async () => {
     const proof = await key.proof({ url: target.url, accessToken: 't.o.k', iat: Math.floor(now / 1000) });
     now += 301_000;
-    expect(await rejectionOf(checker().checkProof(proof, target, 't.o.k', key.thumbprint))).to.include({ code: 'invalid_dpop_proof' });
+    expect(await rejectionOf(checker().checkProof(proof, target, { accessToken: 't.o.k', jkt: key.thumbprint }))).to.include({
+      code: 'invalid_dpop_proof',
+    });
     now -= 301_000;
   });
 
@@ -87,16 +93,22 @@ describe('DPoP proofs (RFC 9449 §4.3, §8)', () => {
     const nonces = new DpopNonces({ secret: new Uint8Array(32).fill(7), lifetime: 300, now: clock });
     const check = checker(nonces);
     const missing = await rejectionOf(
-      check.checkProof(await key.proof({ url: target.url, accessToken: 't.o.k' }), target, 't.o.k', key.thumbprint),
+      check.checkProof(await key.proof({ url: target.url, accessToken: 't.o.k' }), target, { accessToken: 't.o.k', jkt: key.thumbprint }),
     );
     expect(missing).to.include({ status: 401, code: 'use_dpop_nonce', nonce: nonces.current() });
     const made = await key.proof({ url: target.url, accessToken: 't.o.k', claims: { nonce: 'made.up' } });
-    expect(await rejectionOf(check.checkProof(made, target, 't.o.k', key.thumbprint))).to.include({ code: 'use_dpop_nonce' });
-    await check.checkProof(
-      await key.proof({ url: target.url, accessToken: 't.o.k', claims: { nonce: nonces.current() } }),
-      target,
-      't.o.k',
-      key.thumbprint,
-    );
+    expect(await rejectionOf(check.checkProof(made, target, { accessToken: 't.o.k', jkt: key.thumbprint }))).to.include({
+      code: 'use_dpop_nonce',
+    });
+    await check.checkProof(await key.proof({ url: target.url, accessToken: 't.o.k', claims: { nonce: nonces.current() } }), target, {
+      accessToken: 't.o.k',
+      jkt: key.thumbprint,
+    });
+  });
+
+  it('at a token endpoint: no access token or key to match, and the proof key thumbprint comes back', async () => {
+    const proof = await key.proof({ method: 'POST', url: 'https://tenant.example.com/oauth/token' });
+    const thumbprint = await checker().checkProof(proof, { method: 'POST', url: 'https://tenant.example.com/oauth/token' }, {});
+    expect(thumbprint).to.equal(key.thumbprint);
   });
 });

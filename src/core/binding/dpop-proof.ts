@@ -31,6 +31,18 @@ export interface DpopProofSettings {
   readonly now: () => number;
 }
 
+/**
+ * What the proof must be bound to besides the request: at a resource server the access token (its
+ * hash in `ath`) and the token's key (`cnf.jkt`); at a token endpoint nothing more (the proof's key
+ * is what the new token gets bound to).
+ */
+export interface ProofBinding {
+  /** The access token the proof accompanies. */
+  readonly accessToken?: string;
+  /** The thumbprint the proof's key must have. */
+  readonly jkt?: string;
+}
+
 /** The request a proof must name. */
 export interface ProofTarget {
   /** The HTTP method. */
@@ -54,7 +66,7 @@ function describeProofError(error: unknown): string {
  * ```ts
  * const checker = new DpopProofChecker({ algorithms: ['ES256'], iatOffset: 300, iatLeeway: 30,
  *   replayStore: new MemoryReplayStore({ maxEntries: 100000, maxPerKey: 1000 }), nonces: undefined, now: Date.now });
- * await checker.checkProof(proof, { method: 'GET', url: 'https://api.example.com/secure' }, token, claims.cnf.jkt);
+ * await checker.checkProof(proof, { method: 'GET', url: 'https://api.example.com/secure' }, { accessToken: token, jkt: claims.cnf.jkt });
  * ```
  */
 export class DpopProofChecker {
@@ -64,19 +76,24 @@ export class DpopProofChecker {
     this.settings = settings;
   }
 
-  /** Throws {@link InvalidDpopProofError}, {@link UseDpopNonceError} or a 503 from the replay store unless the proof is good. */
-  async checkProof(proof: string, target: ProofTarget, accessToken: string, jkt: string): Promise<void> {
+  /**
+   * Resolves with the thumbprint of the proof's key; throws {@link InvalidDpopProofError},
+   * {@link UseDpopNonceError} or a 503 from the replay store unless the proof is good.
+   */
+  async checkProof(proof: string, target: ProofTarget, binding: ProofBinding): Promise<string> {
     const { payload, jwk } = await this.verifySignature(proof);
-    const { jti, iat } = this.checkClaims(payload, target, accessToken);
-    if ((await calculateJwkThumbprint(jwk, 'sha256')) !== jkt) {
+    const { jti, iat } = this.checkClaims(payload, target, binding.accessToken);
+    const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
+    if (binding.jkt !== undefined && thumbprint !== binding.jkt) {
       throw new InvalidDpopProofError('DPoP proof key does not match the token (cnf.jkt)');
     }
     this.checkNonce(payload.nonce);
     const { iatOffset, replayStore } = this.settings;
     // Accepted while floor(now / 1000) <= iat + iatOffset: remembered until that second has passed.
-    if (!(await replayStore.remember(jkt, jti, (iat + iatOffset + 1) * 1000))) {
+    if (!(await replayStore.remember(thumbprint, jti, (iat + iatOffset + 1) * 1000))) {
       throw new InvalidDpopProofError('DPoP proof replayed (jti already used)');
     }
+    return thumbprint;
   }
 
   /** The proof's signature, with the key of its own `jwk` header (public, allowed algorithm, `typ: dpop+jwt`). */
@@ -96,7 +113,11 @@ export class DpopProofChecker {
   }
 
   /** `jti`, `htm`, `htu`, `iat` and `ath` against this request and token. */
-  private checkClaims(payload: Record<string, unknown>, target: ProofTarget, accessToken: string): { jti: string; iat: number } {
+  private checkClaims(
+    payload: Record<string, unknown>,
+    target: ProofTarget,
+    accessToken: string | undefined,
+  ): { jti: string; iat: number } {
     const { jti, htm, htu, iat, ath } = payload;
     if (typeof jti !== 'string' || jti === '' || jti.length > 256) throw new InvalidDpopProofError('Invalid DPoP proof claims (jti)');
     if (htm !== target.method.toUpperCase()) throw new InvalidDpopProofError('DPoP proof is for another HTTP method (htm)');
@@ -107,7 +128,7 @@ export class DpopProofChecker {
     if (typeof iat !== 'number' || iat < now - this.settings.iatOffset || iat > now + this.settings.iatLeeway) {
       throw new InvalidDpopProofError('DPoP proof is too old or from the future (iat)');
     }
-    if (ath !== createHash('sha256').update(accessToken, 'ascii').digest('base64url')) {
+    if (accessToken !== undefined && ath !== createHash('sha256').update(accessToken, 'ascii').digest('base64url')) {
       throw new InvalidDpopProofError('DPoP proof is for another access token (ath)');
     }
     return { jti, iat };

@@ -52,7 +52,7 @@ export async function proveBinding(
     if (typeof jkt !== 'string') throw new InvalidTokenError('Invalid token claims (cnf.jkt)');
     if (request.method === undefined) throw new InvalidRequestError('The request method is unknown: DPoP proofs cannot be checked');
     const target = { method: request.method, url: requestUrl(request.location?.(), config.dpop.origin) };
-    await dpop.checkProof(credentials.proof as string, target, credentials.token, jkt);
+    await dpop.checkProof(credentials.proof as string, target, { accessToken: credentials.token, jkt });
   } else if (jkt !== undefined) {
     // RFC 9449 §7.1: a DPoP-bound token must not be usable as a plain bearer token.
     throw new InvalidTokenError('DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof');
