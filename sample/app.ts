@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import Koa from 'koa';
 import { useKoaServer } from 'routing-controllers';
-import { Auth0, docsCallbackUrl, useKoaDocs } from 'routing-controllers-auth0';
+import { Auth0 } from 'routing-controllers-auth0';
+import { docsCallbackUrl, useKoaDocs } from 'routing-controllers-auth0/openapi';
 import { SampleApi } from './api';
 
 /** The sample's settings, from the environment. */

@@ -59,6 +59,16 @@ async function main(): Promise<void> {
 void main();
 `;
 
+// The main entry alone, type-checked with skipLibCheck: false: its declarations must name no
+// optional peer (none is installed here).
+const MAIN_ONLY = `import { Auth0, Auth0User, InvalidTokenError, Pipeline, type Authentication } from 'routing-controllers-auth0';
+
+export function describe(auth: Auth0, outcome: Authentication<Auth0User>): string {
+  const pipeline: Pipeline = auth.pipeline;
+  return outcome.kind === 'failed' && outcome.error instanceof InvalidTokenError ? pipeline.answer(outcome.error).body.message : outcome.kind;
+}
+`;
+
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 }
@@ -68,7 +78,7 @@ function versionOf(name: string): string {
   return `${name}@${manifest.version}`;
 }
 
-function tsconfig(module: 'node16' | 'commonjs', noEmit: boolean): string {
+function tsconfig(module: 'node16' | 'commonjs', noEmit: boolean, files = ['app.ts'], skipLibCheck = true): string {
   return JSON.stringify({
     compilerOptions: {
       target: 'ES2022',
@@ -78,12 +88,12 @@ function tsconfig(module: 'node16' | 'commonjs', noEmit: boolean): string {
       experimentalDecorators: true,
       emitDecoratorMetadata: true,
       esModuleInterop: true,
-      skipLibCheck: true,
+      skipLibCheck,
       types: ['node'],
       outDir: 'dist',
       noEmit,
     },
-    files: ['app.ts'],
+    files,
   });
 }
 
@@ -121,6 +131,11 @@ function main(): void {
       }
     }
 
+    writeFileSync(join(project, 'main-only.ts'), MAIN_ONLY);
+    for (const module of ['node16', 'commonjs'] as const) {
+      writeFileSync(join(project, `tsconfig.strict-${module}.json`), tsconfig(module, true, ['main-only.ts'], false));
+      run('node', [TSC, '-p', `tsconfig.strict-${module}.json`], project);
+    }
     writeFileSync(join(project, 'tsconfig.node10.json'), tsconfig('commonjs', true));
     run('node', [TSC, '-p', 'tsconfig.node10.json'], project);
     writeFileSync(join(project, 'tsconfig.json'), tsconfig('node16', false));
@@ -129,7 +144,7 @@ function main(): void {
     const output = run('node', ['dist/app.js'], project).trim();
     console.log(`consumer: ${output}`);
     console.log(
-      `consumer: ${packed[0].filename} (${packed[0].files.length} files) installed without optional peers, type-checked (node10, node16), ran: OK`,
+      `consumer: ${packed[0].filename} (${packed[0].files.length} files) installed without optional peers, type-checked (node10, node16; the main entry also with skipLibCheck: false), ran: OK`,
     );
   } catch (error) {
     keep = true;

@@ -44,4 +44,3 @@ export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } fr
 export type { KeySetStats } from './core/token/key-set';
 export type { AccessTokenClaims } from './core/claims';
 export { Auth0User, Claim, buildUser, emailOf } from './core/user';
-export * from './openapi';

@@ -17,10 +17,10 @@ import {
   Auth0Error,
   type Auth0Options,
   Auth0User,
-  auth0Spec,
   certificateThumbprint,
   Claim,
 } from '../../src';
+import { auth0Spec } from '../../src/openapi';
 import { Api } from '../support/controllers';
 import { rejectionOf } from '../support/errors';
 import { type RawAnswer, rawRequest } from '../support/raw-http';

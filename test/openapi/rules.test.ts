@@ -2,17 +2,8 @@ import { expect } from 'chai';
 import type { OpenAPIObject, OperationObject } from 'openapi3-ts';
 import { Authorized, Get, getMetadataArgsStorage, JsonController } from 'routing-controllers';
 import { TestTenant } from 'routing-controllers-auth0/testing';
-import {
-  Auth0,
-  AUTH0_SECURITY_SCHEMES,
-  anyOf,
-  auth0SecurityRequirements,
-  auth0Spec,
-  claimCheck,
-  claimEquals,
-  claimIncludes,
-  guardedRoutes,
-} from '../../src';
+import { Auth0, anyOf, claimCheck, claimEquals, claimIncludes } from '../../src';
+import { AUTH0_SECURITY_SCHEMES, auth0SecurityRequirements, auth0Spec, guardedRoutes } from '../../src/openapi';
 import { get, startKoa, type Running } from '../support/server';
 import { expectValid } from './validate';
 

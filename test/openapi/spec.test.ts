@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { OpenAPIObject, OperationObject, ResponseObject } from 'openapi3-ts';
 import { TestTenant } from 'routing-controllers-auth0/testing';
-import { Auth0, AUTH0_SECURITY_SCHEMES, auth0SecurityRequirements, auth0SecuritySchemes, auth0Spec, guardedRoutes } from '../../src';
+import { Auth0 } from '../../src';
+import { AUTH0_SECURITY_SCHEMES, auth0SecurityRequirements, auth0SecuritySchemes, auth0Spec, guardedRoutes } from '../../src/openapi';
 import { getMetadataArgsStorage } from 'routing-controllers';
 import { SampleApi } from '../../sample/api';
 import { DocsAdminApi, DocsApi, DocsChildApi } from './controllers';
