@@ -43,4 +43,5 @@ export { certificateFromHeader, certificateThumbprint } from './core/binding/cer
 export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './core/binding/replay-store';
 export type { KeySetStats } from './core/token/key-set';
 export type { AccessTokenClaims } from './core/claims';
-export { Auth0User, Claim, buildUser, emailOf } from './core/user';
+export { Auth0User, buildUser, copyUser, emailOf, type UserFactory } from './core/user';
+export { Claim, userClassFactory } from './routing-controllers/user-class';

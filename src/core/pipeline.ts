@@ -22,14 +22,14 @@ import { proveBinding } from './binding/sender-binding';
 import { answerOf, type ErrorAnswer, type SchemeOffer } from './challenge';
 import { optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig } from './config';
 import { readCredentials, type CredentialsOptions } from './credentials';
-import { Auth0Error, InvalidRequestError, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
+import { Auth0ConfigError, Auth0Error, InvalidRequestError, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
 import type { AuthRequest } from './request';
 import type { ClaimRule } from './rules';
 import type { KeySetStats } from './token/key-set';
 import { TokenCache } from './token/token-cache';
 import type { AccessTokenClaims } from './claims';
 import { AccessTokenVerifier } from './token/verify-token';
-import { Auth0User, buildUser, copyUser } from './user';
+import { Auth0User, buildUser, copyUser, type UserFactory } from './user';
 
 /** The outcome of authenticating one request; never a rejected promise for a request defect. */
 export type Authentication<U extends Auth0User> =
@@ -104,7 +104,7 @@ export class Pipeline<U extends Auth0User = Auth0User> {
   readonly config: ResolvedConfig;
   /** Where DPoP proof `jti`s are recorded. */
   readonly replayStore: ReplayStore;
-  private readonly userClass: new () => U;
+  private readonly userFactory: UserFactory<U> | undefined;
   private readonly credentialsOptions: CredentialsOptions;
   private readonly offer: SchemeOffer;
   private readonly verifier: AccessTokenVerifier;
@@ -114,14 +114,25 @@ export class Pipeline<U extends Auth0User = Auth0User> {
   // Users built per claims object: a cached token (the same frozen claims) skips building its user.
   private readonly users = new WeakMap<AccessTokenClaims, U>();
 
-  constructor(options: Auth0Options<U> = {}) {
+  /**
+   * @param options The options (omitted ones are read from the environment).
+   * @param extensions `userFactory` builds users of a custom class (`userClassFactory(MyUser)`, which
+   *   `Auth0` passes for its `userClass`).
+   */
+  constructor(options: Auth0Options<U> = {}, extensions: { userFactory?: UserFactory<U> } = {}) {
     this.config = resolveConfig(optionsWithEnv(options));
     const { dpop, clock } = this.config;
-    this.userClass = options.userClass ?? (Auth0User as unknown as new () => U);
-    const isUserClass = (this.userClass as unknown) === Auth0User || this.userClass?.prototype instanceof Auth0User;
+    const userClass = options.userClass ?? Auth0User;
+    const isUserClass = (userClass as unknown) === Auth0User || userClass?.prototype instanceof Auth0User;
     if (!isUserClass) {
       throw new TypeError('routing-controllers-auth0: `userClass` must be Auth0User or a subclass of it');
     }
+    if ((userClass as unknown) !== Auth0User && extensions.userFactory === undefined) {
+      throw new Auth0ConfigError(
+        'routing-controllers-auth0: a custom `userClass` is built by `Auth0`, or pass `{ userFactory: userClassFactory(MyUser) }` to the Pipeline',
+      );
+    }
+    this.userFactory = extensions.userFactory;
     this.credentialsOptions = { maxTokenLength: this.config.maxTokenLength, acceptDpop: dpop.mode !== 'disabled' };
     this.offer = Object.freeze({
       bearer: dpop.mode !== 'required',
@@ -211,7 +222,7 @@ export class Pipeline<U extends Auth0User = Auth0User> {
   private async userOf(claims: AccessTokenClaims): Promise<U> {
     let user = this.users.get(claims);
     if (user === undefined) {
-      user = await buildUser(claims, this.userClass, this.config);
+      user = await buildUser(claims, this.config, this.userFactory);
       this.users.set(claims, user);
     }
     return copyUser(user);

@@ -1,42 +1,17 @@
 /**
- * The user behind a verified access token, built with class-transformer and checked with
- * class-validator, so that an application can subclass it to map more claims.
+ * Step 4 of the pipeline: the user behind a verified access token, a plain object built from the
+ * claims. Mapping more claims onto a user class (`@Claim`) and validating it belong to the
+ * routing-controllers layer (`routing-controllers/user-class.ts`), which hands the pipeline a
+ * {@link UserFactory}; the core itself needs no decorator library.
  */
-import 'reflect-metadata';
-import { Expose, plainToClassFromExist, Transform } from 'class-transformer';
-import { IsArray, IsBoolean, IsNotEmpty, IsOptional, IsString, validate } from 'class-validator';
-import { InsufficientScopeError, InvalidTokenError } from './errors';
-
 import type { AccessTokenClaims } from './claims';
-
-/**
- * Maps a token claim to a property of a user class. Unlike class-transformer's `@Expose({ name })`,
- * the property keeps its own name when the user is sent back as JSON.
- *
- * @example
- * ```ts
- * class MyUser extends Auth0User {
- *   @Claim('org_id') @IsString() orgId!: string;
- *   @Claim('gty', (gty) => gty ?? 'authorization_code') grantType!: string;
- * }
- * ```
- */
-export function Claim(name: string, map: (value: any, claims: Record<string, any>) => unknown = (v) => v): PropertyDecorator {
-  const expose = Expose({ toClassOnly: true });
-  const transform = Transform(({ obj }) => map((obj as Record<string, unknown>)[name], obj as Record<string, any>), {
-    toClassOnly: true,
-  });
-  return (target, property) => {
-    expose(target, property);
-    transform(target, property);
-  };
-}
+import { InsufficientScopeError, InvalidTokenError } from './errors';
 
 /**
  * The caller of a secured route: a person (`auth0|…`, `google-oauth2|…`) or a machine
  * (`{client_id}@clients`, client-credentials grant).
  *
- * Subclass it to map more claims with {@link Claim} and check them with class-validator:
+ * Subclass it to map more claims with `@Claim` and check them with class-validator:
  *
  * @example
  * ```ts
@@ -46,33 +21,33 @@ export function Claim(name: string, map: (value: any, claims: Record<string, any
  * const auth = new Auth0({ domain, audience, userClass: MyUser });
  * ```
  */
-// The base class carries no class-transformer metadata: the library fills its properties itself
-// (see baseFields), which keeps users cheap to build and to serialise; subclasses map more claims
-// with @Claim (class-transformer) on top.
 export class Auth0User {
   /** The `sub` claim: `auth0|5fe7…`, `google-oauth2|1155…` or `{client_id}@clients`. */
-  @IsString()
-  @IsNotEmpty()
   id!: string;
 
   /** The `permissions` claim (RBAC with "Add Permissions in the Access Token"); `[]` when absent. */
-  @IsArray()
-  @IsString({ each: true })
   permissions!: string[];
 
   /** The email, from the configured email claim; `undefined` when the token carries none. */
-  @IsOptional()
-  @IsString()
   email?: string;
 
   /** The `scope` claim, split on spaces. */
-  @IsArray()
   scopes!: string[];
 
   /** True for a machine-to-machine (client-credentials) token. */
-  @IsBoolean()
   isMachine!: boolean;
 }
+
+/**
+ * Builds the user of a class from the claims and the base user the library made of them. Throws an
+ * `InvalidTokenError` for claims that do not fit.
+ *
+ * @example
+ * ```ts
+ * const factory: UserFactory<MyUser> = (claims, base) => Object.assign(new MyUser(), base, { orgId: String(claims.org_id) });
+ * ```
+ */
+export type UserFactory<U extends Auth0User> = (claims: AccessTokenClaims, base: Auth0User) => U | Promise<U>;
 
 /**
  * Finds the email: the configured claim, else `email`, else the only claim ending in `/email`.
@@ -96,44 +71,39 @@ export function emailOf(claims: Record<string, unknown>, emailClaim: string | un
   return count === 1 ? found : undefined;
 }
 
-const PARSE_ERROR = 'Error parsing Auth0User: invalid claims';
+/** The message of a user that cannot be built from the claims (fastapi-auth0's wording). */
+export const USER_PARSE_ERROR = 'Error parsing Auth0User: invalid claims';
 
-/** The base properties, from claims the verifier has already checked (`sub`, `scope`, `permissions`). */
-function baseFields(claims: AccessTokenClaims, email: unknown): Pick<Auth0User, 'id' | 'permissions' | 'email' | 'scopes' | 'isMachine'> {
-  if (email !== undefined && typeof email !== 'string') throw new InvalidTokenError(`${PARSE_ERROR} (email)`);
-  return {
+/** The base user, from claims the verifier has already checked (`sub`, `scope`, `permissions`). */
+function baseUser(claims: AccessTokenClaims, emailClaim: string | undefined): Auth0User {
+  const email = emailOf(claims, emailClaim);
+  if (email !== undefined && typeof email !== 'string') throw new InvalidTokenError(`${USER_PARSE_ERROR} (email)`);
+  return Object.assign(new Auth0User(), {
     id: claims.sub,
     permissions: claims.permissions === undefined ? [] : [...claims.permissions],
     email,
     scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter((s) => s !== '') : [],
     isMachine: claims.gty === 'client-credentials' || claims.sub.endsWith('@clients'),
-  };
+  });
 }
 
 /**
- * Builds and validates the user from verified claims. Claims that do not fit the class give a 401
- * `invalid_token` ("Error parsing Auth0User"); a missing email with `requireEmail` gives a 403.
+ * Builds the user from verified claims: the base user, or the one a {@link UserFactory} makes of it.
+ * Claims that do not fit give a 401 `invalid_token` ("Error parsing Auth0User"); a missing email
+ * with `requireEmail` gives a 403.
  *
  * @example
  * ```ts
- * const user = await buildUser(claims, Auth0User, { emailClaim: undefined, requireEmail: false });
+ * const user = await buildUser(claims, { emailClaim: undefined, requireEmail: false });
  * ```
  */
-export async function buildUser<U extends Auth0User>(
+export async function buildUser<U extends Auth0User = Auth0User>(
   claims: AccessTokenClaims,
-  userClass: new () => U,
   options: { emailClaim: string | undefined; requireEmail: boolean },
+  factory?: UserFactory<U>,
 ): Promise<U> {
-  const email = emailOf(claims, options.emailClaim);
-  const user = Object.assign(new userClass(), baseFields(claims, email));
-  if ((userClass as unknown) !== Auth0User) {
-    // A subclass: its @Claim (class-transformer) properties on top of the base ones, then class-validator.
-    plainToClassFromExist(user, claims, { excludeExtraneousValues: true });
-    const problems = await validate(user, { forbidUnknownValues: false });
-    if (problems.length > 0) {
-      throw new InvalidTokenError(`${PARSE_ERROR} (${problems.map((p) => p.property).join(', ')})`);
-    }
-  }
+  const base = baseUser(claims, options.emailClaim);
+  const user = factory === undefined ? (base as U) : await factory(claims, base);
   if (options.requireEmail && (typeof user.email !== 'string' || user.email === '')) {
     throw new InsufficientScopeError('Missing email claim: add it to the access token with a post-login Action (see the README)');
   }
@@ -154,6 +124,11 @@ function copyValue(value: unknown): unknown {
 /**
  * A copy of a user for one request: its own object, arrays and plain objects, so that a handler
  * cannot change what another request carrying the same token sees.
+ *
+ * @example
+ * ```ts
+ * const mine = copyUser(cachedUser);
+ * ```
  */
 export function copyUser<U extends Auth0User>(user: U): U {
   const copy = Object.create(Object.getPrototypeOf(user) as object) as Record<string, unknown>;

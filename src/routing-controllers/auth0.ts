@@ -11,6 +11,7 @@ import { isClaimRule, type ClaimRule } from '../core/rules';
 import type { AccessTokenClaims } from '../core/claims';
 import type { Auth0User } from '../core/user';
 import { Auth0HttpError } from './http-error';
+import { userClassFactory } from './user-class';
 
 interface NodeRequestLike {
   headers: Record<string, string | string[] | undefined>;
@@ -99,7 +100,7 @@ export class Auth0<U extends Auth0User = Auth0User> {
 
   /** Options omitted here are read from the environment (`AUTH0_DOMAIN`, `AUTH0_AUDIENCE`, …). */
   constructor(options: Auth0Options<U> = {}) {
-    this.pipeline = new Pipeline(options);
+    this.pipeline = new Pipeline(options, { userFactory: options.userClass && userClassFactory(options.userClass) });
   }
 
   /** The checked configuration (issuer, audience, scopes…). */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DpopKey, TestTenant } from 'routing-controllers-auth0/testing';
-import { Auth0User, Claim, Pipeline } from '../../src';
+import { Auth0ConfigError, Auth0User, Claim, Pipeline, userClassFactory } from '../../src';
 import { rejectionOf } from '../support/errors';
 
 describe('the pipeline: the one way a token is accepted', () => {
@@ -13,7 +13,10 @@ describe('the pipeline: the one way a token is accepted', () => {
   after(() => tenant.close());
 
   const pipeline = (options: ConstructorParameters<typeof Pipeline>[0] = {}) =>
-    new Pipeline({ domain: tenant.issuer, audience: tenant.audience, ...options });
+    new Pipeline(
+      { domain: tenant.issuer, audience: tenant.audience, ...options },
+      { userFactory: options.userClass && userClassFactory(options.userClass) },
+    );
 
   it('verify() refuses a DPoP-bound token without its proof, and accepts it with one (once)', async () => {
     const p = pipeline();
@@ -143,6 +146,14 @@ describe('the pipeline: the one way a token is accepted', () => {
     revoked.add('j-1');
     const outcome = await p.authenticate({ authorization: `Bearer ${token}` });
     expect(outcome.kind === 'failed' && [outcome.error.status, outcome.error.code]).to.deep.equal([401, 'invalid_token']);
+  });
+
+  it('a custom user class needs the factory of the routing-controllers layer (the core has no decorator library)', () => {
+    class Custom extends Auth0User {}
+    expect(() => new Pipeline({ domain: tenant.issuer, audience: tenant.audience, userClass: Custom })).to.throw(
+      Auth0ConfigError,
+      /userFactory/,
+    );
   });
 
   it('a bug in a user class is not turned into a 401: authenticate rejects (the framework answers 500)', async () => {

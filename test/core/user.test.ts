@@ -15,12 +15,24 @@ describe('users', () => {
   });
 
   it('an email claim that is not a string cannot build a user', async () => {
-    const error = await rejectionOf(buildUser(claims({ email: 42 }), Auth0User, { emailClaim: undefined, requireEmail: false }));
+    const error = await rejectionOf(buildUser(claims({ email: 42 }), { emailClaim: undefined, requireEmail: false }));
     expect(error).to.include({ status: 401, code: 'invalid_token', message: 'Error parsing Auth0User: invalid claims (email)' });
   });
 
   it('requireEmail without an email is 403', async () => {
-    const error = await rejectionOf(buildUser(claims(), Auth0User, { emailClaim: undefined, requireEmail: true }));
+    const error = await rejectionOf(buildUser(claims(), { emailClaim: undefined, requireEmail: true }));
+    expect(error).to.include({ status: 403, code: 'insufficient_scope' });
+  });
+
+  it('a factory turns the base user into the user of a class; requireEmail looks at what it built', async () => {
+    class WithOrg extends Auth0User {
+      org!: string;
+    }
+    const factory = (c: AccessTokenClaims, base: Auth0User) => Object.assign(new WithOrg(), base, { org: String(c.org_id) });
+    const user = await buildUser(claims({ org_id: 'o-1' }), { emailClaim: undefined, requireEmail: false }, factory);
+    expect(user).to.be.instanceOf(WithOrg).and.include({ id: 'auth0|u', org: 'o-1' });
+    const noEmail = (c: AccessTokenClaims, base: Auth0User) => Object.assign(new WithOrg(), base, { email: undefined });
+    const error = await rejectionOf(buildUser(claims({ email: 'a@x' }), { emailClaim: undefined, requireEmail: true }, noEmail));
     expect(error).to.include({ status: 403, code: 'insufficient_scope' });
   });
 
@@ -36,7 +48,7 @@ describe('users', () => {
   });
 
   it('a user without scope or permissions claims has empty lists', async () => {
-    const user = await buildUser(claims({ gty: 'client-credentials' }), Auth0User, { emailClaim: undefined, requireEmail: false });
+    const user = await buildUser(claims({ gty: 'client-credentials' }), { emailClaim: undefined, requireEmail: false });
     expect(user).to.include({ id: 'auth0|u', isMachine: true });
     expect(user.scopes).to.deep.equal([]);
     expect(user.permissions).to.deep.equal([]);

@@ -9,12 +9,12 @@ const OPENAPI_PACKAGES = ['swagger-ui-dist', 'routing-controllers-openapi', 'cla
  * What a fresh process resolves and loads when it requires `specifier`: every module request it
  * resolves (`require` and `require.resolve` alike), and the files it loads.
  */
-function footprintOf(specifier: string): { requests: string[]; files: string[] } {
+function footprintOf(specifier: string, preload = ['reflect-metadata']): { requests: string[]; files: string[] } {
   const script = `const Module = require('node:module');
 const requests = new Set();
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) { requests.add(request); return resolveFilename.call(this, request, ...rest); };
-require('reflect-metadata');
+for (const name of ${JSON.stringify(preload)}) require(name);
 require(${JSON.stringify(specifier)});
 process.stdout.write(JSON.stringify({ requests: [...requests], files: Object.keys(require.cache) }));`;
   const output = execFileSync(
@@ -38,6 +38,14 @@ describe('package entries: each loads only what it needs', () => {
     expect(packages).to.include('jose');
     for (const name of OPENAPI_PACKAGES) expect(packages, name).not.to.include(name);
     expect(files.filter((file) => file.includes('/src/openapi/'))).to.deep.equal([]);
+  });
+
+  it('the framework-free core resolves no framework and no decorator library', () => {
+    const packages = footprintOf('./src/core/pipeline', []).requests.map(packageOf);
+    expect(packages).to.include('jose');
+    for (const name of ['koa', 'express', 'routing-controllers', 'class-transformer', 'class-validator', 'reflect-metadata']) {
+      expect(packages, name).not.to.include(name);
+    }
   });
 
   it('the openapi entry resolves swagger-ui-dist; its OpenAPI peers wait until a document is built', () => {
