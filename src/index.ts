@@ -3,6 +3,14 @@ export { Auth0HttpError } from './routing-controllers/http-error';
 export { Pipeline, type Authentication, type TokenBinding } from './core/pipeline';
 export type { AuthRequest, RequestLocation } from './core/request';
 export {
+  reasonOf,
+  type AuthEvent,
+  type AuthenticatedEvent,
+  type KeySetFetchEvent,
+  type RefusedEvent,
+  type ReplayStoreErrorEvent,
+} from './core/events';
+export {
   optionsWithEnv,
   resolveConfig,
   type Auth0Options,
@@ -27,6 +35,7 @@ export {
   type Auth0ErrorCode,
   type Auth0ErrorOptions,
   type AuthScheme,
+  type RefusalReason,
 } from './core/errors';
 export {
   answerOf,

@@ -18,6 +18,27 @@ export type Auth0ErrorCode =
   | 'use_dpop_nonce'
   | 'temporarily_unavailable';
 
+/** Why a request was refused, from a fixed set (dashboards can group by it). */
+export type RefusalReason =
+  | 'no_credentials'
+  | 'scheme_not_accepted'
+  | 'malformed_request'
+  | 'expired'
+  | 'bad_signature'
+  | 'wrong_issuer_or_audience'
+  | 'unknown_key'
+  | 'invalid_token'
+  | 'unbound_use'
+  | 'validate'
+  | 'invalid_user'
+  | 'dpop_proof'
+  | 'dpop_replay'
+  | 'dpop_nonce'
+  | 'insufficient_scope'
+  | 'key_set_unavailable'
+  | 'replay_store_unavailable'
+  | 'busy';
+
 /** The authentication scheme a failure is about: `Bearer` (RFC 6750) or `DPoP` (RFC 9449). */
 export type AuthScheme = 'Bearer' | 'DPoP';
 
@@ -35,6 +56,8 @@ export interface Auth0ErrorBody {
 export interface Auth0ErrorOptions {
   /** The error that caused this one (a jose error, a fetch failure…). */
   cause?: unknown;
+  /** Why the request is refused, when the class and the cause do not say it (see `reasonOf`). */
+  reason?: RefusalReason;
 }
 
 /**
@@ -56,10 +79,13 @@ export abstract class Auth0Error extends Error {
    * or `undefined` when it is about the scheme the request used.
    */
   readonly scheme: AuthScheme | undefined = undefined;
+  /** Why the request is refused, when set where the error was raised. */
+  readonly reason: RefusalReason | undefined;
 
   constructor(message: string, options?: Auth0ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    this.reason = options?.reason;
   }
 
   /** The auth-params that describe the error in a challenge (none for a bare challenge). */

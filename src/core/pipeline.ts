@@ -23,6 +23,7 @@ import { answerOf, type ErrorAnswer, type SchemeOffer } from './challenge';
 import { optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig } from './config';
 import { readCredentials, type CredentialsOptions } from './credentials';
 import { Auth0ConfigError, Auth0Error, InvalidRequestError, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
+import { emit, reasonOf } from './events';
 import type { AuthRequest } from './request';
 import type { ClaimRule } from './rules';
 import type { KeySetStats } from './token/key-set';
@@ -64,7 +65,7 @@ function runValidate(validate: ResolvedConfig['validate'], claims: AccessTokenCl
   } catch {
     valid = false;
   }
-  if (!valid) throw new InvalidTokenError('Invalid token claims (refused by the validate option)');
+  if (!valid) throw new InvalidTokenError('Invalid token claims (refused by the validate option)', { reason: 'validate' });
 }
 
 /** A request made of a bare token and what proves its binding. */
@@ -153,7 +154,13 @@ export class Pipeline<U extends Auth0User = Auth0User> {
             lifetime: dpop.nonce.lifetime,
             now: clock,
           });
-    this.dpop = new DpopProofChecker({ ...dpop, replayStore: this.replayStore, nonces: this.nonces, now: clock });
+    this.dpop = new DpopProofChecker({
+      ...dpop,
+      replayStore: this.replayStore,
+      nonces: this.nonces,
+      now: clock,
+      onEvent: this.config.onEvent,
+    });
   }
 
   /**
@@ -162,18 +169,27 @@ export class Pipeline<U extends Auth0User = Auth0User> {
    */
   async authenticate(request: AuthRequest): Promise<Authentication<U>> {
     let scheme: AuthScheme = 'Bearer';
+    const { onEvent } = this.config;
+    const started = onEvent === undefined ? 0 : performance.now();
     try {
       const credentials = readCredentials(request, this.credentialsOptions);
       if (credentials === undefined) return { kind: 'anonymous', error: NO_CREDENTIALS, scheme };
       scheme = credentials.scheme;
       if (scheme === 'Bearer' && !this.offer.bearer) {
-        throw new UnauthorizedError('Bearer tokens are not accepted here: send a DPoP-bound token with a DPoP proof');
+        throw new UnauthorizedError('Bearer tokens are not accepted here: send a DPoP-bound token with a DPoP proof', {
+          reason: 'scheme_not_accepted',
+        });
       }
       const { token } = credentials;
-      const { claims } = this.tokens.get(token) ?? this.tokens.offer(token, await this.verifier.verifyToken(token));
+      const cached = this.tokens.get(token);
+      const { claims } = cached ?? this.tokens.offer(token, await this.verifier.verifyToken(token));
       await proveBinding(claims, credentials, request, this.config, this.dpop);
       runValidate(this.config.validate, claims);
       const user = await this.userOf(claims);
+      if (onEvent !== undefined) {
+        const cache = cached === undefined ? 'miss' : 'hit';
+        emit(onEvent, { type: 'authenticated', subject: claims.sub, scheme, cache, durationMs: performance.now() - started });
+      }
       if (scheme === 'DPoP' && this.nonces !== undefined) {
         return { kind: 'authenticated', claims, user, scheme, nonce: this.nonces.current() };
       }
@@ -190,8 +206,19 @@ export class Pipeline<U extends Auth0User = Auth0User> {
    */
   async verify(token: string, binding: TokenBinding = {}): Promise<{ claims: AccessTokenClaims; user: U }> {
     const outcome = await this.authenticate(requestOf(token, binding));
-    if (outcome.kind !== 'authenticated') throw outcome.error;
+    if (outcome.kind !== 'authenticated') {
+      this.refused(outcome.error, outcome.scheme);
+      throw outcome.error;
+    }
     return { claims: outcome.claims, user: outcome.user };
+  }
+
+  /** Reports a refusal to the `onEvent` hook (the glue calls it for every answer it refuses). */
+  refused(error: Auth0Error, scheme: AuthScheme, route?: string): void {
+    const { onEvent } = this.config;
+    if (onEvent === undefined) return;
+    const event = { type: 'refused', status: error.status, code: error.code, reason: reasonOf(error), scheme } as const;
+    emit(onEvent, route === undefined ? event : { ...event, route });
   }
 
   /**

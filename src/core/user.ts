@@ -77,7 +77,8 @@ export const USER_PARSE_ERROR = 'Error parsing Auth0User: invalid claims';
 /** The base user, from claims the verifier has already checked (`sub`, `scope`, `permissions`). */
 function baseUser(claims: AccessTokenClaims, emailClaim: string | undefined): Auth0User {
   const email = emailOf(claims, emailClaim);
-  if (email !== undefined && typeof email !== 'string') throw new InvalidTokenError(`${USER_PARSE_ERROR} (email)`);
+  if (email !== undefined && typeof email !== 'string')
+    throw new InvalidTokenError(`${USER_PARSE_ERROR} (email)`, { reason: 'invalid_user' });
   return Object.assign(new Auth0User(), {
     id: claims.sub,
     permissions: claims.permissions === undefined ? [] : [...claims.permissions],

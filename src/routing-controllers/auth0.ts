@@ -21,6 +21,8 @@ interface NodeRequestLike {
   /** Koa: the scheme and the host (both honour `app.proxy`); Express: the scheme (honours `trust proxy`). */
   protocol?: string;
   host?: string;
+  /** The path without the query (Koa and Express). */
+  path?: string;
   /** The request target as received (Koa and Express keep it when a router rewrites `url`). */
   originalUrl?: string;
   socket?: { getPeerCertificate?: () => { raw?: Uint8Array } | null };
@@ -134,6 +136,8 @@ export class Auth0<U extends Auth0User = Auth0User> {
 
   /** Sets the answer's headers on the response and returns the error as routing-controllers' HttpError. */
   private fail(action: Action, error: Auth0Error, scheme: AuthScheme): Auth0HttpError {
+    const request = action.request as NodeRequestLike;
+    this.pipeline.refused(error, scheme, request.path ?? request.url?.split('?')[0]);
     const answer = this.pipeline.answer(error, scheme);
     setHeaders(action, answer.headers);
     return new Auth0HttpError(error, answer.headers);

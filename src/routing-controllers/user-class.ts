@@ -49,7 +49,7 @@ export function userClassFactory<U extends Auth0User>(userClass: new () => U): U
     plainToClassFromExist(user, claims, { excludeExtraneousValues: true });
     const problems = await validate(user, { forbidUnknownValues: false });
     if (problems.length > 0) {
-      throw new InvalidTokenError(`${USER_PARSE_ERROR} (${problems.map((p) => p.property).join(', ')})`);
+      throw new InvalidTokenError(`${USER_PARSE_ERROR} (${problems.map((p) => p.property).join(', ')})`, { reason: 'invalid_user' });
     }
     return user;
   };

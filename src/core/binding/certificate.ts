@@ -66,9 +66,9 @@ export function checkCertificateBinding(
     return;
   }
   if (certificate === undefined || certificate.length === 0) {
-    throw new InvalidTokenError('Certificate-bound token sent without a client certificate');
+    throw new InvalidTokenError('Certificate-bound token sent without a client certificate', { reason: 'unbound_use' });
   }
   if (typeof bound !== 'string' || certificateThumbprint(certificate) !== bound) {
-    throw new InvalidTokenError('Certificate-bound token sent with another client certificate');
+    throw new InvalidTokenError('Certificate-bound token sent with another client certificate', { reason: 'unbound_use' });
   }
 }

@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK } from 'jose';
-import { InvalidDpopProofError, UseDpopNonceError } from '../errors';
+import { InvalidDpopProofError, TemporarilyUnavailableError, UseDpopNonceError } from '../errors';
+import { emit, type AuthEventHook } from '../events';
 import { normaliseHttpUrl } from '../request';
 import type { DpopNonces } from './nonce';
 import type { ReplayStore } from './replay-store';
@@ -29,6 +30,8 @@ export interface DpopProofSettings {
   readonly nonces: DpopNonces | undefined;
   /** The clock, epoch ms. */
   readonly now: () => number;
+  /** Told when the replay store fails. */
+  readonly onEvent?: AuthEventHook;
 }
 
 /**
@@ -88,12 +91,29 @@ export class DpopProofChecker {
       throw new InvalidDpopProofError('DPoP proof key does not match the token (cnf.jkt)');
     }
     this.checkNonce(payload.nonce);
-    const { iatOffset, replayStore } = this.settings;
     // Accepted while floor(now / 1000) <= iat + iatOffset: remembered until that second has passed.
-    if (!(await replayStore.remember(thumbprint, jti, (iat + iatOffset + 1) * 1000))) {
-      throw new InvalidDpopProofError('DPoP proof replayed (jti already used)');
+    if (!(await this.record(thumbprint, jti, (iat + this.settings.iatOffset + 1) * 1000))) {
+      throw new InvalidDpopProofError('DPoP proof replayed (jti already used)', { reason: 'dpop_replay' });
     }
     return thumbprint;
+  }
+
+  /**
+   * RFC 9449 §11.1 through the replay store. It fails closed: a proof the store could not record
+   * is never accepted (503), and the failure is reported; a store that is only full says so itself.
+   */
+  private async record(jkt: string, jti: string, expiresAt: number): Promise<boolean> {
+    try {
+      return await this.settings.replayStore.remember(jkt, jti, expiresAt);
+    } catch (error) {
+      if (error instanceof TemporarilyUnavailableError && error.reason === 'busy') throw error;
+      emit(this.settings.onEvent, { type: 'replayStoreError', message: error instanceof Error ? error.message : String(error) });
+      throw new TemporarilyUnavailableError('DPoP proofs cannot be checked now: the replay store is unavailable', {
+        cause: error,
+        reason: 'replay_store_unavailable',
+        retryAfter: 5,
+      });
+    }
   }
 
   /** The proof's signature, with the key of its own `jwk` header (public, allowed algorithm, `typ: dpop+jwt`). */

@@ -209,11 +209,13 @@ export class MemoryReplayStore implements ReplayStore {
     if (expiresAt <= now) return true;
     if (entries !== undefined && entries.jtis.size >= this.maxPerKey) {
       throw new TemporarilyUnavailableError('Too many DPoP proofs in flight for this key: retry later', {
+        reason: 'busy',
         retryAfter: secondsUntil(entries.expiries.peek() as number, now),
       });
     }
     if (this.byExpiry.size >= this.maxEntries) {
       throw new TemporarilyUnavailableError('Too many DPoP proofs in flight: retry later', {
+        reason: 'busy',
         retryAfter: secondsUntil((this.byExpiry.peek() as Entry).expiresAt, now),
       });
     }

@@ -48,14 +48,17 @@ export async function proveBinding(
   const cnf = confirmation(claims);
   const jkt = cnf?.jkt;
   if (credentials.scheme === 'DPoP') {
-    if (jkt === undefined) throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token');
+    if (jkt === undefined)
+      throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token', { reason: 'unbound_use' });
     if (typeof jkt !== 'string') throw new InvalidTokenError('Invalid token claims (cnf.jkt)');
     if (request.method === undefined) throw new InvalidRequestError('The request method is unknown: DPoP proofs cannot be checked');
     const target = { method: request.method, url: requestUrl(request.location?.(), config.dpop.origin) };
     await dpop.checkProof(credentials.proof as string, target, { accessToken: credentials.token, jkt });
   } else if (jkt !== undefined) {
     // RFC 9449 §7.1: a DPoP-bound token must not be usable as a plain bearer token.
-    throw new InvalidTokenError('DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof');
+    throw new InvalidTokenError('DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof', {
+      reason: 'unbound_use',
+    });
   }
   if (config.mtls.enabled) {
     checkCertificateBinding(claims as { cnf?: unknown }, certificateOf(request, config.mtls.certificateHeader), {
@@ -63,7 +66,9 @@ export async function proveBinding(
     });
   } else if (cnf?.['x5t#S256'] !== undefined) {
     // RFC 8705 §3: a certificate-bound token is honoured only where its certificate can be checked.
-    throw new InvalidTokenError('Certificate-bound token: this API does not check client certificates (the mtls option)');
+    throw new InvalidTokenError('Certificate-bound token: this API does not check client certificates (the mtls option)', {
+      reason: 'unbound_use',
+    });
   }
 }
 

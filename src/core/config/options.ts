@@ -2,6 +2,7 @@
  * The public options of the library. They are checked and resolved by `resolveConfig`; every
  * mistake fails at construction with an `Auth0ConfigError` that names the option.
  */
+import type { AuthEvent } from '../events';
 import type { ReplayStore } from '../binding/replay-store';
 import type { AccessTokenClaims } from '../claims';
 import type { Auth0User } from '../user';
@@ -148,6 +149,12 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
    * Default `Date.now`.
    */
   clock?: () => number;
+  /**
+   * Called with every auth event: `authenticated`, `refused` (status, code, a reason from a fixed
+   * set, the route), `keySetFetch` and `replayStoreError`. No event carries a token or a proof; a
+   * hook that throws is ignored. Default: none.
+   */
+  onEvent?: (event: AuthEvent) => void;
 }
 
 /**

@@ -2,6 +2,7 @@
  * The checked, resolved form of the options. Every mistake is found here, at construction, with a
  * message that names the option and says what to set; nothing here touches the network.
  */
+import type { AuthEvent } from '../events';
 import { randomBytes } from 'node:crypto';
 import type { ReplayStore } from '../binding/replay-store';
 import { Auth0ConfigError } from '../errors';
@@ -93,6 +94,8 @@ export interface ResolvedConfig {
   mtls: { enabled: boolean; required: boolean; certificateHeader: string | undefined };
   /** The time, in epoch ms, every expiry and window is measured with. */
   clock: () => number;
+  /** The auth event hook, if any. */
+  onEvent: ((event: AuthEvent) => void) | undefined;
 }
 
 const ASYMMETRIC = new Set<unknown>(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
@@ -138,6 +141,7 @@ const OPTION_NAMES: Record<keyof Auth0Options, true> = {
   dpop: true,
   mtls: true,
   clock: true,
+  onEvent: true,
 };
 const DPOP_NAMES: Record<keyof DpopOptions, true> = {
   mode: true,
@@ -492,5 +496,6 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
     dpop: resolveDpop(options.dpop),
     mtls: resolveMtls(options.mtls),
     clock: callable('clock', options.clock) ?? Date.now,
+    onEvent: callable('onEvent', options.onEvent),
   };
 }

@@ -29,6 +29,8 @@ export interface KeySetOptions {
   maxKeys: number;
   /** The fetch to use. Default: the global `fetch`. */
   fetch?: typeof fetch;
+  /** Told of every fetch: its outcome, duration and the keys usable after it. */
+  onFetch?: (fetch: { outcome: 'ok' | 'error' | 'timeout'; durationMs: number; keys: number }) => void;
   /** The clock every cooldown and age is measured with, in milliseconds. Default: `Date.now`. */
   now?: () => number;
 }
@@ -176,7 +178,7 @@ export class RemoteKeySet {
             retryAfter: Math.max(1, Math.ceil(this.options.cooldown / 1000)),
           });
         }
-        throw new InvalidTokenError('Invalid kid header (wrong tenant or rotated public key)');
+        throw new InvalidTokenError('Invalid kid header (wrong tenant or rotated public key)', { reason: 'unknown_key' });
       }
     }
     return this.select((this.loaded as Loaded).select, kid, alg);
@@ -200,16 +202,21 @@ export class RemoteKeySet {
     if (this.inflight !== undefined) return this.inflight;
     this.lastAttempt = this.now();
     this.counters.fetches += 1;
+    const started = performance.now();
+    const report = (outcome: 'ok' | 'error' | 'timeout') =>
+      this.options.onFetch?.({ outcome, durationMs: performance.now() - started, keys: this.loaded?.size ?? 0 });
     this.inflight = this.load()
       .then(
         (loaded) => {
           this.loaded = loaded;
           this.loadedAt = this.now();
           this.lastFailure = undefined;
+          report('ok');
         },
         (error: unknown) => {
           this.counters.failures += 1;
           this.lastFailure = error;
+          report(error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'error');
           throw error;
         },
       )

@@ -16,6 +16,7 @@ import { decodeJwt, errors, jwtVerify, type JWTHeaderParameters, type JWTVerifyO
 import type { AccessTokenClaims } from '../claims';
 import type { ResolvedConfig } from '../config';
 import { Auth0Error, InvalidTokenError } from '../errors';
+import { emit } from '../events';
 import { RemoteKeySet } from './key-set';
 import type { VerifiedToken } from './token-cache';
 
@@ -118,6 +119,7 @@ export class AccessTokenVerifier {
         maxKeys: config.jwksMaxKeys,
         fetch: config.fetch,
         now: config.clock,
+        onFetch: (fetched) => emit(config.onEvent, { type: 'keySetFetch', issuer, ...fetched }),
       });
       keySets.set(issuer, keys);
       const options: JWTVerifyOptions = {
@@ -146,7 +148,8 @@ export class AccessTokenVerifier {
       throw new InvalidTokenError('Malformed token', { cause: error });
     }
     const entry = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
-    if (entry === undefined) throw new InvalidTokenError('Invalid token claims (wrong issuer or audience)');
+    if (entry === undefined)
+      throw new InvalidTokenError('Invalid token claims (wrong issuer or audience)', { reason: 'wrong_issuer_or_audience' });
     return entry;
   }
 

@@ -1,0 +1,115 @@
+/**
+ * What the pipeline tells an operator: one typed hook (`onEvent`) with four events. No event ever
+ * carries a token, a proof or a claim other than the subject; a hook that throws is ignored, so
+ * observing can never change an answer.
+ */
+import { errors } from 'jose';
+import {
+  type Auth0Error,
+  type Auth0ErrorCode,
+  type AuthScheme,
+  InsufficientScopeError,
+  InvalidDpopProofError,
+  InvalidRequestError,
+  KeySetUnavailableError,
+  type RefusalReason,
+  TemporarilyUnavailableError,
+  UnauthorizedError,
+  UseDpopNonceError,
+} from './errors';
+
+/** A request was authenticated. */
+export interface AuthenticatedEvent {
+  readonly type: 'authenticated';
+  /** The token's `sub`. */
+  readonly subject: string;
+  readonly scheme: AuthScheme;
+  /** Whether the token's verification came from the verified-token cache. */
+  readonly cache: 'hit' | 'miss';
+  /** Milliseconds from the request's credentials to its user. */
+  readonly durationMs: number;
+}
+
+/** A request was refused. */
+export interface RefusedEvent {
+  readonly type: 'refused';
+  readonly status: number;
+  readonly code: Auth0ErrorCode;
+  readonly reason: RefusalReason;
+  readonly scheme: AuthScheme;
+  /** The request path, when the glue knows it. */
+  readonly route?: string;
+}
+
+/** The tenant's key set was fetched (or a fetch failed). */
+export interface KeySetFetchEvent {
+  readonly type: 'keySetFetch';
+  readonly issuer: string;
+  readonly outcome: 'ok' | 'error' | 'timeout';
+  readonly durationMs: number;
+  /** Keys usable after the fetch (the cached ones when it failed). */
+  readonly keys: number;
+}
+
+/** The DPoP replay store could not record a proof (the request was refused with 503). */
+export interface ReplayStoreErrorEvent {
+  readonly type: 'replayStoreError';
+  /** What went wrong (the store's message; never a proof). */
+  readonly message: string;
+}
+
+/**
+ * Every event of the `onEvent` hook.
+ *
+ * @example
+ * ```ts
+ * new Auth0({ domain, audience, onEvent: (event) => { if (event.type === 'refused') log.warn(event); } });
+ * ```
+ */
+export type AuthEvent = AuthenticatedEvent | RefusedEvent | KeySetFetchEvent | ReplayStoreErrorEvent;
+
+/** The hook, or nothing. */
+export type AuthEventHook = ((event: AuthEvent) => void) | undefined;
+
+/**
+ * Calls the hook; whatever it throws is swallowed (observing never changes an answer).
+ *
+ * @example
+ * ```ts
+ * emit(config.onEvent, { type: 'replayStoreError', message: 'timeout' });
+ * ```
+ */
+export function emit(hook: AuthEventHook, event: AuthEvent): void {
+  if (hook === undefined) return;
+  try {
+    hook(event);
+  } catch {
+    // an observer's bug is not the request's
+  }
+}
+
+/**
+ * The reason of a refusal: the one set where it was raised, else what its class and cause say.
+ *
+ * @example
+ * ```ts
+ * reasonOf(new InsufficientScopeError('Missing "a" scope')); // 'insufficient_scope'
+ * ```
+ */
+export function reasonOf(error: Auth0Error): RefusalReason {
+  if (error.reason !== undefined) return error.reason;
+  if (error instanceof UnauthorizedError) return 'no_credentials';
+  if (error instanceof InvalidRequestError) return 'malformed_request';
+  if (error instanceof InsufficientScopeError) return 'insufficient_scope';
+  if (error instanceof UseDpopNonceError) return 'dpop_nonce';
+  if (error instanceof InvalidDpopProofError) return 'dpop_proof';
+  if (error instanceof KeySetUnavailableError) return 'key_set_unavailable';
+  if (error instanceof TemporarilyUnavailableError) return 'replay_store_unavailable';
+  const { cause } = error;
+  if (cause instanceof errors.JWTExpired) return 'expired';
+  if (cause instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
+  if (cause instanceof errors.JWTClaimValidationFailed && (cause.claim === 'iss' || cause.claim === 'aud')) {
+    return 'wrong_issuer_or_audience';
+  }
+  return 'invalid_token';
+}
