@@ -15,7 +15,8 @@ import type { Auth0User } from '../core/user';
 import { Auth0 } from '../routing-controllers/auth0';
 import type { DpopKey } from './dpop-key';
 import { loadOidcProvider } from './local-tenant/oidc-provider';
-import { createProvider, TenantDirectory, type AccessTokenProfile } from './local-tenant/provider';
+import { TenantDirectory, type AccessTokenProfile } from './local-tenant/directory';
+import { createProvider } from './local-tenant/provider';
 import { tenantRoutes } from './local-tenant/routes';
 import {
   LOCAL_TENANT_DEFAULTS,
@@ -218,7 +219,7 @@ export class LocalTenant {
    * dependency: `npm install --save-dev oidc-provider@9`).
    */
   static async start(options: LocalTenantOptions = {}): Promise<LocalTenant> {
-    const { module, memoryAdapter } = loadOidcProvider();
+    const { module } = loadOidcProvider();
     const users = seedUsers(options.users ?? LOCAL_TENANT_DEFAULTS.users);
     const clients = seedClients(options.clients ?? LOCAL_TENANT_DEFAULTS.clients);
     const audience = options.audience ?? LOCAL_TENANT_DEFAULTS.audience;
@@ -255,7 +256,7 @@ export class LocalTenant {
         jwks: { keys: [jwk] },
         cookieKeys: [randomBytes(32).toString('base64url')],
       });
-      const provider = createProvider(module, memoryAdapter, directory);
+      const provider = createProvider(module, directory);
       provider.use(tenantRoutes(provider, directory));
       handler = provider.callback();
     } catch (error) {

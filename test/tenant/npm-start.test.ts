@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
+import { oidcProviderLines, UNSUPPORTED_RUNTIME_WARNING } from './oidc-provider-output';
 
 /** Resolves with the output once `marker` has been printed; rejects if the process exits first. */
 function printed(child: ChildProcess, marker: string, output: () => string): Promise<string> {
@@ -61,7 +62,9 @@ describe('npm start without AUTH0_DOMAIN (a real process, free ports)', function
     expect(output).to.include('SPA client id: local-spa-client');
     expect(output).to.include('admin@example.com / admin');
     expect(output).to.include('user@example.com / user');
-    expect(output).not.to.include('oidc-provider WARNING');
+    // Nothing from oidc-provider, but for its runtime warning on a Node release it does not list.
+    expect(oidcProviderLines(output), output).to.deep.equal([]);
+    expect(output.split(UNSUPPORTED_RUNTIME_WARNING).length, output).to.be.at.most(2);
   });
 
   it('the printed curl gets an M2M token and 200 from /secure', async () => {
@@ -82,7 +85,7 @@ describe('npm start without AUTH0_DOMAIN (a real process, free ports)', function
     const tenant = /Local Auth0 tenant on (http:\/\/localhost:\d+\/)/.exec(output)![1];
     const api = /Sample API on (http:\/\/localhost:\d+)/.exec(output)![1];
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.once('exit', (code, signal) => resolve([code, signal])),
+      child.once('exit', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
     );
     process.kill(-child.pid!, 'SIGINT');
     const [code, signal] = await exited;

@@ -1,17 +1,21 @@
 /**
- * The token endpoint's grants that the tenant handles itself, with Auth0's rules:
+ * Grants, decided with Auth0's rules:
  *
- * - client credentials (RFC 6749 §4.4): `audience` names the API; without `scope` the token holds
- *   every permission granted to the application; a scope it was not granted is refused (403
- *   `access_denied`, as Auth0 answers);
- * - resource owner password (RFC 6749 §4.3, Auth0's `grant_type=password`): the user's email and
- *   password; requested API scopes the user was not given are dropped (RBAC).
+ * - at /authorize, the grant behind user tokens (oidc-provider's `loadExistingGrant`): first-party
+ *   applications need no consent, and RBAC drops requested API scopes the user was not given;
+ * - at the token endpoint, the grant types the tenant handles itself:
+ *   - client credentials (RFC 6749 §4.4): `audience` names the API; without `scope` the token holds
+ *     every permission granted to the application; a scope it was not granted is refused (403
+ *     `access_denied`, as Auth0 answers);
+ *   - resource owner password (RFC 6749 §4.3, Auth0's `grant_type=password`): the user's email and
+ *     password; requested API scopes the user was not given are dropped (RBAC).
  *
- * Both bind the access token to a DPoP key when the request carries a valid `DPoP` proof.
+ * Both token endpoint grants bind the access token to a DPoP key when the request carries a valid
+ * `DPoP` proof (see dpop.ts).
  */
-import { dpopThumbprint } from './dpop';
-import type { OidcProviderModule, Provider, ProviderContext } from './oidc-provider';
-import { OIDC_SCOPES, type TenantDirectory } from './provider';
+import { OIDC_SCOPES, type TenantDirectory } from './directory';
+import type { TokenEndpointDpop } from './dpop';
+import type { OidcProviderModule, Provider, ProviderClient, ProviderContext, ProviderGrant } from './oidc-provider';
 
 function splitScope(value: unknown): string[] {
   return typeof value === 'string' ? [...new Set(value.split(' ').filter(Boolean))] : [];
@@ -22,6 +26,13 @@ function oauthError(oidc: OidcProviderModule, name: string, description: string,
   const error = new ErrorClass(description);
   if (status !== undefined) Object.assign(error, { status, statusCode: status });
   return error;
+}
+
+/** The authenticated client of a token request (oidc-provider authenticates it before any grant handler). */
+function requestClient(ctx: ProviderContext, oidc: OidcProviderModule): ProviderClient {
+  const { client } = ctx.oidc;
+  if (client === undefined) throw oauthError(oidc, 'InvalidClient', 'client authentication failed');
+  return client;
 }
 
 /** The `audience` (or `resource`) of a token request, checked against the tenant's API. */
@@ -38,11 +49,18 @@ function respond(ctx: ProviderContext, body: Record<string, unknown>): void {
   ctx.body = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined && v !== ''));
 }
 
-/** `grant_type=client_credentials` as Auth0 answers it. */
-export function clientCredentialsGrant(provider: Provider, oidc: OidcProviderModule, directory: TenantDirectory) {
+/**
+ * `grant_type=client_credentials` as Auth0 answers it.
+ *
+ * @example
+ * ```ts
+ * provider.registerGrantType('client_credentials', clientCredentialsGrant(provider, oidc, directory, tokenEndpointDpop(oidc)), ['scope', 'audience', 'resource']);
+ * ```
+ */
+export function clientCredentialsGrant(provider: Provider, oidc: OidcProviderModule, directory: TenantDirectory, dpop: TokenEndpointDpop) {
   return async (ctx: ProviderContext): Promise<void> => {
-    const client = ctx.oidc.client!;
-    const jkt = await dpopThumbprint(ctx, provider, oidc);
+    const client = requestClient(ctx, oidc);
+    const jkt = await dpop(ctx);
     const audience = requestedAudience(ctx, oidc, directory);
     if (audience === undefined) {
       throw oauthError(oidc, 'AccessDenied', 'No audience parameter was provided, and no default audience has been configured', 403);
@@ -62,15 +80,22 @@ export function clientCredentialsGrant(provider: Provider, oidc: OidcProviderMod
   };
 }
 
-/** `grant_type=password` as Auth0 answers it (the "Username-Password-Authentication" connection). */
-export function passwordGrant(provider: Provider, oidc: OidcProviderModule, directory: TenantDirectory) {
+/**
+ * `grant_type=password` as Auth0 answers it (the "Username-Password-Authentication" connection).
+ *
+ * @example
+ * ```ts
+ * provider.registerGrantType('password', passwordGrant(provider, oidc, directory, tokenEndpointDpop(oidc)), ['username', 'password', 'scope', 'audience', 'realm']);
+ * ```
+ */
+export function passwordGrant(provider: Provider, oidc: OidcProviderModule, directory: TenantDirectory, dpop: TokenEndpointDpop) {
   return async (ctx: ProviderContext): Promise<void> => {
     const { params } = ctx.oidc;
-    const client = ctx.oidc.client!;
+    const client = requestClient(ctx, oidc);
     if (params.username === undefined || params.password === undefined) {
       throw oauthError(oidc, 'InvalidRequest', 'missing username or password');
     }
-    const jkt = await dpopThumbprint(ctx, provider, oidc);
+    const jkt = await dpop(ctx);
     const user = directory.authenticate(params.username, params.password);
     if (user === undefined) {
       throw oauthError(oidc, 'InvalidGrant', 'Wrong email or password.', 403);
@@ -102,5 +127,61 @@ export function passwordGrant(provider: Provider, oidc: OidcProviderModule, dire
     ctx.oidc.entity('AccessToken', token);
     const accessToken = await token.save();
     respond(ctx, { access_token: accessToken, scope: token.scope, expires_in: token.expiration, token_type: token.tokenType });
+  };
+}
+
+/** The grant already stored for this account and client, or a new one. */
+async function storedGrant(ctx: ProviderContext, Grant: Provider['Grant'], accountId: string, clientId: string): Promise<ProviderGrant> {
+  const { oidc } = ctx;
+  const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(clientId);
+  const stored = grantId === undefined ? undefined : await Grant.find(grantId);
+  if (stored === undefined || stored.accountId !== accountId || stored.clientId !== clientId) return new Grant({ accountId, clientId });
+  return stored;
+}
+
+/**
+ * The grant behind user tokens (oidc-provider's `loadExistingGrant`), decided as Auth0 decides:
+ * first-party applications need no consent, and RBAC drops requested API scopes the user was not
+ * given.
+ *
+ * Two grants with one id: the stored one follows RBAC (dropped scopes recorded as rejected), and
+ * tokens are issued from it (the code exchange reads it back; the implicit response applies the
+ * same rule). The one oidc-provider consults at /authorize lists every requested scope, because
+ * oidc-provider answers `access_denied` to an authorization that grants no scope at all, where
+ * Auth0 issues a token with an empty scope (a user without the permission still signs in, and the
+ * API answers 403).
+ *
+ * @example
+ * ```ts
+ * let instance: Provider | undefined;
+ * const configuration = { loadExistingGrant: rbacGrant(() => instance as Provider, directory) };
+ * instance = new oidc.Provider(issuer, configuration);
+ * ```
+ */
+export function rbacGrant(provider: () => Provider, directory: TenantDirectory) {
+  return async (ctx: ProviderContext): Promise<ProviderGrant | undefined> => {
+    const { oidc } = ctx;
+    const client = oidc.client;
+    const accountId = oidc.account?.accountId;
+    if (client === undefined || accountId === undefined) return undefined;
+    const user = directory.userById(accountId);
+    const { Grant } = provider();
+    const stored = await storedGrant(ctx, Grant, accountId, client.clientId);
+    const shown = new Grant({ accountId, clientId: client.clientId });
+    const oidcScopes = [...oidc.requestParamOIDCScopes];
+    if (oidcScopes.length > 0) {
+      stored.addOIDCScope(oidcScopes.join(' '));
+      shown.addOIDCScope(oidcScopes.join(' '));
+    }
+    for (const [indicator, resourceServer] of Object.entries(oidc.resourceServers)) {
+      const requested = [...oidc.requestParamScopes].filter((s) => resourceServer.scopes.has(s));
+      if (requested.length === 0) continue;
+      const { granted, dropped } = user === undefined ? { granted: [], dropped: requested } : directory.grantedUserScopes(user, requested);
+      if (granted.length > 0) stored.addResourceScope(indicator, granted.join(' '));
+      if (dropped.length > 0) stored.rejectResourceScope(indicator, dropped.join(' '));
+      shown.addResourceScope(indicator, requested.join(' '));
+    }
+    shown.jti = await stored.save();
+    return shown;
   };
 }

@@ -6,14 +6,26 @@
  * (RFC 6749 §4.2.2), errors included (§4.2.2.1).
  */
 import type { Provider, ProviderContext } from './oidc-provider';
-import type { TenantDirectory } from './provider';
+import type { TenantDirectory } from './directory';
 
-/** The response mode that delivers an implicit access token. */
+/**
+ * The response mode that delivers an implicit access token.
+ *
+ * @example
+ * ```ts
+ * provider.registerResponseMode(IMPLICIT_RESPONSE_MODE, implicitTokenResponseMode(provider, directory));
+ * ```
+ */
 export const IMPLICIT_RESPONSE_MODE = 'x_auth0_token';
 
 /**
  * Rewrites `GET /authorize?response_type=token…` into what oidc-provider accepts. Only the exact
  * `token` value is rewritten; anything else goes through untouched.
+ *
+ * @example
+ * ```ts
+ * if (ctx.method === 'GET' && ctx.path === '/authorize') rewriteImplicitRequest(ctx);
+ * ```
  */
 export function rewriteImplicitRequest(ctx: ProviderContext): void {
   const query = new URLSearchParams(ctx.querystring);
@@ -35,7 +47,14 @@ function fragment(redirectUri: string, values: Record<string, unknown>): string 
   return url.href;
 }
 
-/** The response mode: an access token (or the error) in the redirect URI's fragment. */
+/**
+ * The response mode: an access token (or the error) in the redirect URI's fragment.
+ *
+ * @example
+ * ```ts
+ * provider.registerResponseMode(IMPLICIT_RESPONSE_MODE, implicitTokenResponseMode(provider, directory));
+ * ```
+ */
 export function implicitTokenResponseMode(provider: Provider, directory: TenantDirectory) {
   return async (ctx: ProviderContext, redirectUri: string, payload: Record<string, unknown>): Promise<void> => {
     ctx.status = 303;
@@ -61,17 +80,17 @@ export function implicitTokenResponseMode(provider: Provider, directory: TenantD
       );
       return;
     }
-    if (resource !== undefined) {
+    if (resource === undefined) {
+      // No audience: an opaque token good for /userinfo only, as Auth0 gives.
+      token.claims = oidc.claims;
+      token.scope = [...oidc.requestParamOIDCScopes].join(' ');
+    } else {
       const resourceServer = oidc.resourceServers[resource];
       const user = directory.userById(session.accountId);
       const requested = [...oidc.requestParamScopes].filter((s) => resourceServer.scopes.has(s));
       token.resourceServer = resourceServer;
-      // The grant shown at /authorize lists every requested scope (see rbacGrant): apply RBAC here.
+      // The grant shown at /authorize lists every requested scope (see rbacGrant in grants.ts): apply RBAC here.
       token.scope = user === undefined ? '' : directory.grantedUserScopes(user, requested).granted.join(' ');
-    } else {
-      // No audience: an opaque token good for /userinfo only, as Auth0 gives.
-      token.claims = oidc.claims;
-      token.scope = [...oidc.requestParamOIDCScopes].join(' ');
     }
     oidc.entity('AccessToken', token);
     const accessToken = await token.save();

@@ -20,11 +20,22 @@ export interface ProviderContext {
   req: IncomingMessage;
   res: ServerResponse;
   request: { origin: string };
+  /** A request header by name; `''` when absent. */
   get(name: string): string;
+  /** Sets a response header. */
   set(name: string, value: string): void;
+  /** Answers with a redirect to `url` (the status set before, else 302). */
   redirect(url: string): void;
-  cookies: { set(name: string, value: string | null, options?: Record<string, unknown>): void };
+  /** The response's cookies. */
+  cookies: ProviderCookies;
+  /** The request as oidc-provider understood it. */
   oidc: OidcContext;
+}
+
+/** `ctx.cookies`: sets (or, with `null`, clears) a cookie of the response. */
+export interface ProviderCookies {
+  /** Sets cookie `name` to `value`; `null` clears it. */
+  set(name: string, value: string | null, options?: Record<string, unknown>): void;
 }
 
 /** `ctx.oidc`: the request as oidc-provider understood it. */
@@ -41,11 +52,13 @@ export interface OidcContext {
   requestParamScopes: Set<string>;
   requestParamOIDCScopes: Set<string>;
   claims: Record<string, unknown>;
+  /** Records a model instance this request produced (`AccessToken`, `ClientCredentials`…) for oidc-provider's events. */
   entity(name: string, value: unknown): void;
   /** The absolute URL of a route (`token`…) as this request reached it. */
   urlFor(name: string): string;
 }
 
+/** A registered client (application), as oidc-provider holds it. */
 export interface ProviderClient {
   clientId: string;
   clientName?: string;
@@ -53,29 +66,42 @@ export interface ProviderClient {
   grantTypes: string[];
   redirectUris: string[];
   postLogoutRedirectUris: string[];
+  /** Whether the client may use this grant type. */
   grantTypeAllowed(type: string): boolean;
+  /** Whether `uri` is one of the client's post-logout redirect URIs. */
   postLogoutRedirectUriAllowed(uri: string): boolean;
 }
 
+/** The end-user's session at the tenant (the `auth0` cookie). */
 export interface ProviderSession {
   uid: string;
   accountId?: string;
+  /** The id of the grant this session holds for the client. */
   grantIdFor(clientId: string): string | undefined;
+  /** The session id (`sid`) for the client. */
   sidFor(clientId: string): string | undefined;
+  /** Ends the session. */
   destroy(): Promise<void>;
 }
 
+/** What an account granted a client: OpenID scopes and claims, and scopes per resource server. */
 export interface ProviderGrant {
   jti: string | undefined;
   accountId: string;
   clientId: string;
+  /** Grants OpenID scopes (space-separated). */
   addOIDCScope(scope: string): void;
+  /** Grants scopes (space-separated) of resource server `resource`. */
   addResourceScope(resource: string, scope: string): void;
+  /** Records scopes (space-separated) of resource server `resource` as refused. */
   rejectResourceScope(resource: string, scope: string): void;
+  /** The granted scopes of `resource` among `filter`, space-separated. */
   getResourceScopeFiltered(resource: string, filter: Iterable<string>): string;
+  /** Stores the grant; resolves with its id. */
   save(): Promise<string>;
 }
 
+/** A resource server (an API, Auth0's `audience`) as oidc-provider describes it. */
 export interface ProviderResourceServer {
   audience: string;
   scope: string;
@@ -96,9 +122,11 @@ export interface ProviderToken {
   tokenType: string;
   /** Binds the token to a DPoP key (`'jkt'`, the key's thumbprint) or a certificate (`'x5t'`). */
   setThumbprint(kind: 'jkt' | 'x5t', value: string): void;
+  /** Issues the token; resolves with its value (the JWT, or the opaque token). */
   save(): Promise<string>;
 }
 
+/** A pending interaction (the login page's `uid`), as `interactionDetails` returns it. */
 export interface ProviderInteraction {
   uid: string;
   prompt: { name: string; reasons: string[]; details: Record<string, unknown> };
@@ -109,38 +137,76 @@ export interface ProviderInteraction {
 
 type TokenConstructor = new (payload: Record<string, unknown>) => ProviderToken;
 
+/** The Grant model: a constructor, and the lookup of a stored grant. */
+export interface ProviderGrantModel {
+  new (payload: { accountId: string; clientId: string }): ProviderGrant;
+  /** The stored grant with this id. */
+  find(id: string): Promise<ProviderGrant | undefined>;
+}
+
+/** The Client model: the lookup of a client by id. */
+export interface ProviderClientModel {
+  /** The client with this id. */
+  find(id: string): Promise<ProviderClient | undefined>;
+}
+
+/** The Session model: the session of a request. */
+export interface ProviderSessionModel {
+  /** The request's session (a new, empty one when it has none). */
+  get(ctx: ProviderContext): Promise<ProviderSession>;
+}
+
 /** An oidc-provider `Provider` (a Koa application). */
 export interface Provider {
   readonly issuer: string;
+  /** The Node request handler. */
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  /** Adds a middleware in front of oidc-provider's router. */
   use(middleware: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>): Provider;
-  on(event: string, listener: (...args: any[]) => void): Provider;
+  /** Listens to one of oidc-provider's events. */
+  on(event: string, listener: (...args: unknown[]) => void): Provider;
+  /** Adds (or replaces) the handler of a grant type at the token endpoint, with the parameters it reads. */
   registerGrantType(name: string, handler: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>, params?: string[]): void;
+  /** Adds a response mode: how an authorization response reaches the redirect URI. */
   registerResponseMode(
     name: string,
     handler: (ctx: ProviderContext, redirectUri: string, payload: Record<string, unknown>) => Promise<void> | void,
   ): void;
+  /** The interaction the request's cookie names; rejects when there is none. */
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<ProviderInteraction>;
+  /** Records the interaction's result (login, consent); resolves with the URL to resume the authorization at. */
   interactionResult(
     req: IncomingMessage,
     res: ServerResponse,
     result: Record<string, unknown>,
     options?: { mergeWithLastSubmission?: boolean },
   ): Promise<string>;
+  /** The configured name of a cookie. */
   cookieName(type: 'session' | 'interaction' | 'resume'): string;
   readonly AccessToken: TokenConstructor;
   readonly ClientCredentials: TokenConstructor;
-  readonly Grant: (new (payload: {
-    accountId: string;
-    clientId: string;
-  }) => ProviderGrant) & {
-    find(id: string): Promise<ProviderGrant | undefined>;
-  };
-  readonly Client: { find(id: string): Promise<ProviderClient | undefined> };
-  readonly Session: { get(ctx: ProviderContext): Promise<ProviderSession> };
-  /** Remembers a `jti` per issuer until `exp` (seconds); false when it was seen before. */
-  readonly ReplayDetection: { unique(iss: string, jti: string, exp: number): Promise<boolean> };
+  readonly Grant: ProviderGrantModel;
+  readonly Client: ProviderClientModel;
+  readonly Session: ProviderSessionModel;
   readonly ResourceServer: new (identifier: string, info: Omit<ProviderResourceServer, 'scopes'>) => ProviderResourceServer;
+}
+
+/** The checks of one prompt of an interaction policy. */
+export interface PolicyChecks {
+  /** Removes the check with this reason (e.g. `native_client_prompt`). */
+  remove(reason: string): void;
+}
+
+/** One prompt (`login`, `consent`) of an interaction policy. */
+export interface PolicyPrompt {
+  name: string;
+  checks: PolicyChecks;
+}
+
+/** oidc-provider's interaction policy: its prompts, in order. */
+export interface InteractionPolicy extends Array<PolicyPrompt> {
+  /** The prompt with this name. */
+  get(name: string): PolicyPrompt | undefined;
 }
 
 /** The oidc-provider module, as far as the tenant uses it. */
@@ -148,16 +214,22 @@ export interface OidcProviderModule {
   Provider: new (issuer: string, configuration: Record<string, unknown>) => Provider;
   errors: Record<string, new (description?: string, detail?: string) => Error & { status: number; error: string }>;
   interactionPolicy: {
-    base(): Array<{ name: string; checks: { remove(reason: string): void } }> & {
-      get(name: string): { name: string; checks: { remove(reason: string): void } } | undefined;
-    };
+    /** A copy of oidc-provider's default policy (prompts `login` and `consent`). */
+    base(): InteractionPolicy;
   };
 }
 
-/** The package to install, and the version line this tenant is written against. */
+/**
+ * The package to install, and the version line this tenant is written against.
+ *
+ * @example
+ * ```ts
+ * throw new Error(`install it with npm install --save-dev ${OIDC_PROVIDER_PACKAGE}`);
+ * ```
+ */
 export const OIDC_PROVIDER_PACKAGE = 'oidc-provider@9';
 
-let loaded: { module: OidcProviderModule; memoryAdapter: ((clockTolerance?: number) => unknown) | undefined } | undefined;
+let loaded: { module: OidcProviderModule } | undefined;
 
 function isMissing(error: unknown, name: string): boolean {
   const e = error as NodeJS.ErrnoException | undefined;
@@ -165,7 +237,8 @@ function isMissing(error: unknown, name: string): boolean {
 }
 
 /**
- * Loads oidc-provider, or throws an error that says which package to install.
+ * Loads oidc-provider (its public entry point only), or throws an error that says which package to
+ * install.
  *
  * @example
  * ```ts
@@ -174,14 +247,6 @@ function isMissing(error: unknown, name: string): boolean {
  */
 export function loadOidcProvider(): NonNullable<typeof loaded> {
   if (loaded !== undefined) return loaded;
-  // oidc-provider warns on every Node version that is not its preferred LTS line; it runs on the
-  // Node versions this library supports (>= 20.19), so that one warning is only noise here.
-  // biome-ignore lint/suspicious/noConsole: filters one known start-up warning of oidc-provider, passing every other on
-  const warn = console.warn;
-  console.warn = (...args: unknown[]): void => {
-    if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider WARNING: Unsupported runtime')) return;
-    warn.apply(console, args);
-  };
   let module: OidcProviderModule;
   try {
     module = require('oidc-provider') as OidcProviderModule;
@@ -193,18 +258,7 @@ export function loadOidcProvider(): NonNullable<typeof loaded> {
       );
     }
     throw error;
-  } finally {
-    console.warn = warn;
   }
-  // The in-memory store oidc-provider uses by default, one per tenant (the default instance is
-  // shared by the whole process and prints a production warning).
-  let memoryAdapter: ((clockTolerance?: number) => unknown) | undefined;
-  try {
-    memoryAdapter = (require('oidc-provider/lib/adapters/memory_adapter.js') as { createMemoryAdapter?: (t?: number) => unknown })
-      .createMemoryAdapter;
-  } catch {
-    memoryAdapter = undefined;
-  }
-  loaded = { module, memoryAdapter };
+  loaded = { module };
   return loaded;
 }

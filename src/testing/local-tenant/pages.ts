@@ -3,7 +3,14 @@
  * signed-out page and the error page. Self-contained: no fonts or scripts from the network.
  */
 
-/** Escapes text for HTML element content and double-quoted attributes. */
+/**
+ * Escapes text for HTML element content and double-quoted attributes.
+ *
+ * @example
+ * ```ts
+ * escapeHtml('<a href="x">'); // '&#60;a href=&#34;x&#34;&#62;'
+ * ```
+ */
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -23,7 +30,14 @@ function page(title: string, body: string): string {
 </html>`;
 }
 
-/** The login form of an interaction. */
+/**
+ * The login form of an interaction.
+ *
+ * @example
+ * ```ts
+ * ctx.body = loginPage({ action: `/u/login/${uid}`, clientName: 'Docs', demoUsers: ['admin@example.com / admin'] });
+ * ```
+ */
 export function loginPage(options: { action: string; clientName: string; email?: string; error?: string; demoUsers: string[] }): string {
   const error = options.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(options.error)}</p>`;
   const hint =
@@ -39,12 +53,26 @@ export function loginPage(options: { action: string; clientName: string; email?:
   );
 }
 
-/** Shown by `/v2/logout` when there is no `returnTo`. */
+/**
+ * Shown by `/v2/logout` when there is no `returnTo`.
+ *
+ * @example
+ * ```ts
+ * ctx.body = loggedOutPage();
+ * ```
+ */
 export function loggedOutPage(): string {
   return page('Logged out', '<h1>Logged out</h1><p>You are signed out of the local tenant.</p>');
 }
 
-/** An error page (oidc-provider's `renderError` and the tenant's own routes). */
+/**
+ * An error page (oidc-provider's `renderError` and the tenant's own routes).
+ *
+ * @example
+ * ```ts
+ * ctx.body = errorPage({ error: 'invalid_request', error_description: 'This login session has expired.' });
+ * ```
+ */
 export function errorPage(fields: Record<string, unknown>): string {
   const rows = Object.entries(fields)
     .filter(([, value]) => value !== undefined)

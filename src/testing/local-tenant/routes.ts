@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { rewriteImplicitRequest } from './implicit';
 import { errorPage, loggedOutPage, loginPage } from './pages';
 import type { Provider, ProviderContext } from './oidc-provider';
-import { NO_SCOPE, type TenantDirectory } from './provider';
+import { NO_SCOPE, type TenantDirectory } from './directory';
 
 const LOGIN_PATH = /^\/u\/login\/([A-Za-z0-9_-]+)$/;
 const MAX_FORM_BYTES = 16 * 1024;
@@ -137,7 +137,14 @@ function askNoScope(ctx: ProviderContext): void {
   ctx.querystring = query.toString();
 }
 
-/** The middleware oidc-provider runs before its own router. */
+/**
+ * The middleware oidc-provider runs before its own router.
+ *
+ * @example
+ * ```ts
+ * provider.use(tenantRoutes(provider, directory));
+ * ```
+ */
 export function tenantRoutes(provider: Provider, directory: TenantDirectory) {
   return async function localTenantRoutes(ctx: ProviderContext, next: () => Promise<void>): Promise<void> {
     const loginMatch = LOGIN_PATH.exec(ctx.path);

@@ -112,12 +112,27 @@ export const LOCAL_TENANT_DEFAULTS = {
 /** A user with every default applied. */
 export interface SeededUser extends Required<LocalTenantUser> {}
 
-/** Auth0 database users have ids like `auth0|5fe72b8eb2ac50006f725451`; derive one from the email. */
+/**
+ * Auth0 database users have ids like `auth0|5fe72b8eb2ac50006f725451`; derive one from the email.
+ *
+ * @example
+ * ```ts
+ * defaultUserId('Admin@example.com') === defaultUserId('admin@example.com'); // true: `auth0|` and 24 hex digits
+ * ```
+ */
 export function defaultUserId(email: string): string {
   return `auth0|${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 24)}`;
 }
 
-/** Applies the defaults and checks the users. */
+/**
+ * Applies the defaults and checks the users.
+ *
+ * @example
+ * ```ts
+ * const [admin] = seedUsers([{ email: 'Admin@Example.com', password: 'admin', permissions: ['read:blabla'] }]);
+ * admin.email; // 'admin@example.com'
+ * ```
+ */
 export function seedUsers(users: readonly LocalTenantUser[]): SeededUser[] {
   const seen = new Set<string>();
   return users.map((user) => {
@@ -137,7 +152,15 @@ export function seedUsers(users: readonly LocalTenantUser[]): SeededUser[] {
   });
 }
 
-/** Checks the applications and applies their defaults. */
+/**
+ * Checks the applications and applies their defaults.
+ *
+ * @example
+ * ```ts
+ * const [spa] = seedClients([{ type: 'spa', clientId: 'docs' }]);
+ * spa.redirectUris; // the sample's docs redirect pages
+ * ```
+ */
 export function seedClients(clients: readonly LocalTenantClient[]): LocalTenantClient[] {
   const seen = new Set<string>();
   return clients.map((client) => {

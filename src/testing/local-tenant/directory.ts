@@ -1,0 +1,156 @@
+/**
+ * What every part of the tenant shares: its settings, the OpenID scopes, and the lookups (users,
+ * applications, RBAC) that the provider's configuration, the grants, the implicit response mode and
+ * the tenant's own routes consult. Nothing here depends on oidc-provider.
+ */
+import type { JWK } from 'jose';
+import type { LocalTenantClient, SeededUser } from './seed';
+
+/**
+ * The OpenID Connect scopes; every user may be given them.
+ *
+ * @example
+ * ```ts
+ * const oidcScopes = requested.filter((scope) => OIDC_SCOPES.includes(scope));
+ * ```
+ */
+export const OIDC_SCOPES: readonly string[] = ['openid', 'profile', 'email'];
+
+/**
+ * Stands for "no scope" in an authorization request for an API that asks none. oidc-provider
+ * refuses (`access_denied`) an authorization that grants no scope at all, where Auth0 issues a token
+ * with an empty scope; with this scope requested, the grant oidc-provider checks at /authorize is
+ * not empty (see the RBAC grant in grants.ts), and RBAC drops it from every token as it is nobody's
+ * permission.
+ *
+ * @example
+ * ```ts
+ * query.set('scope', NO_SCOPE); // an authorization request with an audience and no scope
+ * ```
+ */
+export const NO_SCOPE = 'local-tenant:no-scope';
+
+/**
+ * The shape of the access tokens (Auth0 dashboard → APIs → Settings → Token Profile): `auth0`
+ * (`typ: JWT`, `azp`) or `rfc9068` (RFC 9068: `typ: at+jwt`, `client_id` and `jti` instead of `azp`).
+ */
+export type AccessTokenProfile = 'auth0' | 'rfc9068';
+
+/** What the provider is built from (all defaults applied). */
+export interface TenantSettings {
+  /** The issuer, `http://localhost:{port}/`. */
+  issuer: string;
+  /** The API identifier. */
+  audience: string;
+  /** The API's permissions. */
+  apiScopes: string[];
+  /** The namespaced claim that carries users' email. */
+  emailClaim: string;
+  /** The users. */
+  users: SeededUser[];
+  /** The applications. */
+  clients: LocalTenantClient[];
+  /** Access token lifetime, seconds. */
+  accessTokenLifetime: number;
+  /** The access tokens' profile. */
+  accessTokenProfile: AccessTokenProfile;
+  /** The signing key set (private JWKs with `kid`). */
+  jwks: { keys: JWK[] };
+  /** Keys that sign the tenant's cookies. */
+  cookieKeys: string[];
+}
+
+/** The resource server (API) description oidc-provider needs. */
+export interface ResourceServerInfo {
+  /** The API identifier. */
+  audience: string;
+  /** The scopes the API offers the client, space-separated. */
+  scope: string;
+  /** Always JWT access tokens, as Auth0 issues for an API. */
+  accessTokenFormat: 'jwt';
+  /** Access token lifetime, seconds. */
+  accessTokenTTL: number;
+  /** The access tokens' signing algorithm. */
+  jwt: { sign: { alg: string } };
+}
+
+/**
+ * Lookups shared by the provider's hooks, the grants and the tenant's own routes.
+ *
+ * @example
+ * ```ts
+ * const directory = new TenantDirectory(settings);
+ * const user = directory.authenticate('admin@example.com', 'admin');
+ * const { granted, dropped } = directory.grantedUserScopes(user!, ['openid', 'read:blabla', 'write:blabla']);
+ * ```
+ */
+export class TenantDirectory {
+  /** The settings the tenant was built from. */
+  readonly settings: TenantSettings;
+  private readonly usersById: Map<string, SeededUser>;
+  private readonly usersByEmail: Map<string, SeededUser>;
+  private readonly clientsById: Map<string, LocalTenantClient>;
+
+  constructor(settings: TenantSettings) {
+    this.settings = settings;
+    this.usersById = new Map(settings.users.map((u) => [u.userId, u]));
+    this.usersByEmail = new Map(settings.users.map((u) => [u.email, u]));
+    this.clientsById = new Map(settings.clients.map((c) => [c.clientId, c]));
+  }
+
+  /** The user with this id (`sub`), or undefined. */
+  userById(id: string | undefined): SeededUser | undefined {
+    return id === undefined ? undefined : this.usersById.get(id);
+  }
+
+  /** The user with this email and password, or undefined. */
+  authenticate(email: unknown, password: unknown): SeededUser | undefined {
+    if (typeof email !== 'string' || typeof password !== 'string') return undefined;
+    const user = this.usersByEmail.get(email.trim().toLowerCase());
+    return user !== undefined && user.password === password ? user : undefined;
+  }
+
+  /** The application with this client id, or undefined. */
+  client(id: string | undefined): LocalTenantClient | undefined {
+    return id === undefined ? undefined : this.clientsById.get(id);
+  }
+
+  /** The user's permissions on the API. */
+  permissionsOf(user: SeededUser): string[] {
+    return user.permissions.filter((p) => this.settings.apiScopes.includes(p));
+  }
+
+  /**
+   * RBAC as Auth0 applies it to users: of the requested scopes, the OpenID ones and the API
+   * permissions the user holds are granted; the rest are dropped.
+   */
+  grantedUserScopes(user: SeededUser, requested: Iterable<string>): { granted: string[]; dropped: string[] } {
+    const permissions = new Set(this.permissionsOf(user));
+    const granted: string[] = [];
+    const dropped: string[] = [];
+    for (const scope of new Set(requested)) {
+      if (scope === '') continue;
+      if (OIDC_SCOPES.includes(scope) || permissions.has(scope)) granted.push(scope);
+      else dropped.push(scope);
+    }
+    return { granted, dropped };
+  }
+
+  /** What the API offers a client: every scope to user-facing apps, the granted ones to machines. */
+  resourceScopesFor(clientId: string | undefined): string[] {
+    const client = this.client(clientId);
+    if (client?.type === 'm2m') return (client.grants ?? []).filter((g) => this.settings.apiScopes.includes(g));
+    return [...OIDC_SCOPES, ...this.settings.apiScopes, NO_SCOPE];
+  }
+
+  /** The resource server (API) description oidc-provider needs. */
+  resourceServer(clientId: string | undefined): ResourceServerInfo {
+    return {
+      audience: this.settings.audience,
+      scope: this.resourceScopesFor(clientId).join(' '),
+      accessTokenFormat: 'jwt',
+      accessTokenTTL: this.settings.accessTokenLifetime,
+      jwt: { sign: { alg: 'RS256' } },
+    };
+  }
+}
