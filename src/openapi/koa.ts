@@ -49,7 +49,8 @@ export function koaDocs(docs: Auth0Docs): KoaDocsMiddleware {
 
 /**
  * Serves Swagger UI with the Auth0 sign-in and the OpenAPI document on a Koa app (default paths
- * `/docs` and `/openapi.json`). Returns the {@link Auth0Docs}, e.g. for its `callbackUrl()`.
+ * `/docs` and `/openapi.json`). Returns the {@link Auth0Docs}, e.g. for its `pageUrl()`; the redirect page to
+ * add to Auth0's "Allowed Callback URLs" is `docsCallbackUrl(baseUrl, { docsPath })`.
  *
  * @example
  * ```ts

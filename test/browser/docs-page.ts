@@ -60,7 +60,7 @@ export class DocsPage {
       ? Promise.resolve('closed' as const)
       : popup.waitForEvent('close', { timeout: 30_000 }).then(() => 'closed' as const);
     const login = popup
-      .locator('#email')
+      .locator('#username')
       .waitFor({ timeout: 30_000 })
       .then(() => 'login' as const);
     // Whichever loses the race rejects when the popup goes away: that is expected.
@@ -68,7 +68,7 @@ export class DocsPage {
     login.catch(() => undefined);
     const first = await Promise.race([closed, login]);
     if (first === 'login') {
-      await popup.locator('#email').fill(credentials.email);
+      await popup.locator('#username').fill(credentials.email);
       await popup.locator('#password').fill(credentials.password);
       await popup.locator('button[type="submit"]').click();
       await closed;

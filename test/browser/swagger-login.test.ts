@@ -88,15 +88,27 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
 
   it('not signed in, "Try it out" on /secure/blabla shows 401; the page loads nothing from the network', async () => {
     const origins = new Set<string>();
+    const paths = new Set<string>();
+    const errors: string[] = [];
     const record = (request: { url(): string }): void => {
       const url = new URL(request.url());
       if (url.protocol === 'http:' || url.protocol === 'https:') origins.add(url.origin);
+      if (url.origin === new URL(docs.docsUrl).origin) paths.add(url.pathname);
+    };
+    const recordError = (error: Error): void => {
+      errors.push(error.message);
     };
     context!.on('request', record);
+    page.on('pageerror', recordError);
     await docs.open();
     context!.off('request', record);
+    page.off('pageerror', recordError);
     // Only the app itself and the tenant (the OpenID Connect scheme reads its discovery document).
     expect([...origins].sort()).to.deep.equal([new URL(docs.docsUrl).origin, new URL(tenant!.issuer).origin].sort());
+    // The initializer script read its configuration beside the page, and ran without an error.
+    expect([...paths]).to.include.members(['/docs/swagger-initializer.js', '/docs/swagger-initializer.json', '/openapi.json']);
+    expect(errors).to.deep.equal([]);
+    expect(await page.evaluate(() => typeof (globalThis as { ui?: unknown }).ui)).to.equal('object');
     const result = await docs.execute('/secure/blabla');
     expect(result.authorization).to.equal(undefined);
     expect(result.status).to.equal(401);

@@ -11,6 +11,7 @@ import { createSampleApp, createSampleAuth, sampleCallbackUrl, sampleDocsUrl, se
 import { SampleApi } from '../../sample/api';
 import { listening, type Running } from '../support/server';
 import { expectValid } from './validate';
+import type { InitializerConfig } from '../../src/openapi/browser/swagger-ui';
 
 const DIST = dirname(require.resolve('swagger-ui-dist/package.json'));
 const SCOPES = { 'read:blabla': 'Read the BlaBla resource' };
@@ -53,25 +54,15 @@ async function fetchRaw(url: string, init: RequestInit = {}): Promise<{ status: 
   return { status: response.status, headers: response.headers, text: bytes.toString('utf8'), bytes };
 }
 
-/** The settings object the generated initializer passes to Swagger UI. */
-function initializerConfig(script: string): {
-  specUrl: string;
-  audience: string;
-  redirectPath: string;
-  persistAuthorization: boolean;
-  oauth: {
-    clientId: string;
-    scopes: string[];
-    usePkceWithAuthorizationCodeGrant: boolean;
-    additionalQueryStringParams: Record<string, string>;
-    appName?: string;
-  };
-  swaggerUiOptions: Record<string, unknown>;
-} {
-  const match = /var config = (\{[\s\S]*?\n\});/.exec(script);
-  expect(match, 'the initializer embeds its settings').to.not.equal(null);
-  return JSON.parse(match![1]);
+/** The configuration the page's initializer script reads: `{docsPath}/swagger-initializer.json`. */
+async function initializerConfig(url: string): Promise<InitializerConfig> {
+  const res = await fetchRaw(url);
+  expect(res.status, url).to.equal(200);
+  return JSON.parse(res.text);
 }
+
+/** The initializer script, as it is in the source tree. */
+const INITIALIZER_SOURCE = readFileSync(join(__dirname, '../../src/openapi/browser/swagger-initializer.js'));
 
 for (const [driver, start] of [
   ['Koa', koaApp],
@@ -161,12 +152,13 @@ for (const [driver, start] of [
       }
     });
 
-    it('generates swagger-initializer.js: spec URL, redirect page, initOAuth with client id, audience, PKCE and scopes', async () => {
-      const res = await fetchRaw(`${app.url}/docs/swagger-initializer.js`);
+    it('serves swagger-initializer.json: spec URL, redirect page, initOAuth with client id, audience, PKCE and scopes', async () => {
+      const res = await fetchRaw(`${app.url}/docs/swagger-initializer.json`);
       expect(res.status).to.equal(200);
-      expect(res.headers.get('content-type')).to.equal('text/javascript; charset=utf-8');
+      expect(res.headers.get('content-type')).to.equal('application/json; charset=utf-8');
       expect(res.headers.get('cache-control')).to.equal('no-cache');
-      expect(initializerConfig(res.text)).to.deep.equal({
+      expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+      expect(JSON.parse(res.text)).to.deep.equal({
         specUrl: '/openapi.json',
         audience: 'https://api.example.com',
         redirectPath: 'oauth2-redirect',
@@ -179,6 +171,19 @@ for (const [driver, start] of [
         },
         swaggerUiOptions: {},
       });
+    });
+
+    it('serves swagger-initializer.js as is: the source file byte for byte, with no configuration in it', async () => {
+      const res = await fetchRaw(`${app.url}/docs/swagger-initializer.js`);
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('content-type')).to.equal('text/javascript; charset=utf-8');
+      expect(res.headers.get('cache-control')).to.equal('no-cache');
+      expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+      expect(res.bytes.equals(INITIALIZER_SOURCE)).to.equal(true);
+      for (const value of ['docs-client', 'api.example.com', 'tenant.example.com', '/openapi.json', 'read:blabla']) {
+        expect(res.text).to.not.include(value);
+      }
+      expect(res.text).to.include("fetch('./swagger-initializer.json'");
       expect(res.text).to.include('ui.initOAuth(config.oauth)');
       expect(res.text).to.include('validatorUrl: null');
     });
@@ -219,13 +224,18 @@ for (const [driver, start] of [
     });
 
     it('HEAD works; other methods and other files pass through to the app', async () => {
-      const head = await fetchRaw(`${app.url}/docs/swagger-initializer.js`, { method: 'HEAD' });
-      expect(head.status).to.equal(200);
-      expect(head.text).to.equal('');
+      for (const name of ['swagger-initializer.js', 'swagger-initializer.json']) {
+        const head = await fetchRaw(`${app.url}/docs/${name}`, { method: 'HEAD' });
+        expect(head.status, name).to.equal(200);
+        expect(head.text, name).to.equal('');
+      }
       for (const path of [
         '/docs/package.json',
         '/docs/index.js',
         '/docs/swagger-ui.js',
+        '/docs/swagger-ui.d.ts',
+        '/docs/browser/swagger-initializer.js',
+        '/docs/toString',
         '/docs/../package.json',
         '/docs/%2e%2e/package.json',
         '/docsx',
@@ -279,7 +289,7 @@ describe('Swagger UI options', () => {
     expect(page.status).to.equal(200);
     expect(page.headers.get('content-security-policy')).to.equal(null);
     expect(page.text).to.include('<title>Blabla &#60;API&#62;</title>');
-    const config = initializerConfig((await fetchRaw(`${app.url}/api/reference/swagger-initializer.js`)).text);
+    const config = await initializerConfig(`${app.url}/api/reference/swagger-initializer.json`);
     expect(config.specUrl).to.equal('/api/spec.json');
     expect(config.audience).to.equal('https://other.example.com');
     expect(config.persistAuthorization).to.equal(true);
@@ -291,6 +301,11 @@ describe('Swagger UI options', () => {
       additionalQueryStringParams: { audience: 'https://other.example.com' },
       appName: 'Blabla <API>',
     });
+    const script = await fetchRaw(`${app.url}/api/reference/swagger-initializer.js`);
+    expect(script.bytes.equals(INITIALIZER_SOURCE)).to.equal(true);
+    for (const value of ['/api/spec.json', 'other.example.com', 'Blabla', 'docExpansion', 'app.example.com']) {
+      expect(script.text).to.not.include(value);
+    }
     expect((await fetchRaw(`${app.url}/api/spec.json`)).status).to.equal(200);
     expect((await fetchRaw(`${app.url}/openapi.json`)).status).to.equal(404);
     expect((await fetchRaw(`${app.url}/docs/`)).status).to.equal(404);
@@ -304,7 +319,7 @@ describe('Swagger UI options', () => {
   it('takes the client id from AUTH0_CLIENT_ID when the Auth0 object has none', async () => {
     process.env.AUTH0_CLIENT_ID = 'from-env';
     app = await koaApp(auth());
-    const config = initializerConfig((await fetchRaw(`${app.url}/docs/swagger-initializer.js`)).text);
+    const config = await initializerConfig(`${app.url}/docs/swagger-initializer.json`);
     expect(config.oauth.clientId).to.equal('from-env');
   });
 
@@ -361,7 +376,8 @@ describe('Auth0 logout and callback URLs', () => {
   it('names the redirect page to add to "Allowed Callback URLs"', () => {
     expect(docsCallbackUrl('http://localhost:3000')).to.equal('http://localhost:3000/docs/oauth2-redirect');
     expect(docsCallbackUrl('http://localhost:3000/', { docsPath: '/api/docs' })).to.equal('http://localhost:3000/api/docs/oauth2-redirect');
-    expect(new Auth0Docs(auth()).callbackUrl('https://api.example.com')).to.equal('https://api.example.com/docs/oauth2-redirect');
+    expect(new Auth0Docs(auth()).pageUrl('https://api.example.com/')).to.equal('https://api.example.com/docs/');
+    expect(() => docsCallbackUrl('http://localhost:3000', { docsPath: 'docs' })).to.throw(TypeError, /docsPath/);
     expect(sampleCallbackUrl('http://localhost:3000')).to.equal('http://localhost:3000/docs/oauth2-redirect');
     expect(sampleDocsUrl('http://localhost:3000/')).to.equal('http://localhost:3000/docs/');
   });
@@ -397,7 +413,7 @@ describe('the sample serves its docs', () => {
     await expectValid(spec);
     expect(spec.info.title).to.equal('routing-controllers-auth0 sample');
     expect(Object.keys(spec.components.securitySchemes)).to.have.length(6);
-    const config = initializerConfig((await fetchRaw(`${app.url}/docs/swagger-initializer.js`)).text);
+    const config = await initializerConfig(`${app.url}/docs/swagger-initializer.json`);
     expect(config.oauth.clientId).to.equal('sample-client');
     expect(config.oauth.scopes).to.deep.equal(['read:blabla']);
   });

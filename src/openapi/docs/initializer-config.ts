@@ -1,0 +1,37 @@
+/**
+ * The initializer's configuration, served as `{docsPath}/swagger-initializer.json` and read by
+ * `../browser/swagger-initializer.js` at page load: the document's URL, the redirect page, the
+ * sign-in's client id, scopes and audience (`initOAuth`), and Swagger UI options. Its shape is the
+ * browser script's `InitializerConfig` (`../browser/swagger-ui.d.ts`), checked here.
+ */
+import type { InitializerConfig } from '../browser/swagger-ui';
+import { clientIdOf, type HasAuth0Config } from '../tenant';
+import type { Auth0DocsOptions } from './options';
+
+/**
+ * The configuration as JSON. Built at each request: the client id may come from `AUTH0_CLIENT_ID`.
+ *
+ * @example
+ * ```ts
+ * JSON.parse(initializerConfigJson(auth, { clientId: 'abc' }, '/openapi.json')).oauth.clientId; // 'abc'
+ * ```
+ */
+export function initializerConfigJson(auth: HasAuth0Config, options: Auth0DocsOptions, specPath: string): string {
+  const { config } = auth;
+  const audience = options.audience ?? config.audience[0];
+  const settings = {
+    specUrl: specPath,
+    audience,
+    redirectPath: 'oauth2-redirect',
+    persistAuthorization: options.persistAuthorization ?? false,
+    oauth: {
+      clientId: clientIdOf(auth, options.clientId) ?? '',
+      scopes: options.scopes ?? Object.keys(config.scopes),
+      usePkceWithAuthorizationCodeGrant: true,
+      additionalQueryStringParams: { audience },
+      ...(options.title === undefined ? {} : { appName: options.title }),
+    },
+    swaggerUiOptions: options.swaggerUiOptions ?? {},
+  } satisfies InitializerConfig;
+  return JSON.stringify(settings);
+}
