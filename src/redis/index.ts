@@ -1,0 +1,7 @@
+export {
+  RedisReplayStore,
+  type RedisReplayStoreConnectOptions,
+  type RedisReplayStoreOptions,
+  type RedisReplayStoreSettings,
+  type RedisSetCommand,
+} from './redis-replay-store';
