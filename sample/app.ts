@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import Koa from 'koa';
 import { useKoaServer } from 'routing-controllers';
-import { Auth0 } from 'routing-controllers-auth0';
+import { Auth0, type Auth0Options, type ReplayStore } from 'routing-controllers-auth0';
 import { docsCallbackUrl, useKoaDocs } from 'routing-controllers-auth0/openapi';
+import type { Registry } from 'prom-client';
 import { SampleApi } from './api';
+import { metricsMiddleware } from './observability';
 
 /** The sample's settings, from the environment. */
 export interface SampleSettings {
@@ -17,11 +19,14 @@ export interface SampleSettings {
   secret?: string;
   /** The accepted signing algorithms (default RS256). */
   algorithms?: string[];
+  /** A Redis shared by every replica for DPoP replay protection (`REDIS_URL`). */
+  redisUrl?: string;
 }
 
 /**
  * Reads `PORT`, `HOST`, `AUTH0_DOMAIN`, `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`,
- * and for an API set to HS256 `AUTH0_SIGNING_SECRET` with `AUTH0_TOKEN_SIGNING_ALG=HS256`.
+ * for an API set to HS256 `AUTH0_SIGNING_SECRET` with `AUTH0_TOKEN_SIGNING_ALG=HS256`, and
+ * `REDIS_URL` for a replay store shared by several replicas.
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSettings {
   const algorithms = (env.AUTH0_TOKEN_SIGNING_ALG ?? '')
@@ -37,6 +42,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSet
     emailClaim: env.AUTH0_EMAIL_CLAIM || undefined,
     ...(env.AUTH0_SIGNING_SECRET ? { secret: env.AUTH0_SIGNING_SECRET } : {}),
     ...(algorithms.length > 0 ? { algorithms } : {}),
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
   };
 }
 
@@ -45,10 +51,12 @@ export const SAMPLE_DOCS_PATH = '/docs';
 
 /**
  * Builds the sample Koa app around an {@link Auth0}: the API, its OpenAPI document at
- * `/openapi.json` and Swagger UI with the Auth0 sign-in at `/docs`.
+ * `/openapi.json`, Swagger UI with the Auth0 sign-in at `/docs`, and with a registry the metrics at
+ * `/metrics`.
  */
-export function createSampleApp(auth: Auth0): Koa {
+export function createSampleApp(auth: Auth0, metrics?: Registry): Koa {
   const app = new Koa();
+  if (metrics !== undefined) app.use(metricsMiddleware(metrics));
   const routing = {
     controllers: [SampleApi],
     development: false,
@@ -83,9 +91,17 @@ export function sampleDocsUrl(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}${SAMPLE_DOCS_PATH}/`;
 }
 
+/** What the sample adds to the settings: the event hook and a shared replay store. */
+export interface SampleExtras {
+  onEvent?: Auth0Options['onEvent'];
+  replayStore?: ReplayStore;
+}
+
 /** Builds the {@link Auth0} from the settings (throws a clear error when one is missing). */
-export function createSampleAuth(settings: SampleSettings): Auth0 {
+export function createSampleAuth(settings: SampleSettings, extras: SampleExtras = {}): Auth0 {
   return new Auth0({
+    ...(extras.onEvent === undefined ? {} : { onEvent: extras.onEvent }),
+    ...(extras.replayStore === undefined ? {} : { dpop: { replayStore: extras.replayStore } }),
     domain: settings.domain,
     audience: settings.audience,
     clientId: settings.clientId,

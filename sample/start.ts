@@ -4,8 +4,19 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LocalTenant } from 'routing-controllers-auth0/testing';
+import type { ReplayStore } from 'routing-controllers-auth0';
+import { RedisReplayStore } from 'routing-controllers-auth0/redis';
+import {
+  LOCAL_TENANT_DEFAULTS,
+  LocalTenant,
+  SAMPLE_CALLBACK_URLS,
+  SAMPLE_LOGOUT_URLS,
+  SAMPLE_WEB_CALLBACK_URLS,
+  type LocalTenantClient,
+  type LocalTenantHttpsOptions,
+} from 'routing-controllers-auth0/testing';
 import { createSampleApp, createSampleAuth, settingsFromEnv, type SampleSettings } from './app';
+import { createObservability, type Observability } from './observability';
 
 /** The sample, running. */
 export interface RunningSample {
@@ -19,6 +30,8 @@ export interface RunningSample {
   settings: SampleSettings;
   /** The local tenant, when `AUTH0_DOMAIN` is not set. */
   tenant: LocalTenant | undefined;
+  /** The auth event hook's logger and metrics (`/metrics`). */
+  observability: Observability;
   /** What to print: where to go, who can sign in, a curl to try. */
   banner(): string;
   /** Stops the API and the local tenant. */
@@ -34,6 +47,64 @@ export function localTenantPort(env: NodeJS.ProcessEnv): number {
     throw new Error(`AUTH0_LOCAL_TENANT_PORT must be a port number, not "${raw}"`);
   }
   return port;
+}
+
+const ON = new Set(['1', 'true', 'yes', 'on']);
+const OFF = new Set(['', '0', 'false', 'no', 'off']);
+
+/**
+ * The local tenant's HTTPS mode: on with `AUTH0_LOCAL_TENANT_HTTPS=1` (or true, yes, on), its
+ * certificate authority kept in `AUTH0_LOCAL_TENANT_CA_DIR` (default
+ * `~/.routing-controllers-auth0/local-ca/`); `undefined` for plain http (the default).
+ */
+export function localTenantHttps(env: NodeJS.ProcessEnv): LocalTenantHttpsOptions | undefined {
+  const raw = (env.AUTH0_LOCAL_TENANT_HTTPS ?? '').trim().toLowerCase();
+  if (OFF.has(raw)) return undefined;
+  if (!ON.has(raw)) throw new Error(`AUTH0_LOCAL_TENANT_HTTPS must be 1 or 0, not "${env.AUTH0_LOCAL_TENANT_HTTPS}"`);
+  const caDir = env.AUTH0_LOCAL_TENANT_CA_DIR;
+  return caDir === undefined || caDir === '' ? {} : { caDir };
+}
+
+/** A comma-separated list of URLs (as Auth0's dashboard takes them) from `env[name]`; each checked. */
+function urlList(env: NodeJS.ProcessEnv, name: string, originsOnly: boolean): string[] {
+  const entries = (env[name] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const url = URL.parse(entry);
+    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new Error(`${name} takes comma-separated http(s) URLs; "${entry}" is not one`);
+    }
+    if (originsOnly && entry.replace(/\/$/, '') !== url.origin) {
+      throw new Error(`${name} takes origins (scheme://host:port), not "${entry}"`);
+    }
+  }
+  return entries;
+}
+
+/**
+ * The local tenant's applications with the URLs of your own front end added to its SPA and its
+ * regular web application (Auth0's application settings): `AUTH0_LOCAL_CALLBACKS` (Allowed
+ * Callback URLs), `AUTH0_LOCAL_LOGOUT_URLS` (Allowed Logout URLs), `AUTH0_LOCAL_WEB_ORIGINS`
+ * (Allowed Web Origins), each comma-separated. The sample's docs page stays allowed. `undefined`
+ * when none is set: the seeded applications as they are.
+ */
+export function localTenantClients(env: NodeJS.ProcessEnv): LocalTenantClient[] | undefined {
+  const callbacks = urlList(env, 'AUTH0_LOCAL_CALLBACKS', false);
+  const logoutUrls = urlList(env, 'AUTH0_LOCAL_LOGOUT_URLS', false);
+  const webOrigins = urlList(env, 'AUTH0_LOCAL_WEB_ORIGINS', true).map((origin) => origin.replace(/\/$/, ''));
+  if (callbacks.length + logoutUrls.length + webOrigins.length === 0) return undefined;
+  return LOCAL_TENANT_DEFAULTS.clients.map((client) => {
+    if (client.type === 'm2m') return client;
+    const ownCallbacks = client.redirectUris ?? (client.type === 'spa' ? SAMPLE_CALLBACK_URLS : SAMPLE_WEB_CALLBACK_URLS);
+    return {
+      ...client,
+      redirectUris: [...ownCallbacks, ...callbacks],
+      logoutUrls: [...(client.logoutUrls ?? SAMPLE_LOGOUT_URLS), ...logoutUrls],
+      webOrigins: [...(client.webOrigins ?? []), ...webOrigins],
+    };
+  });
 }
 
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {
@@ -61,6 +132,8 @@ function localBanner(sample: Omit<RunningSample, 'banner' | 'close'>, tenant: Lo
   ]
     .map((field) => `-d ${shellQuote(field)}`)
     .join(' ');
+  const ca = tenant.certificateAuthority;
+  const curl = ca === undefined ? 'curl -s' : `curl -s --cacert ${shellQuote(ca.certificatePath)}`;
   const users = tenant.users.map((u) => {
     const permissions = u.permissions.length === 0 ? 'no permissions' : `permission ${u.permissions.join(', ')}`;
     return `${`${u.email} / ${u.password}`.padEnd(28)} (${permissions})`;
@@ -75,9 +148,10 @@ function localBanner(sample: Omit<RunningSample, 'banner' | 'close'>, tenant: Lo
     `  Users:         ${users.join('\n                 ')}`,
     '',
     '  An M2M token from the tenant, then /secure with it:',
-    `    TOKEN=$(curl -s ${tenant.urls.token} ${form} | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+    `    TOKEN=$(${curl} ${tenant.urls.token} ${form} | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
     `    curl -s ${sample.url}/secure -H "Authorization: Bearer $TOKEN"`,
     '',
+    ...(ca === undefined ? [] : [tenant.trustInstructions(), '']),
     'Ctrl-C stops both.',
   ].join('\n');
 }
@@ -93,27 +167,42 @@ function remoteBanner(sample: Omit<RunningSample, 'banner' | 'close'>): string {
 
 /**
  * Starts the sample from the environment: `PORT` (default 3000), `HOST`, `AUTH0_DOMAIN`,
- * `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`; without `AUTH0_DOMAIN`, a local
- * tenant on `AUTH0_LOCAL_TENANT_PORT` (default 4000).
+ * `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`, `REDIS_URL` (a DPoP replay store
+ * shared by replicas); without `AUTH0_DOMAIN`, a local tenant on `AUTH0_LOCAL_TENANT_PORT` (default
+ * 4000), over https with `AUTH0_LOCAL_TENANT_HTTPS=1` (its CA in `AUTH0_LOCAL_TENANT_CA_DIR`; this
+ * process must trust it: `NODE_EXTRA_CA_CERTS`, as main.ts arranges), with your front end's URLs
+ * allowed through `AUTH0_LOCAL_CALLBACKS`, `AUTH0_LOCAL_LOGOUT_URLS` and `AUTH0_LOCAL_WEB_ORIGINS`
+ * (see {@link localTenantClients}). Refusals are logged as JSON
+ * lines; Prometheus metrics are served at `/metrics`.
  */
 export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise<RunningSample> {
   const settings = settingsFromEnv(env);
   let tenant: LocalTenant | undefined;
   if (settings.domain === '') {
+    const https = localTenantHttps(env);
+    const clients = localTenantClients(env);
     tenant = await LocalTenant.start({
       port: localTenantPort(env),
+      ...(https === undefined ? {} : { https }),
+      ...(clients === undefined ? {} : { clients }),
       ...(settings.audience === '' ? {} : { audience: settings.audience }),
     });
     settings.domain = tenant.issuer;
     settings.audience = tenant.audience;
     settings.clientId = tenant.spaClient.clientId;
   }
+  let store: (ReplayStore & { close(): Promise<void> }) | undefined;
   try {
-    const listener = createServer(createSampleApp(createSampleAuth(settings)).callback());
+    const observability = createObservability();
+    if (settings.redisUrl !== undefined) {
+      store = await RedisReplayStore.connect({ url: settings.redisUrl, namespace: settings.audience });
+    }
+    const auth = createSampleAuth(settings, { onEvent: observability.onEvent, replayStore: store });
+    const listener = createServer(createSampleApp(auth, observability.registry).callback());
     await listen(listener, settings.port, settings.host);
     const { port } = listener.address() as AddressInfo;
     const url = `http://${settings.host ?? 'localhost'}:${port}`;
-    const running = { url, docsUrl: `${url}/docs`, callbackUrl: `${url}/docs/oauth2-redirect`, settings, tenant };
+    const running = { url, docsUrl: `${url}/docs`, callbackUrl: `${url}/docs/oauth2-redirect`, settings, tenant, observability };
     return {
       ...running,
       banner: () => (tenant === undefined ? remoteBanner(running) : localBanner(running, tenant)),
@@ -122,10 +211,12 @@ export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise
           listener.close(() => resolve());
           listener.closeAllConnections();
         });
+        await store?.close();
         await tenant?.close();
       },
     };
   } catch (error) {
+    await store?.close();
     await tenant?.close();
     throw error;
   }

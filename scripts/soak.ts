@@ -4,100 +4,64 @@
  * and exits non-zero on a 5xx other than the documented 503, on a wrong acceptance, on a valid token
  * refused while its key was cached, or on unbounded key set fetching.
  *
+ * `npm run soak -- --replicas N` (N >= 2): N sample processes sharing one Redis for DPoP replay
+ * protection, behind a round-robin client, through a key rotation, a Redis restart and a steady
+ * stream of replayed DPoP proofs (see `soak/replicas.ts`).
+ *
  * SOAK_SECONDS (default 60) sets the length; SOAK_CONNECTIONS (default 16) the concurrency.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { TestTenant } from 'routing-controllers-auth0/testing';
+import {
+  AUDIENCE,
+  CONNECTIONS,
+  COOLDOWN_S,
+  freePort,
+  invalidTokens,
+  KINDS,
+  type Kind,
+  mib,
+  pickWeighted,
+  rssKiB,
+  SECONDS,
+  startSampleProcess,
+} from './soak/common';
 
-const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
-const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 16);
-const COOLDOWN_S = 5; // the library's default jwksCooldown
-const AUDIENCE = 'https://soak.example.com';
+const USAGE = 'usage: npm run soak [-- --replicas N]   (N >= 2)';
 
-type Kind = 'valid' | 'expired' | 'wrong-audience' | 'junk-kid' | 'foreign-key' | 'garbage' | 'none' | 'public';
-const KINDS: Array<[Kind, number]> = [
-  ['valid', 55],
-  ['expired', 6],
-  ['wrong-audience', 6],
-  ['junk-kid', 6],
-  ['foreign-key', 6],
-  ['garbage', 6],
-  ['none', 5],
-  ['public', 10],
-];
+/** A wrong command line: its message is all there is to print. */
+class UsageError extends Error {}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith(`${field}:`));
-    return line === undefined ? 0 : Number(line.split(/\s+/)[1]);
-  } catch {
-    return 0;
+/** `--replicas N` (or `--replicas=N`) from the arguments; `undefined` without it. */
+function replicasFromArgs(args: string[]): number | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i];
+    if (arg === '--replicas') {
+      i += 1;
+      value = args[i] ?? '';
+    } else if (arg.startsWith('--replicas=')) {
+      value = arg.slice('--replicas='.length);
+    } else {
+      throw new UsageError(`unknown argument "${arg}"\n${USAGE}`);
+    }
   }
+  if (value === undefined) return undefined;
+  const replicas = Number(value);
+  if (value.trim() === '' || !Number.isInteger(replicas) || replicas < 2) {
+    throw new UsageError(`--replicas must be a whole number of at least 2, not "${value}"\n${USAGE}`);
+  }
+  return replicas;
 }
 
-function pick(): Kind {
-  const total = KINDS.reduce((sum, [, w]) => sum + w, 0);
-  let roll = Math.random() * total;
-  for (const [kind, weight] of KINDS) {
-    roll -= weight;
-    if (roll < 0) return kind;
-  }
-  return 'valid';
-}
+const pick = (): Kind => pickWeighted(KINDS);
 
 async function main(): Promise<void> {
   const tenant = await TestTenant.start({ audience: AUDIENCE });
   tenant.slowDelay = 1500; // "comes back slow": answers, but late (under the 5 s fetch timeout)
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    ['--conditions=routing-controllers-auth0-source', '-r', 'ts-node/register/transpile-only', join(__dirname, '..', 'sample', 'main.ts')],
-    {
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        AUTH0_DOMAIN: tenant.issuer,
-        AUTH0_API_AUDIENCE: AUDIENCE,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let log = '';
-  child.stdout.on('data', (c: Buffer) => {
-    log += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    log += c.toString();
-  });
-  const up = Date.now() + 60_000;
-  while (true) {
-    try {
-      if ((await fetch(`${base}/public`)).ok) break;
-    } catch {
-      if (Date.now() > up || child.exitCode !== null) throw new Error(`the sample did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  const startRss = rssKiB(child.pid!, 'VmRSS');
+  const sample = await startSampleProcess(tenant, port);
+  const { base, child } = sample;
+  const startRss = rssKiB(child.pid, 'VmRSS');
 
   // Valid tokens per kid; fresh ones are minted all along so the verification path keeps running.
   const tokens = new Map<string, string[]>();
@@ -109,17 +73,7 @@ async function main(): Promise<void> {
     tokens.set(kid, list.slice(-200));
   };
   await mint(40);
-  const invalid: Record<Exclude<Kind, 'valid' | 'none' | 'public'>, string[]> = {
-    expired: await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|e${i}`, expiredSecondsAgo: 120 }))),
-    'wrong-audience': await Promise.all(
-      Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|a${i}`, audience: 'https://other.example.com' })),
-    ),
-    'junk-kid': await Promise.all(
-      Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|k${i}`, header: { kid: `junk-${i}-${Math.random()}` } })),
-    ),
-    'foreign-key': await Promise.all(Array.from({ length: 20 }, (_, i) => tenant.token({ subject: `auth0|f${i}`, foreignKey: true }))),
-    garbage: ['abc', 'a.b.c', 'eyJhbGciOiJub25lIn0.e30.', 'x'.repeat(9000), 'a.b.c.d.e'],
-  };
+  const invalid = await invalidTokens(tenant);
 
   const counts = { requests: 0, s2xx: 0, s4xx: 0, s5xx: 0, s503: 0, wronglyAccepted: 0, wronglyRefused: 0, other5xx: 0, clientErrors: 0 };
   const acceptedKids = new Set<string>();
@@ -170,7 +124,7 @@ async function main(): Promise<void> {
   };
 
   // The tenant's script: fractions of the run.
-  const script: Array<[number, string, () => Promise<void> | void]> = [
+  const script: [number, string, () => Promise<void> | void][] = [
     [
       0.12,
       'rotate',
@@ -239,7 +193,7 @@ async function main(): Promise<void> {
 
   let peakRss = startRss;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, rssKiB(child.pid!, 'VmRSS'));
+    peakRss = Math.max(peakRss, rssKiB(child.pid, 'VmRSS'));
   }, 200);
   const workers = Array.from({ length: CONNECTIONS }, () => worker());
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
@@ -247,16 +201,15 @@ async function main(): Promise<void> {
   await Promise.all(workers);
   await director;
   clearInterval(sampler);
-  peakRss = Math.max(peakRss, rssKiB(child.pid!, 'VmHWM'));
+  peakRss = Math.max(peakRss, rssKiB(child.pid, 'VmHWM'));
 
   const fetchBound = Math.ceil(SECONDS / COOLDOWN_S) + 2 * script.length + 2;
-  const tokenLeak = [...tokens.values()].flat().some((t) => log.includes(t.split('.')[2]));
+  const tokenLeak = [...tokens.values()].flat().some((t) => sample.log.includes(t.split('.')[2]));
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGINT');
   await exited;
   await tenant.close();
 
-  const mib = (kib: number): string => (kib / 1024).toFixed(1);
   console.log(
     `soak: seconds=${SECONDS} requests=${counts.requests} 2xx=${counts.s2xx} 4xx=${counts.s4xx} 5xx=${counts.s5xx} ` +
       `(503=${counts.s503}) wrongly_accepted=${counts.wronglyAccepted} wrongly_refused=${counts.wronglyRefused} ` +
@@ -276,7 +229,14 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
+async function run(): Promise<void> {
+  const replicas = replicasFromArgs(process.argv.slice(2));
+  if (replicas === undefined) return main();
+  const { soakReplicas } = await import('./soak/replicas');
+  return soakReplicas(replicas);
+}
+
+run().catch((error: unknown) => {
+  console.error(error instanceof UsageError ? error.message : error);
   process.exitCode = 1;
 });

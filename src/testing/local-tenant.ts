@@ -1,19 +1,30 @@
 /**
  * A local, Auth0-shaped tenant on a loopback port, built on oidc-provider (an optional peer
  * dependency): Auth0's URLs (`/authorize`, `/oauth/token`, `/.well-known/jwks.json`,
- * `/.well-known/openid-configuration`, `/v2/logout`), Auth0-shaped access tokens, a login page, and
- * demo users and applications. For `npm start` without an Auth0 account, and for tests that want
- * real OAuth flows instead of minted tokens ({@link TestTenant} mints them without a server library).
- * Token requests with a DPoP proof get DPoP-bound tokens; the RFC 9068 token profile is an option.
+ * `/.well-known/openid-configuration`, `/v2/logout`, `/userinfo`), Auth0-shaped access tokens,
+ * Auth0's grants and error codes, a login page with Universal Login's field names, and demo users
+ * and applications. For `npm start` without an Auth0 account, and for tests that want real OAuth
+ * flows instead of minted tokens ({@link TestTenant} mints them without a server library), with
+ * Auth0's own client SDKs too: over https (`https: true`, a local CA) they take it for a tenant at
+ * `domain: 'localhost:{port}'`. Token requests with a DPoP proof get DPoP-bound tokens; the RFC 9068
+ * token profile is an option. It answers only requests addressed to a loopback name.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Auth0Options } from '../core/config';
 import type { Auth0User } from '../core/user';
 import { Auth0 } from '../routing-controllers/auth0';
 import type { DpopKey } from './dpop-key';
+import {
+  defaultCaDir,
+  openCertificateAuthority,
+  type CertificateAuthority,
+  type LocalTenantCertificateAuthority,
+} from './local-tenant/certificates';
+import { closeServer, listenOnLoopback, refuseForeignHosts } from './local-tenant/loopback';
+import { trustingFetch } from './local-tenant/trusting-fetch';
 import { loadOidcProvider } from './local-tenant/oidc-provider';
 import { TenantDirectory, type AccessTokenProfile } from './local-tenant/directory';
 import { createProvider } from './local-tenant/provider';
@@ -29,7 +40,11 @@ import {
 
 /** Options of {@link LocalTenant.start}. Every one has a default. */
 export interface LocalTenantOptions {
-  /** The port. Default 0: a free one. The tenant listens on loopback only (127.0.0.1 and ::1). */
+  /**
+   * The port. Default 0: a free one. The tenant listens on loopback only (127.0.0.1 and ::1), and
+   * answers 400 to a request whose `Host` is not `localhost`, `127.0.0.1` or `[::1]` at this port
+   * (a page on another site reaching it by DNS rebinding).
+   */
   port?: number;
   /** The API identifier tokens are issued for. Default `https://api.example.com`. */
   audience?: string;
@@ -41,7 +56,8 @@ export interface LocalTenantOptions {
   users?: LocalTenantUser[];
   /**
    * The applications. Default a SPA `local-spa-client` whose callbacks are the sample's docs
-   * redirect page, and an M2M `local-m2m-client` / `local-m2m-secret` granted `read:blabla`.
+   * redirect page, a regular web application `local-web-client` / `local-web-secret` allowed the
+   * password grant, and an M2M `local-m2m-client` / `local-m2m-secret` granted `read:blabla`.
    */
   clients?: LocalTenantClient[];
   /** Access token lifetime in seconds. Default 86400 (Auth0's default for an API). */
@@ -52,6 +68,24 @@ export interface LocalTenantOptions {
    * `Auth0` with `strict: true` requires.
    */
   accessTokenProfile?: AccessTokenProfile;
+  /**
+   * HTTPS mode: `true`, or where to keep the certificate authority. The tenant then serves
+   * `https://localhost:{port}/` (its issuer), so that Auth0's SDKs, which only speak
+   * `https://{domain}`, work with `domain: 'localhost:{port}'`. Its certificate comes from a CA made
+   * on the first start and reused ({@link LocalTenant.trustInstructions} says how to trust it).
+   * Default `false`: plain http.
+   */
+  https?: boolean | LocalTenantHttpsOptions;
+}
+
+/** HTTPS mode settings of {@link LocalTenantOptions.https}. */
+export interface LocalTenantHttpsOptions {
+  /**
+   * The folder that keeps the certificate authority (made there, mode 0700, on the first start;
+   * reused after). Default `~/.routing-controllers-auth0/local-ca/`. Tests should pass a temporary
+   * folder.
+   */
+  caDir?: string;
 }
 
 /**
@@ -96,55 +130,21 @@ export class LocalTenantError extends Error {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => reject(error);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
-/**
- * Listens on 127.0.0.1 and, when the machine has IPv6 loopback, on [::1] at the same port, so that
- * `localhost` works whichever address a client resolves it to.
- */
-async function listenOnLoopback(port: number, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server[]> {
-  for (let attempt = 0; ; attempt += 1) {
-    const v4 = createServer(handler);
-    await listen(v4, port, '127.0.0.1');
-    const chosen = (v4.address() as AddressInfo).port;
-    const v6 = createServer(handler);
-    try {
-      await listen(v6, chosen, '::1');
-      return [v4, v6];
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' && port === 0 && attempt < 5) {
-        await close(v4);
-        continue;
-      }
-      if (code === 'EADDRINUSE') {
-        await close(v4);
-        throw error;
-      }
-      // No IPv6 loopback here: 127.0.0.1 alone serves `localhost`.
-      return [v4];
-    }
+/** The CA of HTTPS mode, opened (made on the first start), or `undefined` over http. */
+function httpsCertificateAuthority(https: LocalTenantOptions['https']): CertificateAuthority | undefined {
+  if (https === undefined || https === false) return undefined;
+  if (https !== true && (typeof https !== 'object' || https === null)) {
+    throw new TypeError('routing-controllers-auth0/testing: https is true, false or { caDir }');
   }
+  const caDir = https === true ? undefined : https.caDir;
+  if (caDir !== undefined && (typeof caDir !== 'string' || caDir === '')) {
+    throw new TypeError('routing-controllers-auth0/testing: https.caDir is a folder path');
+  }
+  return openCertificateAuthority(caDir ?? defaultCaDir());
 }
 
 /**
@@ -153,12 +153,13 @@ async function listenOnLoopback(port: number, handler: (req: IncomingMessage, re
  * Seeded data (all replaceable through {@link LocalTenantOptions}): API `https://api.example.com`
  * with permission `read:blabla`; users `admin@example.com` / `admin` (permission `read:blabla`) and
  * `user@example.com` / `user` (no permissions); SPA `local-spa-client` (callbacks
- * `http://localhost:3000/docs/oauth2-redirect`, loopback on any port); M2M `local-m2m-client` /
+ * `http://localhost:3000/docs/oauth2-redirect`, loopback on any port); regular web application
+ * `local-web-client` / `local-web-secret` (password grant); M2M `local-m2m-client` /
  * `local-m2m-secret` granted `read:blabla`.
  *
  * @example
  * ```ts
- * const tenant = await LocalTenant.start();             // a free port
+ * const tenant = await LocalTenant.start();             // a free port; { https: true } for https
  * const auth = tenant.auth0();                           // an Auth0 pointed at it
  * const admin = await tenant.userToken('admin@example.com', { scope: 'read:blabla' });
  * const machine = await tenant.machineToken();
@@ -169,9 +170,16 @@ async function listenOnLoopback(port: number, handler: (req: IncomingMessage, re
  * ```
  */
 export class LocalTenant {
-  /** The issuer, `http://localhost:{port}/` (trailing slash included, as Auth0's). */
+  /**
+   * The issuer, `http://localhost:{port}/`, or `https://localhost:{port}/` in HTTPS mode (trailing
+   * slash included, as Auth0's).
+   */
   readonly issuer: string;
-  /** `localhost:{port}`: what `AUTH0_DOMAIN` would hold (the library takes `issuer` for http). */
+  /**
+   * `localhost:{port}`: what `AUTH0_DOMAIN` would hold. Auth0's SDKs, which build
+   * `https://{domain}/…`, take it as it is in HTTPS mode; over http give them (and the library) the
+   * issuer instead.
+   */
   readonly domain: string;
   /** The port the tenant listens on. */
   readonly port: number;
@@ -187,6 +195,19 @@ export class LocalTenant {
   readonly clients: readonly LocalTenantClient[];
   /** The access tokens' profile (`auth0` or `rfc9068`). */
   readonly accessTokenProfile: AccessTokenProfile;
+  /** In HTTPS mode, the certificate authority clients must trust; `undefined` over http. */
+  readonly certificateAuthority: LocalTenantCertificateAuthority | undefined;
+  /**
+   * A `fetch` for clients in this process: in HTTPS mode one that trusts the tenant's CA (Node's
+   * `fetch` trusts it only with `NODE_EXTRA_CA_CERTS` set when the process started), else the global
+   * `fetch`. {@link LocalTenant.auth0} and the token helpers use it.
+   *
+   * @example
+   * ```ts
+   * const discovery = await (await tenant.fetch(tenant.urls.discovery)).json();
+   * ```
+   */
+  readonly fetch: typeof fetch;
 
   private readonly servers: Server[];
 
@@ -200,12 +221,21 @@ export class LocalTenant {
       users: SeededUser[];
       clients: LocalTenantClient[];
       accessTokenProfile: AccessTokenProfile;
+      ca: CertificateAuthority | undefined;
     },
   ) {
     this.servers = servers;
     this.port = settings.port;
     this.domain = `localhost:${settings.port}`;
-    this.issuer = `http://localhost:${settings.port}/`;
+    this.issuer = `${settings.ca === undefined ? 'http' : 'https'}://localhost:${settings.port}/`;
+    if (settings.ca === undefined) {
+      this.certificateAuthority = undefined;
+      this.fetch = (...args) => fetch(...args);
+    } else {
+      const { issueServerCertificate: _issue, ...authority } = settings.ca;
+      this.certificateAuthority = Object.freeze(authority);
+      this.fetch = trustingFetch(settings.ca.certificate);
+    }
     this.audience = settings.audience;
     this.scopes = settings.scopes;
     this.emailClaim = settings.emailClaim;
@@ -233,22 +263,34 @@ export class LocalTenant {
     if (accessTokenProfile !== 'auth0' && accessTokenProfile !== 'rfc9068') {
       throw new TypeError('routing-controllers-auth0/testing: accessTokenProfile is "auth0" or "rfc9068"');
     }
+    const ca = httpsCertificateAuthority(options.https);
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 
     // The issuer names the port, and the provider needs the issuer: listen first, serve after.
     let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-    const servers = await listenOnLoopback(options.port ?? 0, (req, res) => {
-      if (handler === undefined) res.writeHead(503).end();
-      else handler(req, res);
-    });
-    const port = (servers[0].address() as AddressInfo).port;
+    let port = 0;
+    const servers = await listenOnLoopback(
+      options.port ?? 0,
+      // Requests addressed to another name (DNS rebinding) are refused before anything else runs.
+      refuseForeignHosts(
+        (req, res) => {
+          if (handler === undefined) res.writeHead(503).end();
+          else handler(req, res);
+        },
+        () => port,
+        ca === undefined ? 'http' : 'https',
+      ),
+      ca?.issueServerCertificate(),
+    );
+    port = (servers[0].address() as AddressInfo).port;
     try {
       const directory = new TenantDirectory({
-        issuer: `http://localhost:${port}/`,
+        issuer: `${ca === undefined ? 'http' : 'https'}://localhost:${port}/`,
         audience,
         apiScopes: Object.keys(scopes),
         emailClaim,
+        connection: LOCAL_TENANT_DEFAULTS.connection,
         users,
         clients,
         accessTokenLifetime,
@@ -260,16 +302,39 @@ export class LocalTenant {
       provider.use(tenantRoutes(provider, directory));
       handler = provider.callback();
     } catch (error) {
-      await Promise.all(servers.map(close));
+      await Promise.all(servers.map(closeServer));
       throw error;
     }
-    return new LocalTenant(servers, { port, audience, scopes, emailClaim, users, clients, accessTokenProfile });
+    return new LocalTenant(servers, { port, audience, scopes, emailClaim, users, clients, accessTokenProfile, ca });
+  }
+
+  /**
+   * Opens the HTTPS mode's certificate authority without starting a tenant, making it on the first
+   * call: to know the file to trust before anything starts (e.g. to start a client process with
+   * `NODE_EXTRA_CA_CERTS` pointing at it). A tenant started with the same folder uses the same CA.
+   *
+   * @example
+   * ```ts
+   * const ca = LocalTenant.openCertificateAuthority({ caDir });
+   * spawn(process.execPath, ['client.js'], { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.certificatePath } });
+   * ```
+   */
+  static openCertificateAuthority(options: LocalTenantHttpsOptions = {}): LocalTenantCertificateAuthority {
+    const { issueServerCertificate: _issue, ...authority } = httpsCertificateAuthority(options) as CertificateAuthority;
+    return Object.freeze(authority);
   }
 
   /** The first SPA application (Swagger UI's client id). */
   get spaClient(): LocalTenantClient {
     const client = this.clients.find((c) => c.type === 'spa');
     if (client === undefined) throw new Error('routing-controllers-auth0/testing: this tenant has no spa client');
+    return client;
+  }
+
+  /** The first regular web application (a confidential client allowed the password grant). */
+  get webClient(): LocalTenantClient {
+    const client = this.clients.find((c) => c.type === 'regular_web');
+    if (client === undefined) throw new Error('routing-controllers-auth0/testing: this tenant has no regular_web client');
     return client;
   }
 
@@ -301,6 +366,7 @@ export class LocalTenant {
       scopes: this.scopes,
       clientId,
       emailClaim: this.emailClaim,
+      ...(this.certificateAuthority === undefined ? {} : { fetch: this.fetch }),
       ...options,
     } as Auth0Options<U>);
   }
@@ -312,7 +378,7 @@ export class LocalTenant {
   async requestToken(params: Record<string, string>, options: TokenRequestOptions = {}): Promise<TokenResponse> {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     if (options.dpop !== undefined) headers.dpop = await options.dpop.proof({ method: 'POST', url: this.urls.token });
-    const response = await fetch(this.urls.token, {
+    const response = await this.fetch(this.urls.token, {
       method: 'POST',
       headers,
       body: new URLSearchParams(params).toString(),
@@ -371,8 +437,37 @@ export class LocalTenant {
     return response.access_token;
   }
 
+  /**
+   * How to trust the HTTPS mode's CA: for Node clients (`NODE_EXTRA_CA_CERTS`), curl and browsers.
+   * A few lines of text to print at start-up; empty over http.
+   *
+   * @example
+   * ```ts
+   * const tenant = await LocalTenant.start({ https: true });
+   * console.log(tenant.trustInstructions());
+   * ```
+   */
+  trustInstructions(): string {
+    const ca = this.certificateAuthority;
+    if (ca === undefined) return '';
+    const path = shellQuote(ca.certificatePath);
+    return [
+      `The local tenant serves ${this.issuer} with a certificate from its own CA, kept in ${ca.dir}:`,
+      `  ${ca.certificatePath}`,
+      `  SHA-256 ${ca.fingerprint}`,
+      'Trust that CA once (it can certify localhost, 127.0.0.1 and ::1 only):',
+      `  Node clients   NODE_EXTRA_CA_CERTS=${path} node your-client.js   (read when Node starts)`,
+      `  curl           curl --cacert ${path} ${this.urls.discovery}`,
+      '  Chrome, Edge   Settings > Privacy and security > Security > Manage certificates > Authorities > Import',
+      `                 (Linux: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n ${shellQuote(ca.commonName)} -i ${path})`,
+      '  Firefox        Settings > Privacy & Security > Certificates > View Certificates > Authorities > Import',
+      `  macOS          security add-trusted-cert -r trustRoot -k ~/Library/Keychains/login.keychain-db ${path}`,
+      `  Windows        certutil -user -addstore Root ${path}`,
+    ].join('\n');
+  }
+
   /** Stops the tenant. */
   async close(): Promise<void> {
-    await Promise.all(this.servers.map(close));
+    await Promise.all(this.servers.map(closeServer));
   }
 }

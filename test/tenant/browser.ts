@@ -106,7 +106,7 @@ export class Browser {
   async logIn(page: Page, email: string, password: string, stopAt: string): Promise<Page> {
     const action = /<form[^>]*action="([^"]+)"/.exec(page.body)?.[1];
     if (action === undefined) throw new Error(`no login form on ${page.url} (status ${page.status})`);
-    return this.navigate(new URL(action.replace(/&#47;/g, '/'), page.url).href, stopAt, { form: { email, password } });
+    return this.navigate(new URL(action.replace(/&#47;/g, '/'), page.url).href, stopAt, { form: { username: email, password } });
   }
 }
 

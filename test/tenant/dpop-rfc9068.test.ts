@@ -314,10 +314,10 @@ describe('the local tenant: CORS at /oauth/token for every seeded application (A
     expect(res.headers.get('access-control-allow-origin')).to.equal('http://localhost:3000');
   });
 
-  it('a wrong secret is still refused (401 invalid_client), from a loopback origin too', async () => {
+  it("a wrong secret is still refused (401 access_denied, Auth0's answer), from a loopback origin too", async () => {
     const error = await rejection(tenant.machineToken({ clientSecret: 'wrong' }));
     expect(error.status).to.equal(401);
-    expect(error.error).to.equal('invalid_client');
+    expect(error.error).to.equal('access_denied');
     const res = await fetch(tenant.urls.token, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://127.0.0.1:3000' },
@@ -329,6 +329,6 @@ describe('the local tenant: CORS at /oauth/token for every seeded application (A
       }).toString(),
     });
     expect(res.status).to.equal(401);
-    expect(((await res.json()) as { error: string }).error).to.equal('invalid_client');
+    expect(((await res.json()) as { error: string }).error).to.equal('access_denied');
   });
 });

@@ -32,7 +32,7 @@ describe('the local tenant: browser flows over HTTP (login form, cookies, redire
     const page = await browser.navigate(url, CALLBACK);
     expect(page.status).to.equal(200);
     expect(page.url).to.match(new RegExp(`^${tenant.issuer}u/login/`));
-    expect(page.body).to.include('name="email"').and.include('name="password"');
+    expect(page.body).to.include('name="username"').and.include('name="password"').and.include('>Continue</button>');
     return page;
   }
 

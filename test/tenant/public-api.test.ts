@@ -51,6 +51,11 @@ describe("the local tenant uses oidc-provider's public API only", function () {
       oidcLogout: 200,
       logout: 'http://localhost:3000/',
       error: 400,
+      realm: [200, 'string', 'string'],
+      refresh: 200,
+      jwtUserinfo: 200,
+      silent: 400,
+      https: [200, 'string'],
     });
     expect(oidcProviderLines(`${stdout}\n${stderr}`), `${stdout}\n${stderr}`).to.deep.equal([]);
   });

@@ -1,18 +1,16 @@
 /**
  * The tenant's applications as oidc-provider sees them: their metadata (SPA → a public "native"
- * client, M2M → a confidential client credentials client) and which browser origins may call the
- * token endpoint (Auth0's "Allowed Web Origins").
+ * client, regular web application → a confidential "web" client, M2M → a confidential client
+ * credentials client) and which browser origins may call the token endpoint (Auth0's "Allowed Web
+ * Origins").
  */
-import type { TenantDirectory } from './directory';
+import { PASSWORD_REALM_GRANT, type TenantDirectory } from './directory';
+import { LOOPBACK_NAMES } from './loopback';
 import type { LocalTenantClient } from './seed';
 
 function isLoopbackOrigin(origin: string): boolean {
-  try {
-    const { protocol, hostname } = new URL(origin);
-    return protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
-  } catch {
-    return false;
-  }
+  const url = URL.parse(origin);
+  return url !== null && (url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK_NAMES.includes(url.hostname);
 }
 
 /**
@@ -24,6 +22,20 @@ function isLoopbackOrigin(origin: string): boolean {
  * ```
  */
 export function clientMetadata(client: LocalTenantClient): Record<string, unknown> {
+  if (client.type === 'regular_web') {
+    return {
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      client_name: client.name ?? client.clientId,
+      application_type: 'web',
+      // Auth0's default for a regular web application ("Post"); Basic is accepted as well.
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code', 'refresh_token', 'password', PASSWORD_REALM_GRANT],
+      response_types: ['code'],
+      redirect_uris: client.redirectUris,
+      post_logout_redirect_uris: client.logoutUrls,
+    };
+  }
   if (client.type === 'm2m') {
     return {
       client_id: client.clientId,
@@ -42,7 +54,7 @@ export function clientMetadata(client: LocalTenantClient): Record<string, unknow
     // which a docs page served on a chosen port needs.
     application_type: 'native',
     token_endpoint_auth_method: 'none',
-    grant_types: ['authorization_code', 'password'],
+    grant_types: ['authorization_code', 'refresh_token', 'password', PASSWORD_REALM_GRANT],
     // `none` carries Swagger UI's implicit `response_type=token` (see implicit.ts).
     response_types: ['code', 'none'],
     redirect_uris: client.redirectUris,

@@ -7,14 +7,70 @@ import type { JWK } from 'jose';
 import type { LocalTenantClient, SeededUser } from './seed';
 
 /**
- * The OpenID Connect scopes; every user may be given them.
+ * How the tenant carries `offline_access` (a refresh token, please) through oidc-provider, which
+ * drops `offline_access` from any authorization request without `prompt=consent` (OpenID Connect
+ * Core §11), where Auth0 asks first-party applications no consent. Requests are renamed on the way
+ * in ({@link toProviderScope}), answers and tokens on the way out ({@link toAuth0Scope}).
+ *
+ * @example
+ * ```ts
+ * const issueRefreshToken = async (_ctx, client, source) => client.grantTypeAllowed('refresh_token') && source.scopes.has(OFFLINE_SCOPE);
+ * ```
+ */
+export const OFFLINE_SCOPE = 'local-tenant:offline_access';
+
+/**
+ * The OpenID Connect scopes (with `offline_access` under its provider-side name); every user may be
+ * given them.
  *
  * @example
  * ```ts
  * const oidcScopes = requested.filter((scope) => OIDC_SCOPES.includes(scope));
  * ```
  */
-export const OIDC_SCOPES: readonly string[] = ['openid', 'profile', 'email'];
+export const OIDC_SCOPES: readonly string[] = ['openid', 'profile', 'email', OFFLINE_SCOPE];
+
+function renameScope(scope: string, from: string, to: string): string {
+  return scope
+    .split(' ')
+    .map((s) => (s === from ? to : s))
+    .join(' ');
+}
+
+/**
+ * A scope parameter as a client sent it → as oidc-provider gets it (`offline_access` renamed).
+ *
+ * @example
+ * ```ts
+ * toProviderScope('openid offline_access'); // 'openid local-tenant:offline_access'
+ * ```
+ */
+export function toProviderScope(scope: string): string {
+  return renameScope(scope, 'offline_access', OFFLINE_SCOPE);
+}
+
+/**
+ * A scope as oidc-provider has it → as Auth0 shows it, in tokens and answers.
+ *
+ * @example
+ * ```ts
+ * toAuth0Scope('openid local-tenant:offline_access'); // 'openid offline_access'
+ * ```
+ */
+export function toAuth0Scope(scope: string): string {
+  return renameScope(scope, OFFLINE_SCOPE, 'offline_access');
+}
+
+/**
+ * Auth0's password grant with a connection (`realm`): what Auth0's Node authentication SDKs send
+ * when given a realm. An application allowed the password grant may use it too.
+ *
+ * @example
+ * ```ts
+ * provider.registerGrantType(PASSWORD_REALM_GRANT, handler, ['username', 'password', 'realm', 'scope', 'audience']);
+ * ```
+ */
+export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-realm';
 
 /**
  * Stands for "no scope" in an authorization request for an API that asks none. oidc-provider
@@ -46,6 +102,8 @@ export interface TenantSettings {
   apiScopes: string[];
   /** The namespaced claim that carries users' email. */
   emailClaim: string;
+  /** The database connection's name (`realm`). */
+  connection: string;
   /** The users. */
   users: SeededUser[];
   /** The applications. */

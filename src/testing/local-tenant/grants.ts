@@ -7,15 +7,19 @@
  *   - client credentials (RFC 6749 §4.4): `audience` names the API; without `scope` the token holds
  *     every permission granted to the application; a scope it was not granted is refused (403
  *     `access_denied`, as Auth0 answers);
- *   - resource owner password (RFC 6749 §4.3, Auth0's `grant_type=password`): the user's email and
- *     password; requested API scopes the user was not given are dropped (RBAC).
+ *   - resource owner password (RFC 6749 §4.3, Auth0's `grant_type=password`, and
+ *     `http://auth0.com/oauth/grant-type/password-realm` with `realm` naming the database
+ *     connection): the user's email and password; requested API scopes the user was not given are
+ *     dropped (RBAC); with `openid`, an ID token beside the access token; with `offline_access`,
+ *     a refresh token (oidc-provider's refresh token grant rotates it).
  *
  * Both token endpoint grants bind the access token to a DPoP key when the request carries a valid
  * `DPoP` proof (see dpop.ts).
  */
-import { OIDC_SCOPES, type TenantDirectory } from './directory';
+import { OFFLINE_SCOPE, OIDC_SCOPES, PASSWORD_REALM_GRANT, toAuth0Scope, type TenantDirectory } from './directory';
 import type { TokenEndpointDpop } from './dpop';
 import type { OidcProviderModule, Provider, ProviderClient, ProviderContext, ProviderGrant } from './oidc-provider';
+import type { SeededUser } from './seed';
 
 function splitScope(value: unknown): string[] {
   return typeof value === 'string' ? [...new Set(value.split(' ').filter(Boolean))] : [];
@@ -23,7 +27,8 @@ function splitScope(value: unknown): string[] {
 
 function oauthError(oidc: OidcProviderModule, name: string, description: string, status?: number): Error {
   const ErrorClass = oidc.errors[name];
-  const error = new ErrorClass(description);
+  // Some of oidc-provider's errors keep a fixed description and take the argument as a detail.
+  const error = Object.assign(new ErrorClass(description), { error_description: description });
   if (status !== undefined) Object.assign(error, { status, statusCode: status });
   return error;
 }
@@ -80,8 +85,63 @@ export function clientCredentialsGrant(provider: Provider, oidc: OidcProviderMod
   };
 }
 
+/** The `realm` of a password grant: the tenant's database connection, required by password-realm. */
+function checkRealm(ctx: ProviderContext, oidc: OidcProviderModule, directory: TenantDirectory): void {
+  const { realm, grant_type: grantType } = ctx.oidc.params;
+  if ((realm === undefined || realm === '') && grantType === PASSWORD_REALM_GRANT) {
+    throw oauthError(oidc, 'InvalidRequest', 'missing realm parameter');
+  }
+  if (realm !== undefined && realm !== '' && realm !== directory.settings.connection) {
+    throw oauthError(oidc, 'InvalidRequest', 'connection not found');
+  }
+}
+
+/** The ID token of a password grant that was given `openid`: the user's claims the granted scopes allow. */
+async function passwordIdToken(ctx: ProviderContext, provider: Provider, user: SeededUser, oidcScopes: string[]): Promise<string> {
+  const idToken = new provider.IdToken(
+    {
+      sub: user.userId,
+      email: user.email,
+      email_verified: true,
+      name: user.name,
+      nickname: user.email.split('@')[0],
+    },
+    { ctx },
+  );
+  idToken.scope = oidcScopes.join(' ');
+  return idToken.issue({ use: 'idtoken' });
+}
+
 /**
- * `grant_type=password` as Auth0 answers it (the "Username-Password-Authentication" connection).
+ * The refresh token of a password grant given `offline_access`, to an application allowed the
+ * refresh token grant; made as oidc-provider makes one at the code exchange: the grant's scopes, for
+ * the same API. `undefined` when the application may not have one.
+ */
+async function passwordRefreshToken(
+  ctx: ProviderContext,
+  provider: Provider,
+  source: { accountId: string; grantId: string; scopes: string[]; audience: string | undefined },
+): Promise<string | undefined> {
+  const client = ctx.oidc.client;
+  if (client === undefined || !client.grantTypeAllowed('refresh_token')) return undefined;
+  const { accountId, grantId, scopes, audience } = source;
+  const refresh = new provider.RefreshToken({
+    accountId,
+    client,
+    grantId,
+    gty: 'password',
+    scope: scopes.join(' '),
+    resource: audience,
+    rotations: 0,
+  });
+  ctx.oidc.entity('RefreshToken', refresh);
+  return refresh.save();
+}
+
+/**
+ * `grant_type=password`, and Auth0's `http://auth0.com/oauth/grant-type/password-realm`, as Auth0
+ * answers them (the "Username-Password-Authentication" connection): an access token, and an ID
+ * token when `openid` is granted.
  *
  * @example
  * ```ts
@@ -95,6 +155,7 @@ export function passwordGrant(provider: Provider, oidc: OidcProviderModule, dire
     if (params.username === undefined || params.password === undefined) {
       throw oauthError(oidc, 'InvalidRequest', 'missing username or password');
     }
+    checkRealm(ctx, oidc, directory);
     const jkt = await dpop(ctx);
     const user = directory.authenticate(params.username, params.password);
     if (user === undefined) {
@@ -126,7 +187,18 @@ export function passwordGrant(provider: Provider, oidc: OidcProviderModule, dire
     if (jkt !== undefined) token.setThumbprint('jkt', jkt);
     ctx.oidc.entity('AccessToken', token);
     const accessToken = await token.save();
-    respond(ctx, { access_token: accessToken, scope: token.scope, expires_in: token.expiration, token_type: token.tokenType });
+    const idToken = oidcScopes.includes('openid') ? await passwordIdToken(ctx, provider, user, oidcScopes) : undefined;
+    const refreshToken = oidcScopes.includes(OFFLINE_SCOPE)
+      ? await passwordRefreshToken(ctx, provider, { accountId: user.userId, grantId, scopes: granted, audience })
+      : undefined;
+    respond(ctx, {
+      access_token: accessToken,
+      refresh_token: refreshToken,
+      id_token: idToken,
+      scope: toAuth0Scope(token.scope ?? ''),
+      expires_in: token.expiration,
+      token_type: token.tokenType,
+    });
   };
 }
 

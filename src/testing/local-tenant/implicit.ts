@@ -6,7 +6,7 @@
  * (RFC 6749 §4.2.2), errors included (§4.2.2.1).
  */
 import type { Provider, ProviderContext } from './oidc-provider';
-import type { TenantDirectory } from './directory';
+import { toAuth0Scope, type TenantDirectory } from './directory';
 
 /**
  * The response mode that delivers an implicit access token.
@@ -99,7 +99,7 @@ export function implicitTokenResponseMode(provider: Provider, directory: TenantD
         access_token: accessToken,
         token_type: token.tokenType,
         expires_in: token.expiration,
-        scope: token.scope,
+        scope: toAuth0Scope(token.scope ?? ''),
         state: payload.state,
       }),
     );

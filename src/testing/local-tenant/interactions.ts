@@ -1,7 +1,8 @@
 /**
  * The browser side of the tenant: the login interaction (the tenant's own login page, see
  * routes.ts), no consent for first-party applications, the accounts behind sessions, the session
- * cookies, RP-initiated logout and the error page.
+ * cookies, silent authentication (`response_mode=web_message`), RP-initiated logout and the error
+ * page.
  */
 import type { TenantDirectory } from './directory';
 import type { OidcProviderModule, ProviderContext } from './oidc-provider';
@@ -77,6 +78,10 @@ export function interactionsConfiguration(
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout,
+      // Silent authentication as auth0-spa-js does it: `prompt=none&response_mode=web_message` in a
+      // hidden iframe, answered by a page that posts { type: 'authorization_response', response }
+      // to the parent (oidc-provider's implementation of the draft it acknowledges here).
+      webMessageResponseMode: { enabled: true, ack: 'individual-draft-01' },
     },
   };
 }

@@ -19,7 +19,9 @@ export interface ProviderContext {
   type: string;
   req: IncomingMessage;
   res: ServerResponse;
-  request: { origin: string };
+  request: { origin: string; req: IncomingMessage };
+  /** The request's media type if it is one of `types` (`false` if not, `null` without a body). */
+  is(...types: string[]): string | false | null;
   /** A request header by name; `''` when absent. */
   get(name: string): string;
   /** Sets a response header. */
@@ -137,6 +139,14 @@ export interface ProviderInteraction {
 
 type TokenConstructor = new (payload: Record<string, unknown>) => ProviderToken;
 
+/** An ID token being made: the account's claims, masked by `scope` when issued. */
+export interface ProviderIdToken {
+  /** The OpenID scopes whose claims go in (space-separated). */
+  scope: string;
+  /** Signs the token for its use; resolves with the JWT. */
+  issue(options: { use: 'idtoken' }): Promise<string>;
+}
+
 /** The Grant model: a constructor, and the lookup of a stored grant. */
 export interface ProviderGrantModel {
   new (payload: { accountId: string; clientId: string }): ProviderGrant;
@@ -184,7 +194,12 @@ export interface Provider {
   /** The configured name of a cookie. */
   cookieName(type: 'session' | 'interaction' | 'resume'): string;
   readonly AccessToken: TokenConstructor;
+  /** The refresh token model: made with the grant, the account, the client, its scope and resource. */
+  readonly RefreshToken: new (
+    payload: Record<string, unknown>,
+  ) => { save(): Promise<string> };
   readonly ClientCredentials: TokenConstructor;
+  readonly IdToken: new (claims: Record<string, unknown>, options: { ctx: ProviderContext }) => ProviderIdToken;
   readonly Grant: ProviderGrantModel;
   readonly Client: ProviderClientModel;
   readonly Session: ProviderSessionModel;

@@ -31,7 +31,8 @@ function page(title: string, body: string): string {
 }
 
 /**
- * The login form of an interaction.
+ * The login form of an interaction, with New Universal Login's field names (`username`,
+ * `password`) and its "Continue" button, which end-to-end scripts written against Auth0 look for.
  *
  * @example
  * ```ts
@@ -46,9 +47,9 @@ export function loginPage(options: { action: string; clientName: string; email?:
     'Log in',
     `<h1>Welcome</h1><p>Log in to continue to ${escapeHtml(options.clientName)}.</p>${error}
 <form method="post" action="${escapeHtml(options.action)}" autocomplete="off">
-<label for="email">Email address</label><input id="email" name="email" type="email" required autofocus value="${escapeHtml(options.email ?? '')}">
-<label for="password">Password</label><input id="password" name="password" type="password" required>
-<button type="submit" name="action" value="login">Continue</button>
+<label for="username">Email address</label><input id="username" name="username" type="text" inputmode="email" autocomplete="email" autocapitalize="none" spellcheck="false" required autofocus value="${escapeHtml(options.email ?? '')}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit" name="action" value="default">Continue</button>
 </form>${hint}`,
   );
 }

@@ -11,7 +11,7 @@
  */
 import { MemoryStore } from './adapter';
 import { clientsConfiguration } from './clients';
-import type { TenantDirectory } from './directory';
+import { PASSWORD_REALM_GRANT, type TenantDirectory } from './directory';
 import { tokenEndpointDpop } from './dpop';
 import { clientCredentialsGrant, passwordGrant, rbacGrant } from './grants';
 import { IMPLICIT_RESPONSE_MODE, implicitTokenResponseMode } from './implicit';
@@ -80,13 +80,10 @@ export function createProvider(oidc: OidcProviderModule, directory: TenantDirect
   instance = new oidc.Provider(directory.settings.issuer, configuration);
   const dpop = tokenEndpointDpop(oidc);
   instance.registerResponseMode(IMPLICIT_RESPONSE_MODE, implicitTokenResponseMode(instance, directory));
-  instance.registerGrantType('password', passwordGrant(instance, oidc, directory, dpop), [
-    'username',
-    'password',
-    'scope',
-    'audience',
-    'realm',
-  ]);
+  const password = passwordGrant(instance, oidc, directory, dpop);
+  for (const grantType of ['password', PASSWORD_REALM_GRANT]) {
+    instance.registerGrantType(grantType, password, ['username', 'password', 'scope', 'audience', 'realm']);
+  }
   // Replaces oidc-provider's own handler: Auth0's takes `audience`, defaults `scope` to every
   // granted permission and refuses scopes the application was not granted.
   instance.registerGrantType('client_credentials', clientCredentialsGrant(instance, oidc, directory, dpop), [

@@ -1,12 +1,15 @@
 /**
  * The tenant's own routes in front of oidc-provider: the login page (Auth0's Universal Login
- * stand-in), Auth0's `/v2/logout`, the implicit-flow rewrite and Auth0's discovery additions.
+ * stand-in), Auth0's `/v2/logout`, `/userinfo` for JWT access tokens, JSON bodies and Auth0's
+ * errors at the token endpoint, the implicit-flow rewrite and Auth0's discovery additions.
  */
 import type { IncomingMessage } from 'node:http';
 import { rewriteImplicitRequest } from './implicit';
+import { auth0TokenAnswer, normaliseTokenRequest } from './token-endpoint';
+import { jwtUserinfo } from './userinfo';
 import { errorPage, loggedOutPage, loginPage } from './pages';
 import type { Provider, ProviderContext } from './oidc-provider';
-import { NO_SCOPE, type TenantDirectory } from './directory';
+import { NO_SCOPE, toAuth0Scope, toProviderScope, type TenantDirectory } from './directory';
 
 const LOGIN_PATH = /^\/u\/login\/([A-Za-z0-9_-]+)$/;
 const MAX_FORM_BYTES = 16 * 1024;
@@ -78,9 +81,9 @@ async function login(ctx: ProviderContext, provider: Provider, directory: Tenant
     return;
   }
   const form = await readForm(ctx.req);
-  const user = directory.authenticate(form.get('email'), form.get('password'));
+  const user = directory.authenticate(form.get('username'), form.get('password'));
   if (user === undefined) {
-    render(401, form.get('email') ?? undefined, 'Wrong email or password.');
+    render(401, form.get('username') ?? undefined, 'Wrong email or password.');
     return;
   }
   const url = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: user.userId } }, { mergeWithLastSubmission: false });
@@ -138,7 +141,34 @@ function askNoScope(ctx: ProviderContext): void {
 }
 
 /**
- * The middleware oidc-provider runs before its own router.
+ * Discovery as Auth0's: Swagger UI's implicit flow works (see implicit.ts), and `offline_access` is
+ * a scope by its own name.
+ */
+function auth0Discovery(ctx: ProviderContext): void {
+  if (ctx.path !== '/.well-known/openid-configuration' || ctx.status !== 200 || ctx.body === null || typeof ctx.body !== 'object') return;
+  const body = ctx.body as Record<string, unknown>;
+  const types = Array.isArray(body.response_types_supported) ? body.response_types_supported : [];
+  const scopes = Array.isArray(body.scopes_supported) ? (body.scopes_supported as string[]) : [];
+  ctx.body = {
+    ...body,
+    response_types_supported: types.includes('token') ? types : [...types, 'token'],
+    scopes_supported: scopes.map((scope) => toAuth0Scope(scope)),
+  };
+}
+
+/** `offline_access` in an authorization request takes its provider-side name (see `OFFLINE_SCOPE`). */
+function askOfflineAccess(ctx: ProviderContext): void {
+  const query = new URLSearchParams(ctx.querystring);
+  const scope = query.get('scope');
+  if (scope === null || !scope.split(' ').includes('offline_access')) return;
+  query.set('scope', toProviderScope(scope));
+  ctx.querystring = query.toString();
+}
+
+/**
+ * The middleware oidc-provider runs before its own router: the tenant's own pages and `/v2/logout`,
+ * `/userinfo` for JWT access tokens, JSON bodies at the token endpoint, the implicit-flow rewrite;
+ * after oidc-provider, Auth0's token endpoint errors and discovery additions.
  *
  * @example
  * ```ts
@@ -146,6 +176,7 @@ function askNoScope(ctx: ProviderContext): void {
  * ```
  */
 export function tenantRoutes(provider: Provider, directory: TenantDirectory) {
+  const userinfo = jwtUserinfo(directory);
   return async function localTenantRoutes(ctx: ProviderContext, next: () => Promise<void>): Promise<void> {
     const loginMatch = LOGIN_PATH.exec(ctx.path);
     if (loginMatch !== null && (ctx.method === 'GET' || ctx.method === 'POST')) {
@@ -156,16 +187,15 @@ export function tenantRoutes(provider: Provider, directory: TenantDirectory) {
       await logout(ctx, provider, directory);
       return;
     }
+    if (ctx.path === '/userinfo' && (await userinfo(ctx))) return;
+    if (!(await normaliseTokenRequest(ctx))) return;
     if (ctx.method === 'GET' && ctx.path === '/authorize') {
       rewriteImplicitRequest(ctx);
       askNoScope(ctx);
+      askOfflineAccess(ctx);
     }
     await next();
-    if (ctx.path === '/.well-known/openid-configuration' && ctx.status === 200 && ctx.body !== null && typeof ctx.body === 'object') {
-      const body = ctx.body as Record<string, unknown>;
-      const types = Array.isArray(body.response_types_supported) ? body.response_types_supported : [];
-      // Swagger UI's implicit flow works (see implicit.ts): say so, as Auth0's discovery does.
-      if (!types.includes('token')) ctx.body = { ...body, response_types_supported: [...types, 'token'] };
-    }
+    auth0TokenAnswer(ctx);
+    auth0Discovery(ctx);
   };
 }

@@ -16,26 +16,35 @@ export interface LocalTenantUser {
 }
 
 /**
- * An application registered at the local tenant.
+ * An application registered at the local tenant (Auth0's application types).
  *
- * - `spa`: a public client (no secret) for browsers and Swagger UI: implicit
- *   (`response_type=token`), authorization code with PKCE, and the password grant.
- * - `m2m`: a confidential client (id and secret) for the client credentials grant, granted
+ * - `spa` (Single Page Application): a public client (no secret) for browsers and Swagger UI:
+ *   implicit (`response_type=token`), authorization code with PKCE, and the password grant.
+ * - `regular_web` (Regular Web Application): a confidential first-party client (id and secret,
+ *   sent in the body or with Basic): authorization code (PKCE optional) and the password grant,
+ *   `password` or Auth0's `http://auth0.com/oauth/grant-type/password-realm` (what Auth0's Node
+ *   authentication SDKs use).
+ * - `m2m` (Machine to Machine): a confidential client for the client credentials grant, granted
  *   `grants` on the API.
  */
 export interface LocalTenantClient {
-  type: 'spa' | 'm2m';
+  type: 'spa' | 'regular_web' | 'm2m';
   clientId: string;
-  /** Required for `m2m`. */
+  /** Required for `regular_web` and `m2m`. */
   clientSecret?: string;
   /** The application's name, shown on the login page. */
   name?: string;
   /**
-   * `spa`: allowed callback URLs. A loopback URL (`localhost`, `127.0.0.1`, `[::1]`) also matches on
-   * any other port. Default the sample's docs redirect pages ({@link SAMPLE_CALLBACK_URLS}).
+   * `spa` and `regular_web`: allowed callback URLs. For a `spa`, a loopback URL (`localhost`,
+   * `127.0.0.1`, `[::1]`) also matches on any other port. Default for a `spa` the sample's docs
+   * redirect pages ({@link SAMPLE_CALLBACK_URLS}), for a `regular_web` `http://localhost:3000/callback`
+   * ({@link SAMPLE_WEB_CALLBACK_URLS}).
    */
   redirectUris?: string[];
-  /** `spa`: allowed logout URLs (`returnTo` of `/v2/logout`); loopback ones match on any port. Default `http://localhost:3000/docs/` and `http://localhost:3000/`. */
+  /**
+   * `spa` and `regular_web`: allowed logout URLs (`returnTo` of `/v2/logout`); for a `spa` loopback
+   * ones match on any port. Default the sample's pages ({@link SAMPLE_LOGOUT_URLS}).
+   */
   logoutUrls?: string[];
   /**
    * Allowed Web Origins: origins whose pages may call the token endpoint from a browser (CORS), for
@@ -79,6 +88,16 @@ export const SAMPLE_LOGOUT_URLS: readonly string[] = [
 ];
 
 /**
+ * A regular web application's callback unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * const clients = [{ type: 'regular_web', clientId: 'web', clientSecret: 's', redirectUris: [...SAMPLE_WEB_CALLBACK_URLS, 'http://localhost:8080/callback'] }];
+ * ```
+ */
+export const SAMPLE_WEB_CALLBACK_URLS: readonly string[] = ['http://localhost:3000/callback'];
+
+/**
  * The data a local tenant starts with unless told otherwise.
  *
  * @example
@@ -93,12 +112,20 @@ export const LOCAL_TENANT_DEFAULTS = {
   scopes: { 'read:blabla': 'Read the BlaBla resource' } as Record<string, string>,
   /** The namespaced claim a post-login Action would add (see AUTH0.md). */
   emailClaim: 'https://example.com/email',
+  /** The database connection users sign in with: the `realm` of the password-realm grant. */
+  connection: 'Username-Password-Authentication',
   users: [
     { email: 'admin@example.com', password: 'admin', permissions: ['read:blabla'], name: 'Admin' },
     { email: 'user@example.com', password: 'user', permissions: [], name: 'User' },
   ] as LocalTenantUser[],
   clients: [
     { type: 'spa', clientId: 'local-spa-client', name: 'Sample docs (SPA)' },
+    {
+      type: 'regular_web',
+      clientId: 'local-web-client',
+      clientSecret: 'local-web-secret',
+      name: 'Sample web app (Regular Web Application)',
+    },
     {
       type: 'm2m',
       clientId: 'local-m2m-client',
@@ -164,23 +191,22 @@ export function seedUsers(users: readonly LocalTenantUser[]): SeededUser[] {
 export function seedClients(clients: readonly LocalTenantClient[]): LocalTenantClient[] {
   const seen = new Set<string>();
   return clients.map((client) => {
-    if (client.type !== 'spa' && client.type !== 'm2m') {
-      throw new TypeError('routing-controllers-auth0/testing: a local tenant client has type "spa" or "m2m"');
+    if (client.type !== 'spa' && client.type !== 'regular_web' && client.type !== 'm2m') {
+      throw new TypeError('routing-controllers-auth0/testing: a local tenant client has type "spa", "regular_web" or "m2m"');
     }
     if (typeof client.clientId !== 'string' || client.clientId === '') {
       throw new TypeError('routing-controllers-auth0/testing: every local tenant client needs a clientId');
     }
     if (seen.has(client.clientId)) throw new TypeError(`routing-controllers-auth0/testing: client ${client.clientId} is listed twice`);
     seen.add(client.clientId);
-    if (client.type === 'm2m' && !client.clientSecret) {
-      throw new TypeError(`routing-controllers-auth0/testing: the m2m client ${client.clientId} needs a clientSecret`);
+    if (client.type !== 'spa' && !client.clientSecret) {
+      throw new TypeError(`routing-controllers-auth0/testing: the ${client.type} client ${client.clientId} needs a clientSecret`);
     }
-    return client.type === 'spa'
-      ? {
-          ...client,
-          redirectUris: [...(client.redirectUris ?? SAMPLE_CALLBACK_URLS)],
-          logoutUrls: [...(client.logoutUrls ?? SAMPLE_LOGOUT_URLS)],
-        }
-      : { ...client, grants: [...(client.grants ?? [])] };
+    if (client.type === 'm2m') return { ...client, grants: [...(client.grants ?? [])] };
+    return {
+      ...client,
+      redirectUris: [...(client.redirectUris ?? (client.type === 'spa' ? SAMPLE_CALLBACK_URLS : SAMPLE_WEB_CALLBACK_URLS))],
+      logoutUrls: [...(client.logoutUrls ?? SAMPLE_LOGOUT_URLS)],
+    };
   });
 }

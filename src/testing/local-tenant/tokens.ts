@@ -3,7 +3,7 @@
  * (Auth0's `audience`), Auth0-shaped JWT access tokens (see AUTH0.md) or RFC 9068 ones, DPoP-bound
  * tokens on request, the OpenID claims and scopes, revocation, and every token's lifetime.
  */
-import { OIDC_SCOPES, type AccessTokenProfile, type TenantDirectory } from './directory';
+import { OFFLINE_SCOPE, OIDC_SCOPES, toAuth0Scope, type AccessTokenProfile, type TenantDirectory } from './directory';
 import { DPOP_SIGNING_ALGORITHMS } from './dpop';
 import type { OidcProviderModule, ProviderContext, ProviderToken } from './oidc-provider';
 
@@ -50,7 +50,7 @@ function auth0Shape(directory: TenantDirectory) {
       aud: scope.includes('openid') ? [source.aud, `${settings.issuer}userinfo`] : source.aud,
       iat: source.iat,
       exp: source.exp,
-      scope: scope.join(' '),
+      scope: toAuth0Scope(scope.join(' ')),
     });
     if (machine) claims.gty = 'client-credentials';
     else if (token.gty === 'password') claims.gty = 'password';
@@ -81,7 +81,8 @@ function resourceIndicators(directory: TenantDirectory, errors: OidcProviderModu
     useGrantedResource: async () => true,
     getResourceServerInfo: async (_ctx: ProviderContext, indicator: string, client: { clientId: string }) => {
       if (indicator !== settings.audience) {
-        throw new errors.InvalidTarget(`Service not found: ${indicator}`);
+        // Auth0's answer to an unknown API, at /authorize (in the redirect) and at the token endpoint.
+        throw Object.assign(new errors.AccessDenied(`Service not found: ${indicator}`), { status: 403, statusCode: 403 });
       }
       return directory.resourceServer(client.clientId);
     },
@@ -101,9 +102,20 @@ function revocationPolicy(errors: OidcProviderModule['errors']) {
   };
 }
 
+/** Refresh tokens as Auth0 issues them: for `offline_access` to an application allowed the grant. */
+const refreshTokens = {
+  issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, source: { scopes: Set<string> }) =>
+    client.grantTypeAllowed('refresh_token') && source.scopes.has(OFFLINE_SCOPE),
+  // Tokens of an offline grant outlive the browser session, as `offline_access` means.
+  expiresWithSession: async (_ctx: unknown, source: { scopes: Set<string> }) => !source.scopes.has(OFFLINE_SCOPE),
+  // Auth0's refresh token rotation: every use answers a new refresh token; using one twice revokes
+  // the whole grant (oidc-provider's reuse detection), so a stolen one dies with the family.
+  rotateRefreshToken: true,
+};
+
 /**
  * The provider configuration of the tokens: signing keys, claims and scopes, the `audience`
- * parameter, DPoP, JWT access token shape, revocation, and every lifetime (`ttl`).
+ * parameter, DPoP, JWT access token shape, refresh tokens, revocation, and every lifetime (`ttl`).
  *
  * @example
  * ```ts
@@ -124,6 +136,7 @@ export function tokensConfiguration(
     },
     scopes: [...OIDC_SCOPES],
     extraParams: ['audience'],
+    ...refreshTokens,
     // Proof algorithms for DPoP-bound tokens (RFC 9449), at the code exchange and in grants.ts.
     enabledJWA: { dPoPSigningAlgValues: [...DPOP_SIGNING_ALGORITHMS] },
     formats: { customizers: { jwt: auth0Shape(directory) } },
