@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cors from '@koa/cors';
 import Koa from 'koa';
 import { useKoaServer } from 'routing-controllers';
 import { Auth0, type Auth0Options, type ReplayStore } from 'routing-controllers-auth0';
@@ -21,14 +22,21 @@ export interface SampleSettings {
   algorithms?: string[];
   /** A Redis shared by every replica for DPoP replay protection (`REDIS_URL`). */
   redisUrl?: string;
+  /** Origins of browser apps allowed to call the API across origins (`CORS_ORIGINS`, comma-separated). */
+  corsOrigins?: string[];
 }
 
 /**
  * Reads `PORT`, `HOST`, `AUTH0_DOMAIN`, `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`,
  * for an API set to HS256 `AUTH0_SIGNING_SECRET` with `AUTH0_TOKEN_SIGNING_ALG=HS256`, and
- * `REDIS_URL` for a replay store shared by several replicas.
+ * `REDIS_URL` for a replay store shared by several replicas, and `CORS_ORIGINS` for browser apps on
+ * other origins.
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSettings {
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter((origin) => origin !== '');
   const algorithms = (env.AUTH0_TOKEN_SIGNING_ALG ?? '')
     .split(',')
     .map((alg) => alg.trim())
@@ -43,6 +51,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSet
     ...(env.AUTH0_SIGNING_SECRET ? { secret: env.AUTH0_SIGNING_SECRET } : {}),
     ...(algorithms.length > 0 ? { algorithms } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    ...(corsOrigins.length > 0 ? { corsOrigins } : {}),
   };
 }
 
@@ -51,11 +60,28 @@ export const SAMPLE_DOCS_PATH = '/docs';
 
 /**
  * Builds the sample Koa app around an {@link Auth0}: the API, its OpenAPI document at
- * `/openapi.json`, Swagger UI with the Auth0 sign-in at `/docs`, and with a registry the metrics at
- * `/metrics`.
+ * `/openapi.json`, Swagger UI with the Auth0 sign-in at `/docs`, with a registry the metrics at
+ * `/metrics`, and CORS for the listed origins (a preflight allows `Authorization` and `DPoP`; answers
+ * expose `WWW-Authenticate`, `DPoP-Nonce` and `Retry-After`, which a browser app needs to read).
  */
-export function createSampleApp(auth: Auth0, metrics?: Registry): Koa {
+export function createSampleApp(auth: Auth0, metrics?: Registry, corsOrigins: readonly string[] = []): Koa {
   const app = new Koa();
+  if (corsOrigins.length > 0) {
+    const allowed = new Set(corsOrigins);
+    app.use(
+      cors({
+        // An origin that is not listed gets no CORS headers at all (the browser then refuses).
+        origin: (ctx) => {
+          const origin = ctx.get('Origin');
+          return allowed.has(origin) ? origin : '';
+        },
+        allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        allowHeaders: ['Authorization', 'DPoP', 'Content-Type'],
+        exposeHeaders: ['WWW-Authenticate', 'DPoP-Nonce', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
   if (metrics !== undefined) app.use(metricsMiddleware(metrics));
   const routing = {
     controllers: [SampleApi],

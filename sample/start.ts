@@ -198,7 +198,7 @@ export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise
       store = await RedisReplayStore.connect({ url: settings.redisUrl, namespace: settings.audience });
     }
     const auth = createSampleAuth(settings, { onEvent: observability.onEvent, replayStore: store });
-    const listener = createServer(createSampleApp(auth, observability.registry).callback());
+    const listener = createServer(createSampleApp(auth, observability.registry, settings.corsOrigins).callback());
     await listen(listener, settings.port, settings.host);
     const { port } = listener.address() as AddressInfo;
     const url = `http://${settings.host ?? 'localhost'}:${port}`;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { TestTenant } from 'routing-controllers-auth0/testing';
 import { createSampleApp, createSampleAuth, settingsFromEnv } from '../../sample/app';
-import { get, type Running } from '../support/server';
+import { get, listening, type Running } from '../support/server';
 
 describe('the sample API (Koa)', () => {
   let tenant: TestTenant;
@@ -57,5 +57,47 @@ describe('the sample API (Koa)', () => {
       scopes: ['read:blabla'],
       isMachine: false,
     });
+  });
+});
+
+describe('the sample API: CORS for the origins in CORS_ORIGINS', () => {
+  let tenant: TestTenant;
+  let app: Running;
+  const spa = 'http://localhost:5173';
+
+  before(async () => {
+    tenant = await TestTenant.start({ audience: 'https://sample.example.com' });
+    const settings = settingsFromEnv({
+      AUTH0_DOMAIN: tenant.issuer,
+      AUTH0_API_AUDIENCE: tenant.audience,
+      CORS_ORIGINS: `${spa}/, https://app.example.com`,
+    });
+    expect(settings.corsOrigins).to.deep.equal([spa, 'https://app.example.com']);
+    app = await listening(createSampleApp(createSampleAuth(settings), undefined, settings.corsOrigins).listen(0, '127.0.0.1'));
+  });
+  after(async () => {
+    await app.close();
+    await tenant.close();
+  });
+
+  it('a preflight from a listed origin allows Authorization and DPoP', async () => {
+    const res = await fetch(`${app.url}/secure`, {
+      method: 'OPTIONS',
+      headers: { origin: spa, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,dpop' },
+    });
+    expect(res.status).to.equal(204);
+    expect(res.headers.get('access-control-allow-origin')).to.equal(spa);
+    expect(res.headers.get('access-control-allow-headers')).to.equal('Authorization,DPoP,Content-Type');
+  });
+
+  it('a 401 to a listed origin exposes WWW-Authenticate; another origin gets no CORS headers', async () => {
+    const res = await fetch(`${app.url}/secure`, { headers: { origin: spa } });
+    expect(res.status).to.equal(401);
+    expect(res.headers.get('access-control-allow-origin')).to.equal(spa);
+    expect(res.headers.get('access-control-expose-headers')).to.equal('WWW-Authenticate,DPoP-Nonce,Retry-After');
+    const other = await fetch(`${app.url}/secure`, { headers: { origin: 'https://evil.example.com' } });
+    expect(other.headers.get('access-control-allow-origin')).to.equal(null);
+    const ok = await fetch(`${app.url}/secure`, { headers: { origin: spa, authorization: `Bearer ${await tenant.token()}` } });
+    expect([ok.status, ok.headers.get('access-control-allow-origin')]).to.deep.equal([200, spa]);
   });
 });
