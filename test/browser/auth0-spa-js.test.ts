@@ -103,8 +103,9 @@ describe('auth0-spa-js in headless Chromium (local tenant)', function () {
     // localhost, as the tenant: one site, so the tenant's session cookie (SameSite=Lax) reaches the
     // silent authentication iframe, as with an Auth0 custom domain on the application's own site.
     origin = `http://localhost:${(pageServer.address() as AddressInfo).port}`;
-    const settings = settingsFromEnv({ AUTH0_DOMAIN: tenant.issuer, AUTH0_API_AUDIENCE: tenant.audience });
-    api = createSampleApp(createSampleAuth(settings)).listen(0, '127.0.0.1');
+    // The API on another origin answers the page's cross-origin calls (CORS_ORIGINS).
+    const settings = settingsFromEnv({ AUTH0_DOMAIN: tenant.issuer, AUTH0_API_AUDIENCE: tenant.audience, CORS_ORIGINS: origin });
+    api = createSampleApp(createSampleAuth(settings), undefined, settings.corsOrigins).listen(0, '127.0.0.1');
     await new Promise((resolve) => api!.once('listening', resolve));
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
   });
@@ -185,8 +186,17 @@ describe('auth0-spa-js in headless Chromium (local tenant)', function () {
     );
   }
 
+  /** The page calls the API across origins (CORS), as the SPA would; a refusal's challenge is readable (exposed). */
   async function callApi(token: string): Promise<number> {
-    return (await fetch(`${apiUrl}/secure/blabla`, { headers: { authorization: `Bearer ${token}` } })).status;
+    const [status, challenge] = await page.evaluate(
+      async ([url, t]) => {
+        const res = await fetch(url, { headers: { authorization: `Bearer ${t}` } });
+        return [res.status, res.headers.get('www-authenticate')] as const;
+      },
+      [`${apiUrl}/secure/blabla`, token] as const,
+    );
+    if (status === 403) expect(challenge).to.include('error="insufficient_scope"');
+    return status;
   }
 
   it('loginWithRedirect and handleRedirectCallback: the user, and an access token the API accepts (403 for user@example.com)', async () => {
