@@ -1,20 +1,22 @@
 /**
- * `npm run bench`: the sample app, two peers and a bare-jose floor, side by side in one run with
- * identical load settings, then a memory run with many distinct tokens. See bench/README.md.
+ * `npm run bench`: the sample app, the framework's ceiling (also with an Auth0User for its user), a
+ * hand-written jose checker, two peers and a bare-jose floor, side by side in one run with identical load settings, then a memory run
+ * with many distinct tokens. See bench/README.md.
  *
  * Environment overrides: BENCH_DURATION (s, default 5), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 50), BENCH_TOKENS (fresh tokens minted, default 100000),
- * BENCH_POOL (default 1000), BENCH_PIN (0 to let the scheduler place processes),
- * BENCH_TARGETS (comma list of sample,express-sdk,koa-jwt,floor), BENCH_MEMORY (0 to skip).
+ * BENCH_POOL (default 1000), BENCH_PIN (0 to let the scheduler place processes), BENCH_TARGETS
+ * (comma list of sample,ceiling,ceiling-class-user,jose-checker,express-sdk,koa-jwt,floor), BENCH_MEMORY (0 to skip),
+ * BENCH_SLICE (s, default 1: the targets of a route take turns in slices this long).
  */
 import { cpus } from 'node:os';
 import { TestTenant } from 'routing-controllers-auth0/testing';
-import { measure, sendAll, type LoadResult, type LoadSettings, type TokenSource } from './lib/load';
+import { combine, measure, sendAll, type LoadResult, type LoadSettings, type TokenSource, warmUp } from './lib/load';
 import { pinSelf, Target } from './lib/target';
 import { mintMany } from './lib/tokens';
 
 type RouteName = 'public' | 'secure-one' | 'secure-pool' | 'secure-fresh' | 'blabla';
-type TargetName = 'sample' | 'express-sdk' | 'koa-jwt' | 'floor';
+type TargetName = 'sample' | 'ceiling' | 'ceiling-class-user' | 'jose-checker' | 'express-sdk' | 'koa-jwt' | 'floor';
 
 const ROUTES: Record<RouteName, { label: string; path: string }> = {
   public: { label: '/public', path: '/public' },
@@ -24,11 +26,29 @@ const ROUTES: Record<RouteName, { label: string; path: string }> = {
   blabla: { label: '/secure/blabla, one token', path: '/secure/blabla' },
 };
 
+const SECURED: RouteName[] = ['secure-one', 'secure-pool', 'secure-fresh', 'blabla'];
+
 const TARGETS: Record<TargetName, { label: string; routes: RouteName[] }> = {
-  sample: { label: 'sample (this library)', routes: ['public', 'secure-one', 'secure-pool', 'secure-fresh', 'blabla'] },
-  'express-sdk': { label: 'Express + express-oauth2-jwt-bearer', routes: ['secure-one', 'secure-pool', 'secure-fresh', 'blabla'] },
-  'koa-jwt': { label: 'Koa + koa-jwt + jwks-rsa', routes: ['secure-one', 'secure-pool', 'secure-fresh', 'blabla'] },
-  floor: { label: 'floor: bare Koa + jose jwtVerify', routes: ['public', 'secure-one', 'secure-pool', 'secure-fresh', 'blabla'] },
+  sample: { label: 'sample (this library)', routes: ['public', ...SECURED] },
+  // The ceiling verifies nothing: a pool or a fresh token per request would change nothing.
+  ceiling: { label: 'ceiling: routing-controllers, no-op checkers', routes: ['public', 'secure-one', 'blabla'] },
+  'ceiling-class-user': { label: 'ceiling, its fixed user an Auth0User', routes: ['secure-one', 'blabla'] },
+  'jose-checker': { label: 'routing-controllers + hand-written jose checker', routes: SECURED },
+  'express-sdk': { label: 'Express + express-oauth2-jwt-bearer', routes: SECURED },
+  'koa-jwt': { label: 'Koa + koa-jwt + jwks-rsa', routes: SECURED },
+  floor: { label: 'floor: bare Koa + jose jwtVerify', routes: ['public', ...SECURED] },
+};
+
+/** The goals this run is checked against (bench/README.md). */
+const GOALS = {
+  /** /secure with one token, sample ÷ ceiling. */
+  ceiling: 0.9,
+  /** /secure with a fresh token per request, sample ÷ hand-written jose checker. */
+  joseFresh: 1,
+  /** /secure with one token, sample ÷ Express SDK. */
+  expressSdk: 2.5,
+  /** Peak − start RSS over the memory run, MiB. */
+  memoryMiB: 64,
 };
 
 function intEnv(name: string, fallback: number): number {
@@ -45,7 +65,7 @@ const mib = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' 
 /** Share of one core the target used during the measured run. */
 const busy = (r: LoadResult): string => (r.targetCpu === undefined || !r.wall ? 'n/a' : `${fmt((100 * r.targetCpu) / r.wall)} %`);
 /** Requests served per CPU second of the target: what the route costs, whoever was the bottleneck. */
-const perCpu = (r: LoadResult | undefined): number | undefined => (r?.targetCpu ? r.requests / r.targetCpu : undefined);
+const perCpu = (r: LoadResult | undefined): number | undefined => r?.cpuRate ?? (r?.targetCpu ? r.requests / r.targetCpu : undefined);
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || b === 0 ? '-' : `${fmt(a / b, 2)}×`;
 
@@ -58,6 +78,22 @@ function table(header: string[], rows: string[][]): string {
     `|${widths.map((w, i) => (i <= 1 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
     ...rows.map(line),
   ].join('\n');
+}
+
+function sourceOf(
+  route: RouteName,
+  tokens: { one: string; pool: readonly string[]; fresh: readonly string[]; cursor: { next: number; exhausted: number } },
+): TokenSource {
+  switch (route) {
+    case 'public':
+      return { kind: 'none' };
+    case 'secure-pool':
+      return { kind: 'pool', tokens: tokens.pool };
+    case 'secure-fresh':
+      return { kind: 'fresh', tokens: tokens.fresh, cursor: tokens.cursor };
+    default:
+      return { kind: 'one', token: tokens.one };
+  }
 }
 
 async function sanityCheck(target: Target, route: RouteName, token: string): Promise<void> {
@@ -80,6 +116,7 @@ async function main(): Promise<void> {
   const freshCount = intEnv('BENCH_TOKENS', 100_000);
   const poolSize = Math.max(1, intEnv('BENCH_POOL', 1000));
   const memory = intEnv('BENCH_MEMORY', 1) !== 0;
+  const sliceSeconds = Math.max(1, intEnv('BENCH_SLICE', 1));
   const cores = cpus().length;
   const pin = intEnv('BENCH_PIN', 1) !== 0 && cores >= 2;
   const selected = (process.env.BENCH_TARGETS ?? Object.keys(TARGETS).join(','))
@@ -91,7 +128,8 @@ async function main(): Promise<void> {
   const started = new Date();
   console.log(`bench ${started.toISOString()} · node ${process.version} · ${cores} × ${cpus()[0]?.model ?? 'cpu'}`);
   console.log(
-    `${settings.connections} connections · ${settings.warmup} s warm-up + ${settings.duration} s per row · pool ${poolSize} · ${fmt(freshCount)} fresh tokens · ` +
+    `${settings.connections} connections · ${settings.warmup} s warm-up + ${settings.duration} s per row, in ${sliceSeconds} s slices, targets in turn · ` +
+      `pool ${poolSize} · ${fmt(freshCount)} fresh tokens · ` +
       (pin ? 'load generator + tenant pinned to CPU 0, each target to CPU 1' : 'no CPU pinning'),
   );
 
@@ -114,32 +152,48 @@ async function main(): Promise<void> {
     const peaks = new Map<TargetName, number | undefined>();
     const key = (t: TargetName, r: RouteName): string => `${t}:${r}`;
 
-    for (const name of selected) {
-      const target = await Target.start({ name, env, cpus: pin ? '1' : undefined });
-      try {
-        for (const route of TARGETS[name].routes) await sanityCheck(target, route, one);
-        const cursor = { next: 0, exhausted: 0 };
-        for (const route of TARGETS[name].routes) {
-          const source: TokenSource =
-            route === 'public'
-              ? { kind: 'none' }
-              : route === 'secure-pool'
-                ? { kind: 'pool', tokens: pool }
-                : route === 'secure-fresh'
-                  ? { kind: 'fresh', tokens: fresh, cursor }
-                  : { kind: 'one', token: one };
-          const result = await measure(`${target.url}${ROUTES[route].path}`, source, settings, () => target.cpuSeconds());
+    // Every target runs at once (idle until its turn). Route by route, each warms up, then they
+    // take turns in slices of BENCH_SLICE seconds, the order rotated each time, until each has had
+    // BENCH_DURATION seconds: a drift of the machine's load falls on all of them alike.
+    const targets = new Map<TargetName, Target>();
+    try {
+      for (const name of selected) targets.set(name, await Target.start({ name, env, cpus: pin ? '1' : undefined }));
+      for (const [name, target] of targets) for (const route of TARGETS[name].routes) await sanityCheck(target, route, one);
+      const cursors = new Map(selected.map((name) => [name, { next: 0, exhausted: 0 }]));
+      const source = (name: TargetName, route: RouteName): TokenSource =>
+        sourceOf(route, { one, pool, fresh, cursor: cursors.get(name) as { next: number; exhausted: number } });
+      const url = (name: TargetName, route: RouteName): string => `${(targets.get(name) as Target).url}${ROUTES[route].path}`;
+      const slices = Math.max(1, Math.round(settings.duration / sliceSeconds));
+      for (const route of Object.keys(ROUTES) as RouteName[]) {
+        const turn = selected.filter((name) => TARGETS[name].routes.includes(route));
+        for (const name of turn) await warmUp(url(name, route), source(name, route), settings.connections, settings.warmup);
+        const parts = new Map<TargetName, LoadResult[]>(turn.map((name) => [name, []]));
+        for (let round = 0; round < slices; round += 1) {
+          for (let k = 0; k < turn.length; k += 1) {
+            const name = turn[(round + k) % turn.length];
+            const target = targets.get(name) as Target;
+            const part = await measure(
+              url(name, route),
+              source(name, route),
+              { connections: settings.connections, duration: settings.duration / slices, warmup: 0 },
+              () => target.cpuSeconds(),
+            );
+            parts.get(name)?.push(part);
+          }
+        }
+        for (const name of turn) {
+          const result = combine(parts.get(name) ?? []);
           results.set(key(name, route), result);
           console.log(
-            `  ${TARGETS[name].label.padEnd(38)} ${ROUTES[route].label.padEnd(28)} ${fmt(result.rps).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  target CPU ${busy(result)}` +
+            `  ${TARGETS[name].label.padEnd(48)} ${ROUTES[route].label.padEnd(28)} ${fmt(result.rps).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  target CPU ${busy(result)}` +
               (result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : '') +
               (result.reused > 0 ? '  (fresh tokens ran out: raise BENCH_TOKENS)' : ''),
           );
         }
-        peaks.set(name, target.peakRss());
-      } finally {
-        await target.stop();
       }
+      for (const [name, target] of targets) peaks.set(name, target.peakRss());
+    } finally {
+      for (const target of targets.values()) await target.stop();
     }
 
     let memoryRun: { start?: number; peak?: number; end?: number; result: LoadResult; sampledPeak: number; cache: string } | undefined;
@@ -203,25 +257,23 @@ async function main(): Promise<void> {
       console.log('');
       const rps = (t: TargetName, r: RouteName): number | undefined => results.get(key(t, r))?.rps;
       const cps = (t: TargetName, r: RouteName): number | undefined => perCpu(results.get(key(t, r)));
-      const ratioRows = (['secure-one', 'secure-pool', 'secure-fresh', 'blabla'] as RouteName[]).flatMap((route) => [
-        [
-          'req/s',
-          ROUTES[route].label.replace('N', String(poolSize)),
-          ratio(rps('sample', route), rps('express-sdk', route)),
-          ratio(rps('sample', route), rps('koa-jwt', route)),
-          ratio(rps('sample', route), rps('floor', route)),
-          ratio(rps('sample', route), rps('sample', 'public')),
-        ],
-        [
-          'req per CPU-s',
-          ROUTES[route].label.replace('N', String(poolSize)),
-          ratio(cps('sample', route), cps('express-sdk', route)),
-          ratio(cps('sample', route), cps('koa-jwt', route)),
-          ratio(cps('sample', route), cps('floor', route)),
-          ratio(cps('sample', route), cps('sample', 'public')),
-        ],
-      ]);
-      console.log(table(['sample ÷ …, by', 'route', 'Express SDK', 'koa-jwt', 'floor', 'own /public'], ratioRows));
+      const peers: TargetName[] = ['ceiling', 'ceiling-class-user', 'jose-checker', 'express-sdk', 'koa-jwt', 'floor'];
+      const ratioRows = SECURED.flatMap((route) =>
+        (['req/s', 'req per CPU-s'] as const).map((by) => {
+          const of = by === 'req/s' ? rps : cps;
+          return [
+            by,
+            ROUTES[route].label.replace('N', String(poolSize)),
+            ...peers.map((peer) => ratio(of('sample', route), of(peer, route))),
+          ];
+        }),
+      );
+      console.log(
+        table(
+          ['sample ÷ …, by', 'route', 'ceiling', 'ceiling, Auth0User', 'hand-written jose', 'Express SDK', 'koa-jwt', 'floor'],
+          ratioRows,
+        ),
+      );
       console.log('');
       console.log(`peak RSS of the sample process over its rows: ${mib(peaks.get('sample'))}`);
       if (memoryRun !== undefined) {
@@ -244,15 +296,32 @@ async function main(): Promise<void> {
       };
       const div = (a: number | undefined, b: number | undefined): number | undefined =>
         a === undefined || b === undefined || b === 0 ? undefined : a / b;
-      check('/secure one token ÷ Express SDK, req/s', div(rps('sample', 'secure-one'), rps('express-sdk', 'secure-one')), 2.5);
-      check('/secure one token ÷ floor, req/s', div(rps('sample', 'secure-one'), rps('floor', 'secure-one')), 1);
-      check('/secure one token ÷ own /public, req/s', div(rps('sample', 'secure-one'), rps('sample', 'public')), 0.9);
-      check('/secure one token ÷ own /public, req per CPU-s', div(cps('sample', 'secure-one'), cps('sample', 'public')), 0.9);
-      check('/secure fresh token ÷ floor (fresh), req/s', div(rps('sample', 'secure-fresh'), rps('floor', 'secure-fresh')), 0.85);
-      check('/secure fresh token ÷ floor (fresh), req per CPU-s', div(cps('sample', 'secure-fresh'), cps('floor', 'secure-fresh')), 0.85);
-      if (memoryRun !== undefined) {
-        check('memory run peak − start RSS, MiB', ((memoryRun.peak ?? 0) - (memoryRun.start ?? 0)) / MiB, 64, false);
+      for (const [by, of] of [
+        ['req/s', rps],
+        ['req per CPU-s', cps],
+      ] as const) {
+        check(`/secure one token, sample ÷ ceiling, ${by}`, div(of('sample', 'secure-one'), of('ceiling', 'secure-one')), GOALS.ceiling);
+        check(
+          `/secure fresh token, sample ÷ hand-written jose, ${by}`,
+          div(of('sample', 'secure-fresh'), of('jose-checker', 'secure-fresh')),
+          GOALS.joseFresh,
+        );
+        check(
+          `/secure one token, sample ÷ Express SDK, ${by}`,
+          div(of('sample', 'secure-one'), of('express-sdk', 'secure-one')),
+          GOALS.expressSdk,
+        );
       }
+      if (memoryRun !== undefined) {
+        check('memory run peak − start RSS, MiB', ((memoryRun.peak ?? 0) - (memoryRun.start ?? 0)) / MiB, GOALS.memoryMiB, false);
+      }
+      const p99s = selected
+        .flatMap((name) =>
+          (['secure-one', 'secure-fresh'] as RouteName[]).map((route) => [name, route, results.get(key(name, route))] as const),
+        )
+        .filter(([, , r]) => r !== undefined)
+        .map(([name, route, r]) => `${name} ${route === 'secure-one' ? 'one token' : 'fresh'} ${r?.p99} ms`);
+      console.log(`  p99 at ${settings.connections} connections, /secure: ${p99s.join(' · ')}`);
     }
   } finally {
     await tenant.close();

@@ -73,16 +73,24 @@ export interface FunctionRef {
   file: string;
 }
 
+/** A stretch of time, in µs on the monotonic clock that `process.hrtime` also reads. */
+export interface Window {
+  from: number;
+  to: number;
+}
+
 /**
- * Summarises a profile. `window` (µs on the monotonic clock that `process.hrtime` also reads) keeps
- * only the samples taken under load; `inclusiveOf` lists functions whose inclusive time to report.
+ * Summarises a profile. `windows` keep only the samples taken in them (under load);
+ * `inclusiveOf` lists functions whose inclusive time to report.
  */
 export function summarise(
   profile: CpuProfile,
   root: string,
   inclusiveOf: FunctionRef[] = [],
-  window?: { from: number; to: number },
+  windows?: Window | readonly Window[],
 ): ProfileSummary {
+  const kept: readonly Window[] | undefined = windows === undefined || Array.isArray(windows) ? windows : [windows as Window];
+  const inWindow = (time: number): boolean => kept === undefined || kept.some((span) => time >= span.from && time <= span.to);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -93,7 +101,7 @@ export function summarise(
   let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i += 1) {
     at += profile.timeDeltas[i];
-    if (window !== undefined && (at < window.from || at > window.to)) continue;
+    if (!inWindow(at)) continue;
     const delta = profile.timeDeltas[i + 1] ?? 0;
     selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + delta);
     totalUs += delta;

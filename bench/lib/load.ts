@@ -31,6 +31,8 @@ export interface LoadResult {
   targetCpu?: number;
   /** Wall seconds of the measured run. */
   wall?: number;
+  /** Requests per CPU-second of the target, when the run was measured in slices: their median. */
+  cpuRate?: number;
 }
 
 function requestsFor(source: TokenSource): autocannon.Request[] | undefined {
@@ -112,6 +114,39 @@ export async function measure(
   const reused = source.kind === 'fresh' && source.cursor.exhausted > before ? result.requests.total : 0;
   const targetCpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
   return { ...summary(result, reused), targetCpu, wall };
+}
+
+/** Warm-up only: the same load, thrown away. */
+export async function warmUp(url: string, source: TokenSource, connections: number, seconds: number): Promise<void> {
+  if (seconds > 0) await once(url, source, connections, { duration: seconds });
+}
+
+/**
+ * The slices of one row as one result: requests, errors, wall and CPU time summed; req/s, requests
+ * per CPU-second, p50 and p99 the median of the slices' own, so that a burst of other work on the
+ * machine during one slice does not move the row.
+ */
+export function combine(slices: readonly LoadResult[]): LoadResult {
+  const sum = (pick: (r: LoadResult) => number | undefined): number | undefined =>
+    slices.some((r) => pick(r) === undefined) ? undefined : slices.reduce((total, r) => total + (pick(r) ?? 0), 0);
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[middle] : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  };
+  const measured = slices.every((r) => r.targetCpu && r.wall);
+  return {
+    requests: sum((r) => r.requests) ?? 0,
+    rps: median(slices.map((r) => (r.wall ? r.requests / r.wall : r.rps))),
+    p50: median(slices.map((r) => r.p50)),
+    p99: median(slices.map((r) => r.p99)),
+    non2xx: sum((r) => r.non2xx) ?? 0,
+    errors: sum((r) => r.errors) ?? 0,
+    reused: sum((r) => r.reused) ?? 0,
+    targetCpu: sum((r) => r.targetCpu),
+    wall: sum((r) => r.wall),
+    cpuRate: measured ? median(slices.map((r) => r.requests / (r.targetCpu as number))) : undefined,
+  };
 }
 
 /** A fixed number of requests (each fresh token once), no warm-up. */

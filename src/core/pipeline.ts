@@ -27,10 +27,10 @@ import { emit, reasonOf } from './events';
 import type { AuthRequest } from './request';
 import type { ClaimRule } from './rules';
 import type { KeySetStats } from './token/key-set';
-import { TokenCache } from './token/token-cache';
+import { TokenCache, type CachedToken } from './token/token-cache';
 import type { AccessTokenClaims } from './claims';
 import { AccessTokenVerifier } from './token/verify-token';
-import { Auth0User, buildUser, copyUser, type UserFactory } from './user';
+import { Auth0User, buildBaseUser, buildUser, copyBaseUser, copyUser, type UserFactory } from './user';
 
 /** The outcome of authenticating one request; never a rejected promise for a request defect. */
 export type Authentication<U extends Auth0User> =
@@ -109,11 +109,13 @@ export class Pipeline<U extends Auth0User = Auth0User> {
   private readonly credentialsOptions: CredentialsOptions;
   private readonly offer: SchemeOffer;
   private readonly verifier: AccessTokenVerifier;
-  private readonly tokens: TokenCache;
+  // A remembered token keeps the user built from its claims: a hit copies it instead of building one.
+  private readonly tokens: TokenCache<U>;
+  private readonly remembered: (token: string) => CachedToken<U> | undefined;
+  // A request's own copy of a remembered user: a handler changing it changes no other request's.
+  private readonly copy: (user: U) => U;
   private readonly nonces: DpopNonces | undefined;
   private readonly dpop: DpopProofChecker;
-  // Users built per claims object: a cached token (the same frozen claims) skips building its user.
-  private readonly users = new WeakMap<AccessTokenClaims, U>();
 
   /**
    * @param options The options (omitted ones are read from the environment).
@@ -134,13 +136,16 @@ export class Pipeline<U extends Auth0User = Auth0User> {
       );
     }
     this.userFactory = extensions.userFactory;
+    // Without a factory every user is a base user, whose shape is known.
+    this.copy = extensions.userFactory === undefined ? copyBaseUser : copyUser;
     this.credentialsOptions = { maxTokenLength: this.config.maxTokenLength, acceptDpop: dpop.mode !== 'disabled' };
     this.offer = Object.freeze({
       bearer: dpop.mode !== 'required',
       dpopAlgorithms: dpop.mode === 'disabled' ? undefined : dpop.algorithms,
     });
     this.verifier = new AccessTokenVerifier(this.config);
-    this.tokens = new TokenCache({ size: this.config.tokenCacheSize, now: clock });
+    this.tokens = new TokenCache<U>({ size: this.config.tokenCacheSize, now: clock });
+    this.remembered = (token) => this.tokens.lookup(token);
     this.replayStore = dpop.replayStore ?? new MemoryReplayStore({ maxEntries: dpop.jtiCacheSize, maxPerKey: dpop.jtiPerKey, now: clock });
     // Nonces are made with a key of this API's own (its audiences), so that two APIs sharing a
     // nonce secret do not accept each other's nonces.
@@ -172,7 +177,7 @@ export class Pipeline<U extends Auth0User = Auth0User> {
     const { onEvent } = this.config;
     const started = onEvent === undefined ? 0 : performance.now();
     try {
-      const credentials = readCredentials(request, this.credentialsOptions);
+      const credentials = readCredentials(request, this.credentialsOptions, this.remembered);
       if (credentials === undefined) return { kind: 'anonymous', error: NO_CREDENTIALS, scheme };
       scheme = credentials.scheme;
       if (scheme === 'Bearer' && !this.offer.bearer) {
@@ -180,14 +185,25 @@ export class Pipeline<U extends Auth0User = Auth0User> {
           reason: 'scheme_not_accepted',
         });
       }
-      const { token } = credentials;
-      const cached = this.tokens.get(token);
-      const { claims } = cached ?? this.tokens.offer(token, await this.verifier.verifyToken(token));
+      const { token, known } = credentials;
+      let entry = known;
+      let claims: AccessTokenClaims;
+      if (entry === undefined) {
+        const verified = await this.verifier.verifyToken(token);
+        claims = verified.claims;
+        entry = this.tokens.remember(token, verified);
+      } else {
+        ({ claims } = entry.verified);
+      }
       await proveBinding(claims, credentials, request, this.config, this.dpop);
       runValidate(this.config.validate, claims);
-      const user = await this.userOf(claims);
+      const remembered = entry?.derived;
+      let user: U;
+      if (remembered !== undefined) user = this.copy(remembered);
+      else if (this.userFactory === undefined) user = this.keep(buildBaseUser(claims, this.config) as U, entry);
+      else user = this.keep(await buildUser(claims, this.config, this.userFactory), entry);
       if (onEvent !== undefined) {
-        const cache = cached === undefined ? 'miss' : 'hit';
+        const cache = known === undefined ? 'miss' : 'hit';
         emit(onEvent, { type: 'authenticated', subject: claims.sub, scheme, cache, durationMs: performance.now() - started });
       }
       if (scheme === 'DPoP' && this.nonces !== undefined) {
@@ -246,12 +262,13 @@ export class Pipeline<U extends Auth0User = Auth0User> {
     return stats;
   }
 
-  private async userOf(claims: AccessTokenClaims): Promise<U> {
-    let user = this.users.get(claims);
-    if (user === undefined) {
-      user = await buildUser(claims, this.config, this.userFactory);
-      this.users.set(claims, user);
-    }
-    return copyUser(user);
+  /**
+   * A user just built: a remembered token keeps it and the request gets a copy; a token not
+   * remembered gets it as built, since no other request will see it.
+   */
+  private keep(user: U, entry: CachedToken<U> | undefined): U {
+    if (entry === undefined) return user;
+    entry.derived = user;
+    return this.copy(user);
   }
 }

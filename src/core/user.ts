@@ -74,18 +74,51 @@ export function emailOf(claims: Record<string, unknown>, emailClaim: string | un
 /** The message of a user that cannot be built from the claims (fastapi-auth0's wording). */
 export const USER_PARSE_ERROR = 'Error parsing Auth0User: invalid claims';
 
+/** The `scope` claim split on spaces, without the empty names that repeated spaces leave. */
+function scopesOf(scope: string): string[] {
+  const names = scope.split(' ');
+  return names.includes('') ? names.filter((name) => name !== '') : names;
+}
+
 /** The base user, from claims the verifier has already checked (`sub`, `scope`, `permissions`). */
 function baseUser(claims: AccessTokenClaims, emailClaim: string | undefined): Auth0User {
   const email = emailOf(claims, emailClaim);
   if (email !== undefined && typeof email !== 'string')
     throw new InvalidTokenError(`${USER_PARSE_ERROR} (email)`, { reason: 'invalid_user' });
-  return Object.assign(new Auth0User(), {
-    id: claims.sub,
-    permissions: claims.permissions === undefined ? [] : [...claims.permissions],
-    email,
-    scopes: typeof claims.scope === 'string' ? claims.scope.split(' ').filter((s) => s !== '') : [],
-    isMachine: claims.gty === 'client-credentials' || claims.sub.endsWith('@clients'),
-  });
+  const user = new Auth0User();
+  user.id = claims.sub;
+  user.permissions = claims.permissions === undefined ? [] : [...claims.permissions];
+  user.email = email;
+  user.scopes = typeof claims.scope === 'string' ? scopesOf(claims.scope) : [];
+  user.isMachine = claims.gty === 'client-credentials' || claims.sub.endsWith('@clients');
+  return user;
+}
+
+/** The options {@link buildUser} reads. */
+interface UserOptions {
+  emailClaim: string | undefined;
+  requireEmail: boolean;
+}
+
+/** Throws the 403 of `requireEmail` when the user has no email. */
+function checkEmail(user: Auth0User, options: UserOptions): void {
+  if (options.requireEmail && (typeof user.email !== 'string' || user.email === '')) {
+    throw new InsufficientScopeError('Missing email claim: add it to the access token with a post-login Action (see the README)');
+  }
+}
+
+/**
+ * {@link buildUser} without a factory, synchronously: the base user, or a throw.
+ *
+ * @example
+ * ```ts
+ * const user = buildBaseUser(claims, { emailClaim: undefined, requireEmail: false });
+ * ```
+ */
+export function buildBaseUser(claims: AccessTokenClaims, options: UserOptions): Auth0User {
+  const user = baseUser(claims, options.emailClaim);
+  checkEmail(user, options);
+  return user;
 }
 
 /**
@@ -103,11 +136,9 @@ export async function buildUser<U extends Auth0User = Auth0User>(
   options: { emailClaim: string | undefined; requireEmail: boolean },
   factory?: UserFactory<U>,
 ): Promise<U> {
-  const base = baseUser(claims, options.emailClaim);
-  const user = factory === undefined ? (base as U) : await factory(claims, base);
-  if (options.requireEmail && (typeof user.email !== 'string' || user.email === '')) {
-    throw new InsufficientScopeError('Missing email claim: add it to the access token with a post-login Action (see the README)');
-  }
+  if (factory === undefined) return buildBaseUser(claims, options) as U;
+  const user = await factory(claims, baseUser(claims, options.emailClaim));
+  checkEmail(user, options);
   return user;
 }
 
@@ -135,4 +166,18 @@ export function copyUser<U extends Auth0User>(user: U): U {
   const copy = Object.create(Object.getPrototypeOf(user) as object) as Record<string, unknown>;
   for (const key of Object.keys(user)) copy[key] = copyValue((user as unknown as Record<string, unknown>)[key]);
   return copy as unknown as U;
+}
+
+/**
+ * {@link copyUser} for a base user as {@link buildUser} makes it without a factory: its own
+ * object and arrays (the same strings), without looking at its keys.
+ */
+export function copyBaseUser<U extends Auth0User>(user: U): U {
+  const copy = new Auth0User();
+  copy.id = user.id;
+  copy.permissions = user.permissions.slice();
+  copy.email = user.email;
+  copy.scopes = user.scopes.slice();
+  copy.isMachine = user.isMachine;
+  return copy as U;
 }

@@ -46,34 +46,101 @@ function locationOf(request: NodeRequestLike): RequestLocation {
   };
 }
 
-/** Reads what the pipeline needs from a Koa or Express request. */
-function requestOf(request: NodeRequestLike): AuthRequest {
-  const authorization = request.headers.authorization;
-  const url = request.url ?? '';
-  const query = url.indexOf('?');
-  const queryToken = query !== -1 && /[?&]access_token=/.test(url.slice(query));
-  let authorizationCount = 1;
-  if (authorization !== undefined) {
-    const raw = (request.req ?? request).rawHeaders;
-    if (raw !== undefined) {
-      authorizationCount = 0;
-      for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') authorizationCount += 1;
+/**
+ * What the pipeline needs from a Koa or Express request: the fields every request reads, and the
+ * rest (location, certificate, any header) read from the request only when a check asks for it.
+ */
+class NodeAuthRequest implements AuthRequest {
+  readonly authorization: string | string[] | undefined;
+  readonly authorizationCount: number;
+  readonly queryToken: boolean;
+  readonly method: string | undefined;
+  readonly dpop: string | string[] | undefined;
+  private readonly request: NodeRequestLike;
+
+  constructor(request: NodeRequestLike) {
+    const { headers } = request;
+    const authorization = headers.authorization;
+    const url = request.url ?? '';
+    const query = url.indexOf('?');
+    this.request = request;
+    this.authorization = authorization;
+    this.authorizationCount = authorization === undefined ? 1 : authorizationFields((request.req ?? request).rawHeaders);
+    this.queryToken = query !== -1 && /[?&]access_token=/.test(url.slice(query));
+    this.method = request.method;
+    this.dpop = headers.dpop;
+  }
+
+  location(): RequestLocation {
+    return locationOf(this.request);
+  }
+
+  certificate(): Uint8Array | undefined {
+    const socket = this.request.socket ?? this.request.req?.socket;
+    const raw = socket?.getPeerCertificate?.()?.raw;
+    return raw === undefined || raw.length === 0 ? undefined : raw;
+  }
+
+  header(name: string): string | string[] | undefined {
+    return this.request.headers[name];
+  }
+}
+
+/** How many `Authorization` fields the raw headers hold (Node keeps only the first); 1 when unknown. */
+function authorizationFields(raw: string[] | undefined): number {
+  if (raw === undefined) return 1;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') count += 1;
+  return count;
+}
+
+/**
+ * One slot per request object for one `Auth0`: a private field stamped on the request (a base
+ * class whose constructor returns the object it is given lets its subclass add a private field to
+ * any object). No other code can read or forge it, unlike a property, and it adds no work to the
+ * garbage collector, unlike an entry in a WeakMap, which serves only an object that cannot take
+ * the field. Each call makes a class of its own, hence a slot of its own.
+ */
+function requestSlot<T>(): { get(request: object): T | undefined; set(request: object, value: T): void } {
+  class Carrier {
+    constructor(target: object) {
+      // biome-ignore lint/correctness/noConstructorReturn: the object given is the one that gets the subclass's field
+      return target;
     }
   }
+  class Slot extends Carrier {
+    readonly #value: T;
+    constructor(target: object, value: T) {
+      super(target);
+      this.#value = value;
+    }
+    static read(target: object): T | undefined {
+      return #value in target ? (target as Slot).#value : undefined;
+    }
+  }
+  const fallback = new WeakMap<object, T>();
   return {
-    authorization,
-    authorizationCount,
-    queryToken,
-    method: request.method,
-    dpop: request.headers.dpop,
-    location: () => locationOf(request),
-    certificate: () => {
-      const socket = request.socket ?? request.req?.socket;
-      const raw = socket?.getPeerCertificate?.()?.raw;
-      return raw === undefined || raw.length === 0 ? undefined : raw;
+    get: (request) => Slot.read(request) ?? fallback.get(request),
+    set: (request, value) => {
+      try {
+        // biome-ignore lint/correctness/noUnusedInstantiation: constructed for the field it adds to `request`
+        new Slot(request, value);
+      } catch {
+        fallback.set(request, value);
+      }
     },
-    header: (name) => request.headers[name],
   };
+}
+
+/** The requirements of `@Authorized(...)`: scope names and claim rules, nested lists flattened. */
+function requirementsOf(roles: readonly unknown[]): Array<string | ClaimRule> {
+  const requirements = roles.some(Array.isArray) ? roles.flat(Number.POSITIVE_INFINITY as 1) : roles;
+  for (const requirement of requirements) {
+    if (typeof requirement !== 'string' && !isClaimRule(requirement)) {
+      throw new TypeError('routing-controllers-auth0: @Authorized() takes scope names and claim rules (anyOf, claimEquals, …)');
+    }
+  }
+  return requirements as Array<string | ClaimRule>;
 }
 
 function setHeaders(action: Action, headers: Readonly<Record<string, string>>): void {
@@ -98,7 +165,7 @@ function setHeaders(action: Action, headers: Readonly<Record<string, string>>): 
 export class Auth0<U extends Auth0User = Auth0User> {
   /** The framework-free pipeline behind the checkers: the one way a token is accepted. */
   readonly pipeline: Pipeline<U>;
-  private readonly memo = new WeakMap<object, Promise<Authentication<U>>>();
+  private readonly memo = requestSlot<Promise<Authentication<U>>>();
 
   /** Options omitted here are read from the environment (`AUTH0_DOMAIN`, `AUTH0_AUDIENCE`, …). */
   constructor(options: Auth0Options<U> = {}) {
@@ -118,7 +185,7 @@ export class Auth0<U extends Auth0User = Auth0User> {
     const request = action.request as NodeRequestLike & object;
     let outcome = this.memo.get(request);
     if (outcome === undefined) {
-      outcome = this.pipeline.authenticate(requestOf(request));
+      outcome = this.pipeline.authenticate(new NodeAuthRequest(request));
       this.memo.set(request, outcome);
     }
     return outcome;
@@ -152,17 +219,14 @@ export class Auth0<U extends Auth0User = Auth0User> {
   readonly authorizationChecker = async (action: Action, roles: unknown[] = []): Promise<boolean> => {
     const outcome = await this.authenticate(action);
     if (outcome.kind !== 'authenticated') throw this.fail(action, outcome.error, outcome.scheme);
-    const requirements = roles.flat(Number.POSITIVE_INFINITY as 1);
-    for (const requirement of requirements) {
-      if (typeof requirement !== 'string' && !isClaimRule(requirement)) {
-        throw new TypeError('routing-controllers-auth0: @Authorized() takes scope names and claim rules (anyOf, claimEquals, …)');
+    if (roles.length > 0) {
+      const requirements = requirementsOf(roles);
+      try {
+        this.pipeline.authorize(outcome.claims, requirements);
+      } catch (error) {
+        if (error instanceof Auth0Error) throw this.fail(action, error, outcome.scheme);
+        throw error;
       }
-    }
-    try {
-      this.pipeline.authorize(outcome.claims, requirements as Array<string | ClaimRule>);
-    } catch (error) {
-      if (error instanceof Auth0Error) throw this.fail(action, error, outcome.scheme);
-      throw error;
     }
     if (outcome.nonce !== undefined) setHeaders(action, { 'DPoP-Nonce': outcome.nonce });
     return true;

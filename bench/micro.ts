@@ -1,0 +1,359 @@
+/**
+ * The checkers outside HTTP: ns per request of `authorizationChecker` + `currentUserChecker` on
+ * real Koa contexts (as routing-controllers calls them: `@Authorized`, then `@CurrentUser`), for the
+ * sample's `Auth0` on a cache hit and on a miss, beside the bench's two routing-controllers peers
+ * (no-op checkers, hand-written jose checker); then what a miss is made of (jose's `jwtVerify`, the
+ * RSA check through WebCrypto, the same check through node:crypto on a KeyObject) and the
+ * serialisation routing-controllers applies to the answer; then the Koa apps whole, requests
+ * injected in-process (no socket, no load generator), so that the apps' own costs are compared
+ * without the noise of the network and the client.
+ *
+ * Each request is made inside the measured loop (about as many alive at once as are in flight, as
+ * in a server); the cost of making it alone is measured too and taken off the checkers' figures.
+ * Variants that are compared run in turns, round after round, and each keeps its best round: the
+ * machine is shared and its load drifts.
+ *
+ * Run: node --conditions=routing-controllers-auth0-source -r ts-node/register/transpile-only bench/micro.ts
+ * Environment: MICRO_REQUESTS (requests per round on a hit, default 100000), MICRO_TOKENS (fresh
+ * tokens per round, default 5000), MICRO_CONCURRENCY (requests in flight, default 50), MICRO_ROUNDS
+ * (default 5), BENCH_PIN (0 to leave placement to the scheduler; else pinned to CPU 1 with its
+ * pool threads, as a bench target is).
+ */
+import 'reflect-metadata';
+import { createPublicKey, type JsonWebKey, verify as nodeVerify, webcrypto } from 'node:crypto';
+import { IncomingMessage, type RequestListener, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { cpus } from 'node:os';
+import { instanceToPlain } from 'class-transformer';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importJWK, type JSONWebKeySet, jwtVerify } from 'jose';
+import Koa from 'koa';
+import { type Action, useKoaServer } from 'routing-controllers';
+import { Auth0User } from 'routing-controllers-auth0';
+import { TestTenant } from 'routing-controllers-auth0/testing';
+import { SampleApi } from '../sample/api';
+import { createSampleApp, createSampleAuth, settingsFromEnv } from '../sample/app';
+import { type Checkers, joseCheckers, noopCheckers } from './lib/checkers';
+import { pinSelf } from './lib/target';
+import { mintMany } from './lib/tokens';
+
+process.env.NODE_ENV ??= 'production';
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? fallback : Number(raw);
+}
+
+const REQUESTS = intEnv('MICRO_REQUESTS', 100_000);
+const TOKENS = intEnv('MICRO_TOKENS', 5000);
+const CONCURRENCY = Math.max(1, intEnv('MICRO_CONCURRENCY', 50));
+const ROUNDS = Math.max(1, intEnv('MICRO_ROUNDS', 5));
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** A flat string, as node's HTTP parser hands it over (a template literal would be a rope). */
+const flat = (text: string): string => Buffer.from(text, 'latin1').toString('latin1');
+
+const koa = new Koa();
+const socket = new Socket();
+
+/** What routing-controllers hands each checker: one action per call, on the same Koa context. */
+interface Call {
+  authorization: Action;
+  currentUser: Action;
+}
+
+function call(token: string | undefined): Call {
+  const req = new IncomingMessage(socket);
+  req.method = 'GET';
+  req.url = '/secure';
+  const authorization = token === undefined ? '' : flat(`Bearer ${token}`);
+  req.headers = { host: '127.0.0.1:3000', authorization };
+  req.rawHeaders = ['Host', '127.0.0.1:3000', 'authorization', authorization];
+  const context = koa.createContext(req, new ServerResponse(req));
+  const action = (): Action => ({ request: context.request, response: context.response, context, next: () => Promise.resolve() });
+  return { authorization: action(), currentUser: action() };
+}
+
+/** Both checkers, as routing-controllers calls them for `@Authorized(roles)` then `@CurrentUser()`. */
+async function checkersOn(checkers: Checkers, token: string, roles: string[] = []): Promise<void> {
+  const c = call(token);
+  if ((await checkers.authorizationChecker(c.authorization, roles)) !== true) throw new Error('refused');
+  if (!(await checkers.currentUserChecker(c.currentUser))) throw new Error('no user');
+}
+
+/** A socket that takes whatever the response writes, as a connection with a fast client would. */
+class SinkSocket extends Socket {
+  constructor() {
+    super();
+    Object.defineProperty(this, 'writable', { value: true });
+  }
+
+  override write(_chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') process.nextTick(done as () => void);
+    return true;
+  }
+}
+
+/** One GET through a whole app (its request listener), in-process; throws unless it answers 200. */
+function inject(listener: RequestListener, path: string, token?: string): Promise<void> {
+  const sink = new SinkSocket();
+  const req = new IncomingMessage(sink);
+  req.method = 'GET';
+  req.url = path;
+  req.httpVersion = '1.1';
+  req.httpVersionMajor = 1;
+  req.httpVersionMinor = 1;
+  const authorization = token === undefined ? undefined : flat(`Bearer ${token}`);
+  req.headers = authorization === undefined ? { host: '127.0.0.1:3000' } : { host: '127.0.0.1:3000', authorization };
+  req.rawHeaders = authorization === undefined ? ['Host', '127.0.0.1:3000'] : ['Host', '127.0.0.1:3000', 'authorization', authorization];
+  req.complete = true;
+  req.push(null);
+  const res = new ServerResponse(req);
+  res.assignSocket(sink);
+  return new Promise((resolve, reject) => {
+    res.on('finish', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
+    listener(req, res);
+  });
+}
+
+/** A variant: a name, how many requests a round makes, and one request (`i` counts from 0 each round). */
+interface Variant {
+  name: string;
+  count: number;
+  /** Called before each round, e.g. to hand out a new supply of tokens. */
+  round?: (round: number) => void;
+  run: (i: number) => unknown;
+}
+
+interface Figure {
+  name: string;
+  wallNs: number;
+  cpuNs: number;
+}
+
+/** One round of a variant with CONCURRENCY requests in flight: ns per request, wall and CPU (all threads). */
+async function once(variant: Variant): Promise<Figure> {
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < variant.count) {
+        const i = next;
+        next += 1;
+        await variant.run(i);
+      }
+    }),
+  );
+  const wall = Number(process.hrtime.bigint() - wallBefore);
+  const used = process.cpuUsage(cpuBefore);
+  return { name: variant.name, wallNs: wall / variant.count, cpuNs: ((used.user + used.system) * 1000) / variant.count };
+}
+
+const figures = new Map<string, Figure>();
+
+/** Runs the variants in turns for ROUNDS rounds; each keeps its best round (least CPU). */
+async function group(title: string, variants: Variant[], over?: string): Promise<void> {
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const variant of variants) {
+      variant.round?.(round);
+      const figure = await once(variant);
+      const kept = figures.get(variant.name);
+      if (kept === undefined || figure.cpuNs < kept.cpuNs) figures.set(variant.name, figure);
+    }
+  }
+  console.log(`\n${title}`);
+  const base = over === undefined ? undefined : figures.get(over);
+  for (const { name } of variants) {
+    const f = figures.get(name) as Figure;
+    const extra = base === undefined || name === over ? '' : `  ${fmt(f.cpuNs - base.cpuNs).padStart(8)} ns CPU over "${over}"`;
+    console.log(`  ${name.padEnd(58)} ${fmt(f.wallNs).padStart(8)} ns wall  ${fmt(f.cpuNs).padStart(8)} ns CPU${extra}`);
+  }
+}
+
+const cpuOf = (name: string): number => (figures.get(name) as Figure).cpuNs;
+/** `a` ÷ `b` in requests per CPU-second. */
+const ratio = (a: string, b: string): string => `${(cpuOf(b) / cpuOf(a)).toFixed(2)}×`;
+
+async function main(): Promise<void> {
+  const pinned = intEnv('BENCH_PIN', 1) !== 0 && cpus().length >= 2;
+  console.log(
+    `micro ${new Date().toISOString()} · node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ` +
+      `${CONCURRENCY} in flight · best of ${ROUNDS} rounds, in turns${pinned ? ' · pinned to CPU 1 with its pool threads' : ''}`,
+  );
+  const tenant = await TestTenant.start({ audience: 'https://bench.example.com' });
+  try {
+    const [one] = await mintMany(tenant, 1, 'one');
+    // The sample's misses need tokens it has never seen: a supply per round for its checkers and
+    // one for its app; the peers (no cache) reuse the first.
+    const supplies = await Promise.all(Array.from({ length: 2 * ROUNDS }, (_, r) => mintMany(tenant, TOKENS, `fresh${r}`)));
+    const warm = await mintMany(tenant, 500, 'warm');
+    console.log(`minted ${fmt(1 + TOKENS * 2 * ROUNDS + warm.length)} tokens`);
+    // Pinned after minting (which uses every core), as the bench pins its targets.
+    if (pinned) pinSelf('1');
+
+    const settings = settingsFromEnv({ ...process.env, AUTH0_DOMAIN: tenant.issuer, AUTH0_API_AUDIENCE: tenant.audience });
+    const auth = createSampleAuth(settings);
+    const sample: Checkers = { authorizationChecker: auth.authorizationChecker, currentUserChecker: auth.currentUserChecker };
+    const noop = noopCheckers();
+    const jose = joseCheckers(tenant);
+    const listener = (checkers: Checkers): RequestListener => {
+      const app = new Koa();
+      useKoaServer(app, { controllers: [SampleApi], development: false, ...checkers });
+      return app.callback();
+    };
+    // The sample app gets an Auth0 of its own: its cache is not the checkers'.
+    const apps = {
+      sample: createSampleApp(createSampleAuth(settings)).callback(),
+      ceiling: listener(noop),
+      // The ceiling with its fixed user an Auth0User: routing-controllers' serialisation of a class
+      // instance, checks apart.
+      ceilingClassUser: listener(noopCheckers(Auth0User)),
+      jose: listener(jose),
+    };
+    // Warm-up: key sets fetched, the one token remembered, every path optimised.
+    for (let i = 0; i < 3000; i += 1) {
+      for (const checkers of [sample, noop, jose]) await checkersOn(checkers, one);
+      for (const app of Object.values(apps)) await inject(app, '/secure', one);
+    }
+    for (const token of warm) {
+      await checkersOn(sample, token);
+      await checkersOn(jose, token);
+      await inject(apps.sample, '/secure', token);
+      await inject(apps.jose, '/secure', token);
+    }
+
+    let supply = supplies[0];
+    const fresh = supplies[0];
+    await group(
+      'the checkers, per request (CPU counts every thread, libuv pool included):',
+      [
+        { name: 'harness: a Koa context and two actions, no checker', count: REQUESTS, run: () => call(one) },
+        { name: 'ceiling: no-op checkers', count: REQUESTS, run: () => checkersOn(noop, one) },
+        { name: 'sample, cache hit (one token)', count: REQUESTS, run: () => checkersOn(sample, one) },
+        { name: 'sample, cache hit, @Authorized("read:blabla")', count: REQUESTS, run: () => checkersOn(sample, one, ['read:blabla']) },
+      ],
+      'harness: a Koa context and two actions, no checker',
+    );
+    await group(
+      'the checkers on a miss (a fresh token each), per request:',
+      [
+        { name: 'hand-written jose checker, miss', count: TOKENS, run: (i) => checkersOn(jose, fresh[i]) },
+        {
+          name: 'sample, cache miss',
+          count: TOKENS,
+          round: (round) => {
+            supply = supplies[round];
+          },
+          run: (i) => checkersOn(sample, supply[i]),
+        },
+      ],
+      'hand-written jose checker, miss',
+    );
+
+    const jwks = (await (await fetch(tenant.jwksUri)).json()) as JSONWebKeySet;
+    const localKeys = createLocalJWKSet(jwks);
+    const jwk = jwks.keys[0];
+    const cryptoKey = (await importJWK(jwk, 'RS256')) as CryptoKey;
+    const keyObject = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    const options = { issuer: tenant.issuer, audience: tenant.audience, algorithms: ['RS256'], requiredClaims: ['exp', 'sub'] };
+    const parts = fresh.map((token) => {
+      const dot = token.lastIndexOf('.');
+      return { data: Buffer.from(token.slice(0, dot)), signature: Buffer.from(token.slice(dot + 1), 'base64url') };
+    });
+    await group('what a miss is made of, per token:', [
+      { name: "jose jwtVerify, local key set (the floor's call)", count: TOKENS, run: (i) => jwtVerify(fresh[i], localKeys, options) },
+      { name: 'jose jwtVerify, CryptoKey', count: TOKENS, run: (i) => jwtVerify(fresh[i], cryptoKey, options) },
+      {
+        name: 'RS256 check alone: WebCrypto subtle.verify',
+        count: TOKENS,
+        run: async (i) => {
+          if (!(await webcrypto.subtle.verify('RSASSA-PKCS1-v1_5', cryptoKey, parts[i].signature, parts[i].data))) throw new Error('bad');
+        },
+      },
+      {
+        name: 'RS256 check alone: node:crypto verify, KeyObject (sync)',
+        count: TOKENS,
+        run: (i) => {
+          if (!nodeVerify('sha256', parts[i].data, keyObject, parts[i].signature)) throw new Error('bad');
+        },
+      },
+      {
+        name: "jose's decoding + claim checks + node:crypto verify",
+        count: TOKENS,
+        run: (i) => {
+          const header = decodeProtectedHeader(fresh[i]);
+          const claims = decodeJwt(fresh[i]);
+          const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+          if (header.alg !== 'RS256' || claims.iss !== tenant.issuer || !audiences.includes(tenant.audience)) throw new Error('claims');
+          if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now()) throw new Error('expired');
+          if (!nodeVerify('sha256', parts[i].data, keyObject, parts[i].signature)) throw new Error('bad');
+        },
+      },
+    ]);
+
+    const user = await auth.currentUserChecker(call(one).currentUser);
+    const plain = noop.currentUserChecker(call(one).currentUser);
+    await group("routing-controllers' serialisation of the answer (instanceToPlain, as its Koa driver does):", [
+      { name: "the sample's user (an Auth0User)", count: REQUESTS, run: () => instanceToPlain(user) },
+      { name: "the ceiling's user (a plain object)", count: REQUESTS, run: () => instanceToPlain(plain) },
+    ]);
+
+    const appRequests = Math.max(1000, Math.round(REQUESTS / 4));
+    await group('the whole app, requests injected in-process (no socket, no client), per request:', [
+      { name: 'app: ceiling /public', count: appRequests, run: () => inject(apps.ceiling, '/public') },
+      { name: 'app: sample /public', count: appRequests, run: () => inject(apps.sample, '/public') },
+      { name: 'app: ceiling /secure, one token', count: appRequests, run: () => inject(apps.ceiling, '/secure', one) },
+      { name: 'app: sample /secure, one token', count: appRequests, run: () => inject(apps.sample, '/secure', one) },
+      {
+        name: 'app: ceiling /secure, its user an Auth0User',
+        count: appRequests,
+        run: () => inject(apps.ceilingClassUser, '/secure', one),
+      },
+    ]);
+    let appSupply = supplies[ROUNDS];
+    await group('the whole app on a miss (a fresh token each), per request:', [
+      { name: 'app: hand-written jose /secure, fresh token each', count: TOKENS, run: (i) => inject(apps.jose, '/secure', fresh[i]) },
+      {
+        name: 'app: sample /secure, fresh token each',
+        count: TOKENS,
+        round: (round) => {
+          appSupply = supplies[ROUNDS + round];
+        },
+        run: (i) => inject(apps.sample, '/secure', appSupply[i]),
+      },
+    ]);
+
+    const harness = cpuOf('harness: a Koa context and two actions, no checker');
+    console.log('\nsummary (CPU ns per request; ratios in requests per CPU-second):');
+    console.log(
+      `  checkers, hit: the sample's ${fmt(cpuOf('sample, cache hit (one token)') - harness)} ns, ` +
+        `no-op checkers ${fmt(cpuOf('ceiling: no-op checkers') - harness)} ns (the harness's ${fmt(harness)} ns taken off)`,
+    );
+    console.log(
+      `  checkers, miss: the sample ${fmt(cpuOf('sample, cache miss') - harness)} ns, the hand-written jose checker ` +
+        `${fmt(cpuOf('hand-written jose checker, miss') - harness)} ns (harness taken off)`,
+    );
+    console.log(
+      `  app in-process: sample ÷ ceiling ${ratio('app: sample /secure, one token', 'app: ceiling /secure, one token')} on /secure one token, ` +
+        `${ratio('app: sample /public', 'app: ceiling /public')} on /public, ` +
+        `${ratio('app: sample /secure, one token', 'app: ceiling /secure, its user an Auth0User')} against a ceiling whose user is an Auth0User; sample ÷ hand-written ` +
+        `${ratio('app: sample /secure, fresh token each', 'app: hand-written jose /secure, fresh token each')} on fresh tokens`,
+    );
+    const subtle = cpuOf('RS256 check alone: WebCrypto subtle.verify');
+    const node = cpuOf('RS256 check alone: node:crypto verify, KeyObject (sync)');
+    console.log(
+      `  RS256: WebCrypto ${fmt(subtle)} ns, node:crypto on a KeyObject ${fmt(node)} ns: the sample app's miss with node:crypto would be ` +
+        `about ${fmt(cpuOf('app: sample /secure, fresh token each') - subtle + node)} ns, against the hand-written's ` +
+        `${fmt(cpuOf('app: hand-written jose /secure, fresh token each'))} ns`,
+    );
+  } finally {
+    await tenant.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});
