@@ -15,18 +15,9 @@ import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { LocalTenant } from 'routing-controllers-auth0/testing';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 import { createSampleApp, createSampleAuth, settingsFromEnv } from '../../sample/app';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SDK = join(__dirname, '../../node_modules/@auth0/auth0-spa-js/dist/auth0-spa-js.production.js');
 const CLIENT_ID = 'spa-js-app';
 
@@ -112,7 +103,7 @@ describe('auth0-spa-js in headless Chromium (local tenant)', function () {
 
   beforeEach(async () => {
     profile = mkdtempSync(join(tmpdir(), 'rc-auth0-spa-js-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     context.setDefaultTimeout(20_000);
     page = context.pages()[0] ?? (await context.newPage());
   });

@@ -11,19 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { LocalTenant } from 'routing-controllers-auth0/testing';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 import { createSampleApp, createSampleAuth, sampleDocsUrl, settingsFromEnv } from '../../sample/app';
 import { DocsPage, type Credentials } from './docs-page';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ADMIN: Credentials = { email: 'admin@example.com', password: 'admin' };
 const USER: Credentials = { email: 'user@example.com', password: 'user' };
 const CODE = 'Auth0AuthorizationCode';
@@ -59,7 +50,7 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     await new Promise((resolve) => server!.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     profile = mkdtempSync(join(tmpdir(), 'rc-auth0-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     context.setDefaultTimeout(20_000);
     page = context.pages()[0] ?? (await context.newPage());
     docs = new DocsPage(page, sampleDocsUrl(base));
