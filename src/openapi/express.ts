@@ -44,6 +44,10 @@ export type ExpressDocsHandler = (req: ExpressDocsRequest, res: ExpressDocsRespo
  */
 export function expressDocs(docs: Auth0Docs): ExpressDocsHandler {
   return function auth0Docs(req, res, next) {
+    if (!docs.serves(req.method, req.path)) {
+      next();
+      return;
+    }
     const url = req.originalUrl ?? req.url;
     const query = url.indexOf('?');
     const answer = docs.handle({

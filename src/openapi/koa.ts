@@ -37,13 +37,17 @@ export type KoaDocsMiddleware = (ctx: KoaDocsContext, next: () => Promise<unknow
  * ```
  */
 export function koaDocs(docs: Auth0Docs): KoaDocsMiddleware {
-  return async function auth0Docs(ctx, next) {
+  // Not an async function: a request for another path goes on at the cost of one test.
+  return function auth0Docs(ctx, next) {
+    const { method, path } = ctx;
+    if (!docs.serves(method, path)) return next();
     // Koa 3's ctx.origin is the Origin header; the page's origin is protocol://host.
-    const answer = docs.handle({ method: ctx.method, path: ctx.path, search: ctx.search, origin: `${ctx.protocol}://${ctx.host}` });
+    const answer = docs.handle({ method, path, search: ctx.search, origin: `${ctx.protocol}://${ctx.host}` });
     if (answer === undefined) return next();
     ctx.status = answer.status;
     ctx.set(answer.headers);
     ctx.body = answer.body;
+    return Promise.resolve();
   };
 }
 

@@ -69,9 +69,18 @@ export class Auth0Docs {
     return docsPageUrl(baseUrl, this.docsPath);
   }
 
+  /**
+   * Whether {@link handle} answers a request of this method for this path: a cheap test that lets
+   * the adapters leave every other request alone without building a {@link DocsRequest}.
+   */
+  serves(method: string, path: string): boolean {
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    return path === this.specPath || path === this.docsPath || path.startsWith(`${this.docsPath}/`);
+  }
+
   /** The answer to a request for one of the docs' paths; `undefined` for any other request. */
   handle(request: DocsRequest): DocsResponse | undefined {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
+    if (!this.serves(request.method, request.path)) return undefined;
     const { path } = request;
     if (path === this.specPath) return this.specAnswer();
     if (path === this.docsPath) {
