@@ -195,7 +195,9 @@ export class Pipeline<U extends Auth0User = Auth0User> {
       } else {
         ({ claims } = entry.verified);
       }
-      await proveBinding(claims, credentials, request, this.config, this.dpop);
+      // An unbound Bearer token is settled at once: only a DPoP proof is waited for.
+      const proving = proveBinding(claims, credentials, request, this.config, this.dpop);
+      if (proving !== undefined) await proving;
       runValidate(this.config.validate, claims);
       const remembered = entry?.derived;
       let user: U;

@@ -10,7 +10,7 @@ import { InvalidRequestError, InvalidTokenError } from '../errors';
 import { requestUrl, type AuthRequest } from '../request';
 import type { AccessTokenClaims } from '../claims';
 import { certificateFromHeader, checkCertificateBinding } from './certificate';
-import type { DpopProofChecker } from './dpop-proof';
+import type { DpopProofChecker, ProofTarget } from './dpop-proof';
 
 const CHECKED_METHODS = new Set(['jkt', 'x5t#S256']);
 
@@ -31,29 +31,33 @@ function confirmation(claims: AccessTokenClaims): Record<string, unknown> | unde
 }
 
 /**
- * Throws an {@link InvalidTokenError} (or a proof error) unless the request proves the token's binding.
+ * Throws an {@link InvalidTokenError} (or a proof error) unless the request proves the token's
+ * binding. Everything but the DPoP proof is checked before it returns; the proof, whose replay
+ * check may wait for a store, is checked last, by the promise it then returns (rejected on failure).
+ * An unbound Bearer token is settled at once (`undefined`): the request waits for nothing.
  *
  * @example
  * ```ts
- * await proveBinding(claims, credentials, request, config, dpopChecker);
+ * const pending = proveBinding(claims, credentials, request, config, dpopChecker);
+ * if (pending !== undefined) await pending;
  * ```
  */
-export async function proveBinding(
+export function proveBinding(
   claims: AccessTokenClaims,
   credentials: Credentials,
   request: AuthRequest,
   config: ResolvedConfig,
   dpop: DpopProofChecker,
-): Promise<void> {
+): Promise<unknown> | undefined {
   const cnf = confirmation(claims);
   const jkt = cnf?.jkt;
+  let target: ProofTarget | undefined;
   if (credentials.scheme === 'DPoP') {
     if (jkt === undefined)
       throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token', { reason: 'unbound_use' });
     if (typeof jkt !== 'string') throw new InvalidTokenError('Invalid token claims (cnf.jkt)');
     if (request.method === undefined) throw new InvalidRequestError('The request method is unknown: DPoP proofs cannot be checked');
-    const target = { method: request.method, url: requestUrl(request.location?.(), config.dpop.origin) };
-    await dpop.checkProof(credentials.proof as string, target, { accessToken: credentials.token, jkt });
+    target = { method: request.method, url: requestUrl(request.location?.(), config.dpop.origin) };
   } else if (jkt !== undefined) {
     // RFC 9449 §7.1: a DPoP-bound token must not be usable as a plain bearer token.
     throw new InvalidTokenError('DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof', {
@@ -70,6 +74,10 @@ export async function proveBinding(
       reason: 'unbound_use',
     });
   }
+  // Last, once nothing else can throw: the proof (and its replay record) is checked only for a
+  // request that passed every other check.
+  if (target === undefined) return undefined;
+  return dpop.checkProof(credentials.proof as string, target, { accessToken: credentials.token, jkt: jkt as string });
 }
 
 /**
