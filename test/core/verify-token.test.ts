@@ -38,6 +38,33 @@ describe('access token verification (RFC 8725)', () => {
     }
   });
 
+  it('a plain RS256 token is checked by node:crypto, one with crit/b64 headers by jose (WebCrypto); PS256 finds no key', async () => {
+    const verifier = new AccessTokenVerifier(
+      resolveConfig({ domain: tenant.issuer, audience: tenant.audience, algorithms: ['RS256', 'PS256'] }),
+    );
+    const subtle = globalThis.crypto.subtle;
+    const original = subtle.verify;
+    let webCryptoChecks = 0;
+    subtle.verify = function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto['verify']>) {
+      webCryptoChecks += 1;
+      return original.apply(this, args);
+    } as SubtleCrypto['verify'];
+    try {
+      const plain = await verifier.verifyToken(await tenant.token({ claims: { sub: 'auth0|plain' } }));
+      expect(plain.claims.sub).to.equal('auth0|plain');
+      expect(webCryptoChecks, 'WebCrypto checks for a plain RS256 token').to.equal(0);
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { iss: tenant.issuer, aud: tenant.audience, sub: 'auth0|crit', iat: now, exp: now + 600 };
+      const withCrit = await verifier.verifyToken(await tenant.signRaw({ crit: ['b64'], b64: true }, claims));
+      expect(withCrit.claims.sub).to.equal('auth0|crit');
+      expect(webCryptoChecks, 'WebCrypto checks after a token with crit').to.equal(1);
+      const pss = await rejectionOf(verifier.verifyToken(await tenant.signRaw({ alg: 'PS256' }, claims)));
+      expect(pss).to.include({ status: 401, code: 'invalid_token' });
+    } finally {
+      subtle.verify = original;
+    }
+  });
+
   it('claims are deep-frozen and remembered no longer than exp and tokenCacheMaxAge, measured on the injected clock', async () => {
     let now = Date.now();
     const verifier = new AccessTokenVerifier(
