@@ -7,9 +7,11 @@
  * node:crypto runs the same OpenSSL check on the calling thread. The key is jose's own choice (key
  * set, `kid`, `alg`↔`kty`, `use`, `key_ops`), converted once with `KeyObject.from`; this file checks
  * that it is an RSA public key for the token's `alg` with the usage `verify` and at least 2048 bits
- * (RFC 7518 §3.3, RFC 8725 §3.4), as jose does before it verifies.
+ * (RFC 7518 §3.3, RFC 8725 §3.4), as jose does before it verifies, and decodes the signature with
+ * jose's own strict base64url decoder.
  */
 import { KeyObject, verify } from 'node:crypto';
+import { base64url } from 'jose';
 import { InvalidTokenError } from '../errors';
 
 /** The digest of each algorithm, for node:crypto and as WebCrypto names the key's hash. */
@@ -23,47 +25,77 @@ const DIGESTS: ReadonlyMap<string, { readonly node: string; readonly webCrypto: 
 export const RSA_PKCS1_ALGORITHMS: readonly string[] = [...DIGESTS.keys()];
 
 const MIN_MODULUS_BITS = 2048;
+/**
+ * The largest key checked on the calling thread. Anyone who knows a published `kid` can make the API
+ * check one signature per request; above this size (an RSA check grows with the cube of the key
+ * length) the check stays on WebCrypto's thread pool, through `jwtVerify`, off the event loop.
+ */
+const MAX_MODULUS_BITS = 4096;
 
 // jose caches the CryptoKey it imports for a key set entry and an `alg`: one KeyObject each.
 const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 
-/** The key as node:crypto takes it, after the checks jose makes before verifying with it. */
-function keyObjectOf(alg: string, key: CryptoKey, webCryptoHash: string): KeyObject {
+/** An RSA key and the digest of the algorithm it was chosen for, ready for node:crypto. */
+export interface RsaVerificationKey {
+  readonly keyObject: KeyObject;
+  readonly digest: string;
+}
+
+/**
+ * The key jose chose for `alg`, ready for node:crypto, after the checks jose makes before verifying
+ * with it: an RSA public key of this algorithm's hash with the usage `verify`, of at least 2048 bits.
+ * `undefined` for a key over 4096 bits, which is left to `jwtVerify`. Throws an
+ * {@link InvalidTokenError} for an algorithm not listed in {@link RSA_PKCS1_ALGORITHMS} or a key that
+ * cannot verify it.
+ *
+ * @example
+ * ```ts
+ * const key = rsaVerificationKey('RS256', await keySet.getKey(header));
+ * ```
+ */
+export function rsaVerificationKey(alg: string, key: CryptoKey): RsaVerificationKey | undefined {
+  const digest = DIGESTS.get(alg);
+  if (digest === undefined) throw new InvalidTokenError('Token algorithm not allowed');
   const algorithm = key.algorithm as Partial<RsaHashedKeyAlgorithm>;
   const usable =
     key.type === 'public' &&
     key.usages.includes('verify') &&
     algorithm.name === 'RSASSA-PKCS1-v1_5' &&
-    algorithm.hash?.name === webCryptoHash &&
+    algorithm.hash?.name === digest.webCrypto &&
     typeof algorithm.modulusLength === 'number' &&
     algorithm.modulusLength >= MIN_MODULUS_BITS;
   // jose refuses such a key with a TypeError, which the verifier reports as a malformed token.
   if (!usable) throw new InvalidTokenError('Malformed token', { cause: new TypeError(`${alg}: the key set's key cannot verify it`) });
+  if ((algorithm.modulusLength as number) > MAX_MODULUS_BITS) return undefined;
   let keyObject = keyObjects.get(key);
   if (keyObject === undefined) {
     keyObject = KeyObject.from(key);
     keyObjects.set(key, keyObject);
   }
-  return keyObject;
+  return { keyObject, digest: digest.node };
 }
 
 /**
- * Whether `signature` (base64url) is `key`'s valid `alg` signature of `signingInput` (the token's
- * first two segments, ASCII). Throws an {@link InvalidTokenError} for an algorithm not listed in
- * {@link RSA_PKCS1_ALGORITHMS} or a key that cannot verify it.
+ * Whether `signature` (the token's third segment) is the key's valid signature of `signingInput`
+ * (its first two segments, ASCII). The signature is decoded by jose's strict base64url decoder, as
+ * `jwtVerify` decodes it: a segment that does not decode exactly (a stray trailing character, which
+ * a lenient decoder would drop) is a malformed token, not a second spelling of a valid one.
  *
  * @example
  * ```ts
  * const last = token.lastIndexOf('.');
- * rsaSignatureValid('RS256', cryptoKey, token.slice(0, last), token.slice(last + 1)); // true or false
+ * rsaSignatureValid(key, token.slice(0, last), token.slice(last + 1)); // true or false
  * ```
  */
-export function rsaSignatureValid(alg: string, key: CryptoKey, signingInput: string, signature: string): boolean {
-  const digest = DIGESTS.get(alg);
-  if (digest === undefined) throw new InvalidTokenError('Token algorithm not allowed');
-  const keyObject = keyObjectOf(alg, key, digest.webCrypto);
+export function rsaSignatureValid(key: RsaVerificationKey, signingInput: string, signature: string): boolean {
+  let bytes: Uint8Array;
   try {
-    return verify(digest.node, Buffer.from(signingInput, 'latin1'), keyObject, Buffer.from(signature, 'base64url'));
+    bytes = base64url.decode(signature);
+  } catch (cause) {
+    throw new InvalidTokenError('Malformed token', { cause });
+  }
+  try {
+    return verify(key.digest, Buffer.from(signingInput, 'latin1'), key.keyObject, bytes);
   } catch {
     // OpenSSL refuses some malformed signatures (a wrong length) by throwing: not a valid signature.
     return false;

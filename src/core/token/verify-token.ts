@@ -26,7 +26,7 @@ import type { ResolvedConfig } from '../config';
 import { Auth0Error, InvalidTokenError } from '../errors';
 import { emit } from '../events';
 import { RemoteKeySet } from './key-set';
-import { RSA_PKCS1_ALGORITHMS, rsaSignatureValid } from './rsa-signature';
+import { RSA_PKCS1_ALGORITHMS, rsaSignatureValid, rsaVerificationKey } from './rsa-signature';
 import type { VerifiedToken } from './token-cache';
 
 const FOREIGN_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
@@ -192,10 +192,12 @@ export class AccessTokenVerifier {
     if (typeof alg !== 'string' || !this.rsaAlgorithms.has(alg) || header.crit !== undefined || header.b64 !== undefined) {
       return undefined;
     }
-    const key = (await entry.resolveKey(header)) as CryptoKey;
+    const key = rsaVerificationKey(alg, (await entry.resolveKey(header)) as CryptoKey);
+    // A key too large to check on the event loop: jwtVerify (its choice of key is remembered).
+    if (key === undefined) return undefined;
     const first = token.indexOf('.');
     const last = token.lastIndexOf('.');
-    if (!rsaSignatureValid(alg, key, token.slice(0, last), token.slice(last + 1))) {
+    if (!rsaSignatureValid(key, token.slice(0, last), token.slice(last + 1))) {
       throw new errors.JWSSignatureVerificationFailed();
     }
     return { claims: checkedClaims(header, token.slice(first + 1, last), options), kid: header.kid as string };
