@@ -8,6 +8,14 @@ import type { AccessTokenClaims } from './claims';
 import { InsufficientScopeError, InvalidTokenError } from './errors';
 
 /**
+ * The prototype of the users the library builds: `Object.prototype` plus nothing visible (its
+ * `constructor` is `Object`'s). Serialisers take such a user for the plain data it is:
+ * class-transformer, which routing-controllers runs over every answer, looks no class metadata up
+ * for it, as it would for an instance of a class.
+ */
+const BASE_USER: object = Object.freeze(Object.create(Object.prototype) as object);
+
+/**
  * The caller of a secured route: a person (`auth0|…`, `google-oauth2|…`) or a machine
  * (`{client_id}@clients`, client-credentials grant).
  *
@@ -22,6 +30,15 @@ import { InsufficientScopeError, InvalidTokenError } from './errors';
  * ```
  */
 export class Auth0User {
+  /**
+   * `user instanceof Auth0User` holds for the users the library builds (plain objects, see
+   * {@link buildBaseUser}) as for instances of this class; `instanceof` a subclass is the usual check.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return this === Auth0User && typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === BASE_USER;
+  }
+
   /** The `sub` claim: `auth0|5fe7…`, `google-oauth2|1155…` or `{client_id}@clients`. */
   id!: string;
 
@@ -85,7 +102,7 @@ function baseUser(claims: AccessTokenClaims, emailClaim: string | undefined): Au
   const email = emailOf(claims, emailClaim);
   if (email !== undefined && typeof email !== 'string')
     throw new InvalidTokenError(`${USER_PARSE_ERROR} (email)`, { reason: 'invalid_user' });
-  const user = new Auth0User();
+  const user = Object.create(BASE_USER) as Auth0User;
   user.id = claims.sub;
   user.permissions = claims.permissions === undefined ? [] : [...claims.permissions];
   user.email = email;
@@ -108,7 +125,9 @@ function checkEmail(user: Auth0User, options: UserOptions): void {
 }
 
 /**
- * {@link buildUser} without a factory, synchronously: the base user, or a throw.
+ * {@link buildUser} without a factory, synchronously: the base user, or a throw. The base user is a
+ * plain object of the {@link Auth0User} shape (`user instanceof Auth0User` holds; its `constructor`
+ * is `Object`): a custom `userClass` gives instances of that class instead.
  *
  * @example
  * ```ts
@@ -173,7 +192,7 @@ export function copyUser<U extends Auth0User>(user: U): U {
  * object and arrays (the same strings), without looking at its keys.
  */
 export function copyBaseUser<U extends Auth0User>(user: U): U {
-  const copy = new Auth0User();
+  const copy = Object.create(BASE_USER) as Auth0User;
   copy.id = user.id;
   copy.permissions = user.permissions.slice();
   copy.email = user.email;

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Auth0User, buildUser, emailOf, type AccessTokenClaims } from '../../src';
-import { copyUser } from '../../src/core/user';
+import { instanceToPlain } from 'class-transformer';
+import { copyBaseUser, copyUser } from '../../src/core/user';
 import { rejectionOf } from '../support/errors';
 
 const claims = (extra: Record<string, unknown> = {}): AccessTokenClaims =>
@@ -45,6 +46,28 @@ describe('users', () => {
     expect(user.org).to.deep.equal({ role: 'user', tags: ['x'] });
     expect(user.permissions).to.deep.equal(['a']);
     expect(copy).to.be.instanceOf(Auth0User);
+  });
+
+  it('the base user is plain data of the Auth0User shape: instanceof Auth0User, constructor Object, serialised as is', async () => {
+    class Other extends Auth0User {}
+    const user = await buildUser(claims({ email: 'a@x', scope: 'openid read:x', permissions: ['p'] }), {
+      emailClaim: undefined,
+      requireEmail: false,
+    });
+    const expected = { id: 'auth0|u', permissions: ['p'], email: 'a@x', scopes: ['openid', 'read:x'], isMachine: false };
+    for (const candidate of [user, copyBaseUser(user)]) {
+      expect(candidate).to.be.instanceOf(Auth0User);
+      expect(candidate).not.to.be.instanceOf(Other);
+      expect(candidate.constructor).to.equal(Object);
+      expect(Object.keys(candidate)).to.deep.equal(Object.keys(expected));
+      expect(JSON.parse(JSON.stringify(candidate))).to.deep.equal(expected);
+      expect(instanceToPlain(candidate)).to.deep.equal(expected);
+    }
+    // Subclass instances and plain look-alikes keep the usual answers.
+    expect(new Other()).to.be.instanceOf(Auth0User).and.instanceOf(Other);
+    expect({ ...expected }).not.to.be.instanceOf(Auth0User);
+    expect(Object.create(null)).not.to.be.instanceOf(Auth0User);
+    expect(null).not.to.be.instanceOf(Auth0User);
   });
 
   it('a user without scope or permissions claims has empty lists', async () => {
