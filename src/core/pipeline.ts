@@ -18,10 +18,10 @@ import { authorize } from './authorize';
 import { DpopProofChecker } from './binding/dpop-proof';
 import { DpopNonces } from './binding/nonce';
 import { MemoryReplayStore, type ReplayStore } from './binding/replay-store';
-import { proveBinding } from './binding/sender-binding';
+import { checkBinding, type PendingProof } from './binding/sender-binding';
 import { answerOf, type ErrorAnswer, type SchemeOffer } from './challenge';
 import { optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig } from './config';
-import { readCredentials, type CredentialsOptions } from './credentials';
+import { readCredentials, type Credentials, type CredentialsOptions } from './credentials';
 import { Auth0ConfigError, Auth0Error, InvalidRequestError, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
 import { emit, reasonOf } from './events';
 import type { AuthRequest } from './request';
@@ -173,9 +173,18 @@ export class Pipeline<U extends Auth0User = Auth0User> {
    * rejects for a request defect.
    */
   async authenticate(request: AuthRequest): Promise<Authentication<U>> {
+    return this.authenticateNow(request);
+  }
+
+  /**
+   * {@link authenticate}, settled at once when nothing needs waiting for: the usual request, a
+   * remembered Bearer token whose user is built, gets its outcome without a promise. Anything that
+   * must wait (a token to verify, a DPoP proof, a user class to build) gives a promise. Never
+   * rejects (or throws) for a request defect.
+   */
+  authenticateNow(request: AuthRequest): Authentication<U> | Promise<Authentication<U>> {
     let scheme: AuthScheme = 'Bearer';
-    const { onEvent } = this.config;
-    const started = onEvent === undefined ? 0 : performance.now();
+    const started = this.config.onEvent === undefined ? 0 : performance.now();
     try {
       const credentials = readCredentials(request, this.credentialsOptions, this.remembered);
       if (credentials === undefined) return { kind: 'anonymous', error: NO_CREDENTIALS, scheme };
@@ -185,37 +194,74 @@ export class Pipeline<U extends Auth0User = Auth0User> {
           reason: 'scheme_not_accepted',
         });
       }
-      const { token, known } = credentials;
-      let entry = known;
-      let claims: AccessTokenClaims;
-      if (entry === undefined) {
-        const verified = await this.verifier.verifyToken(token);
-        claims = verified.claims;
-        entry = this.tokens.remember(token, verified);
-      } else {
-        ({ claims } = entry.verified);
-      }
-      // An unbound Bearer token is settled at once: only a DPoP proof is waited for.
-      const proving = proveBinding(claims, credentials, request, this.config, this.dpop);
-      if (proving !== undefined) await proving;
+      const { known } = credentials;
+      if (known === undefined) return this.verifyThenFinish(request, credentials, started);
+      const { claims } = known.verified;
+      const proof = checkBinding(claims, credentials, request, this.config);
+      const remembered = known.derived;
+      if (proof !== undefined || remembered === undefined) return this.finish(credentials, claims, known, proof, 'hit', started);
+      runValidate(this.config.validate, claims);
+      return this.authenticated(claims, this.copy(remembered), scheme, 'hit', started);
+    } catch (error) {
+      return this.failure(error, scheme);
+    }
+  }
+
+  /** A token not remembered: verified (jose, the key set), remembered when admitted, then finished. */
+  private async verifyThenFinish(
+    request: AuthRequest,
+    credentials: Credentials<CachedToken<U>>,
+    started: number,
+  ): Promise<Authentication<U>> {
+    try {
+      const verified = await this.verifier.verifyToken(credentials.token);
+      const entry = this.tokens.remember(credentials.token, verified);
+      const proof = checkBinding(verified.claims, credentials, request, this.config);
+      return await this.finish(credentials, verified.claims, entry, proof, 'miss', started);
+    } catch (error) {
+      return this.failure(error, credentials.scheme);
+    }
+  }
+
+  /** The steps that may wait: the DPoP proof (checked last of the binding), `validate`, the user. */
+  private async finish(
+    credentials: Credentials<CachedToken<U>>,
+    claims: AccessTokenClaims,
+    entry: CachedToken<U> | undefined,
+    proof: PendingProof | undefined,
+    cache: 'hit' | 'miss',
+    started: number,
+  ): Promise<Authentication<U>> {
+    try {
+      if (proof !== undefined) await this.dpop.checkProof(proof.proof, proof.target, proof.binding);
       runValidate(this.config.validate, claims);
       const remembered = entry?.derived;
       let user: U;
       if (remembered !== undefined) user = this.copy(remembered);
       else if (this.userFactory === undefined) user = this.keep(buildBaseUser(claims, this.config) as U, entry);
       else user = this.keep(await buildUser(claims, this.config, this.userFactory), entry);
-      if (onEvent !== undefined) {
-        const cache = known === undefined ? 'miss' : 'hit';
-        emit(onEvent, { type: 'authenticated', subject: claims.sub, scheme, cache, durationMs: performance.now() - started });
-      }
-      if (scheme === 'DPoP' && this.nonces !== undefined) {
-        return { kind: 'authenticated', claims, user, scheme, nonce: this.nonces.current() };
-      }
-      return { kind: 'authenticated', claims, user, scheme };
+      return this.authenticated(claims, user, credentials.scheme, cache, started);
     } catch (error) {
-      if (error instanceof Auth0Error) return { kind: 'failed', error, scheme };
-      throw error;
+      return this.failure(error, credentials.scheme);
     }
+  }
+
+  /** The outcome of an accepted request, reported to `onEvent`. */
+  private authenticated(claims: AccessTokenClaims, user: U, scheme: AuthScheme, cache: 'hit' | 'miss', started: number): Authentication<U> {
+    const { onEvent } = this.config;
+    if (onEvent !== undefined) {
+      emit(onEvent, { type: 'authenticated', subject: claims.sub, scheme, cache, durationMs: performance.now() - started });
+    }
+    if (scheme === 'DPoP' && this.nonces !== undefined) {
+      return { kind: 'authenticated', claims, user, scheme, nonce: this.nonces.current() };
+    }
+    return { kind: 'authenticated', claims, user, scheme };
+  }
+
+  /** A request defect becomes the outcome; anything else (a bug) is thrown on. */
+  private failure(error: unknown, scheme: AuthScheme): Authentication<U> {
+    if (error instanceof Auth0Error) return { kind: 'failed', error, scheme };
+    throw error;
   }
 
   /**

@@ -165,7 +165,7 @@ function setHeaders(action: Action, headers: Readonly<Record<string, string>>): 
 export class Auth0<U extends Auth0User = Auth0User> {
   /** The framework-free pipeline behind the checkers: the one way a token is accepted. */
   readonly pipeline: Pipeline<U>;
-  private readonly memo = requestSlot<Promise<Authentication<U>>>();
+  private readonly memo = requestSlot<Authentication<U> | Promise<Authentication<U>>>();
 
   /** Options omitted here are read from the environment (`AUTH0_DOMAIN`, `AUTH0_AUDIENCE`, …). */
   constructor(options: Auth0Options<U> = {}) {
@@ -182,10 +182,19 @@ export class Auth0<U extends Auth0User = Auth0User> {
    * `@Authorized` and every `@CurrentUser`.
    */
   authenticate(action: Action): Promise<Authentication<U>> {
+    try {
+      return Promise.resolve(this.outcomeOf(action));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The outcome of this request, computed once: at once on the usual cache hit, else a promise. */
+  private outcomeOf(action: Action): Authentication<U> | Promise<Authentication<U>> {
     const request = action.request as NodeRequestLike & object;
     let outcome = this.memo.get(request);
     if (outcome === undefined) {
-      outcome = this.pipeline.authenticate(new NodeAuthRequest(request));
+      outcome = this.pipeline.authenticateNow(new NodeAuthRequest(request));
       this.memo.set(request, outcome);
     }
     return outcome;
@@ -214,10 +223,28 @@ export class Auth0<U extends Auth0User = Auth0User> {
    * routing-controllers' `authorizationChecker`: `@Authorized()` needs a valid token,
    * `@Authorized(['a', 'b'])` also every listed scope, and every claim rule (`anyOf`, `claimEquals`,
    * `claimIncludes`, `claimCheck`) given beside them. Failures throw {@link Auth0HttpError}
-   * (401/403/400/503) with the RFC 6750 challenge set on the response.
+   * (401/403/400/503) with the RFC 6750 challenge set on the response. Answers at once on the usual
+   * cache hit (routing-controllers takes a boolean or a promise of one).
    */
-  readonly authorizationChecker = async (action: Action, roles: unknown[] = []): Promise<boolean> => {
-    const outcome = await this.authenticate(action);
+  readonly authorizationChecker = (action: Action, roles: unknown[] = []): boolean | Promise<boolean> => {
+    const outcome = this.outcomeOf(action);
+    return outcome instanceof Promise
+      ? outcome.then((settled) => this.authorized(action, roles, settled))
+      : this.authorized(action, roles, outcome);
+  };
+
+  /**
+   * routing-controllers' `currentUserChecker`: the user of a valid token; `undefined` when no token
+   * is sent (then a required `@CurrentUser()` answers 401). A sent but invalid token is refused with
+   * 401, or treated as a guest with `guestOnInvalidToken`.
+   */
+  readonly currentUserChecker = (action: Action): U | undefined | Promise<U | undefined> => {
+    const outcome = this.outcomeOf(action);
+    return outcome instanceof Promise ? outcome.then((settled) => this.userOf(action, settled)) : this.userOf(action, outcome);
+  };
+
+  /** `true` when the outcome meets the route's requirements; else throws the answer's HttpError. */
+  private authorized(action: Action, roles: unknown[], outcome: Authentication<U>): boolean {
     if (outcome.kind !== 'authenticated') throw this.fail(action, outcome.error, outcome.scheme);
     if (roles.length > 0) {
       const requirements = requirementsOf(roles);
@@ -230,15 +257,10 @@ export class Auth0<U extends Auth0User = Auth0User> {
     }
     if (outcome.nonce !== undefined) setHeaders(action, { 'DPoP-Nonce': outcome.nonce });
     return true;
-  };
+  }
 
-  /**
-   * routing-controllers' `currentUserChecker`: the user of a valid token; `undefined` when no token
-   * is sent (then a required `@CurrentUser()` answers 401). A sent but invalid token is refused with
-   * 401, or treated as a guest with `guestOnInvalidToken`.
-   */
-  readonly currentUserChecker = async (action: Action): Promise<U | undefined> => {
-    const outcome = await this.authenticate(action);
+  /** The user of the outcome, `undefined` for a guest; else throws the answer's HttpError. */
+  private userOf(action: Action, outcome: Authentication<U>): U | undefined {
     switch (outcome.kind) {
       case 'authenticated':
         if (outcome.nonce !== undefined) setHeaders(action, { 'DPoP-Nonce': outcome.nonce });
@@ -253,5 +275,5 @@ export class Auth0<U extends Auth0User = Auth0User> {
         if (this.config.guestOnInvalidToken && outcome.error.status === 401) return undefined;
         throw this.fail(action, outcome.error, outcome.scheme);
     }
-  };
+  }
 }

@@ -10,7 +10,7 @@ import { InvalidRequestError, InvalidTokenError } from '../errors';
 import { requestUrl, type AuthRequest } from '../request';
 import type { AccessTokenClaims } from '../claims';
 import { certificateFromHeader, checkCertificateBinding } from './certificate';
-import type { DpopProofChecker, ProofTarget } from './dpop-proof';
+import type { ProofTarget } from './dpop-proof';
 
 const CHECKED_METHODS = new Set(['jkt', 'x5t#S256']);
 
@@ -30,25 +30,33 @@ function confirmation(claims: AccessTokenClaims): Record<string, unknown> | unde
   return cnf as Record<string, unknown>;
 }
 
+/** A DPoP proof that is still to be checked: the proof, the request it must name, the token and key it must fit. */
+export interface PendingProof {
+  readonly proof: string;
+  readonly target: ProofTarget;
+  readonly binding: { readonly accessToken: string; readonly jkt: string };
+}
+
 /**
- * Throws an {@link InvalidTokenError} (or a proof error) unless the request proves the token's
- * binding. Everything but the DPoP proof is checked before it returns; the proof, whose replay
- * check may wait for a store, is checked last, by the promise it then returns (rejected on failure).
- * An unbound Bearer token is settled at once (`undefined`): the request waits for nothing.
+ * Checks everything of the token's binding that needs no waiting: the confirmation's shape, the
+ * scheme it demands, and the client certificate. Throws an {@link InvalidTokenError} (or
+ * {@link InvalidRequestError}) when the request cannot prove it. Returns the DPoP proof still to be
+ * checked, or `undefined` when the binding is proven already: an unbound Bearer token waits for
+ * nothing. The pipeline checks the proof last (its replay check may wait for a store), so that a
+ * proof and its replay record are spent only by a request that passed every other check.
  *
  * @example
  * ```ts
- * const pending = proveBinding(claims, credentials, request, config, dpopChecker);
- * if (pending !== undefined) await pending;
+ * const pending = checkBinding(claims, credentials, request, config);
+ * if (pending !== undefined) await dpopChecker.checkProof(pending.proof, pending.target, pending.binding);
  * ```
  */
-export function proveBinding(
+export function checkBinding(
   claims: AccessTokenClaims,
   credentials: Credentials,
   request: AuthRequest,
   config: ResolvedConfig,
-  dpop: DpopProofChecker,
-): Promise<unknown> | undefined {
+): PendingProof | undefined {
   const cnf = confirmation(claims);
   const jkt = cnf?.jkt;
   let target: ProofTarget | undefined;
@@ -74,10 +82,8 @@ export function proveBinding(
       reason: 'unbound_use',
     });
   }
-  // Last, once nothing else can throw: the proof (and its replay record) is checked only for a
-  // request that passed every other check.
   if (target === undefined) return undefined;
-  return dpop.checkProof(credentials.proof as string, target, { accessToken: credentials.token, jkt: jkt as string });
+  return { proof: credentials.proof as string, target, binding: { accessToken: credentials.token, jkt: jkt as string } };
 }
 
 /**
