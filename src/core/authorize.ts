@@ -4,7 +4,7 @@
  */
 import type { ResolvedConfig } from './config';
 import { isClaimRule, type ClaimRule } from './rules';
-import { requireScopes } from './scopes';
+import { grants, requireScopes } from './scopes';
 import type { AccessTokenClaims } from './claims';
 
 /**
@@ -24,7 +24,8 @@ export function authorize(
 ): void {
   if (requirements.length === 0) return;
   const { enforceScopes, authorizeWith } = config;
-  if (enforceScopes) {
+  // The usual route names scopes only, all granted: checked one by one, no list built.
+  if (enforceScopes && requirements.some((r) => typeof r === 'string' && !grants(claims, r, authorizeWith))) {
     requireScopes(
       claims,
       requirements.filter((r): r is string => typeof r === 'string'),

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { grants, grantedScopes, requireScopes } from '../../src/core/scopes';
+import type { AccessTokenClaims } from '../../src/core/claims';
+
+describe('scopes', () => {
+  const modes = ['scope', 'permissions', 'either'] as const;
+
+  it('grants(claims, name, mode) answers what grantedScopes(claims, mode).has(name) answers, for any scope text and name', () => {
+    // Names and scope texts made of a few letters, spaces, tabs and colons, so that names often
+    // occur inside the text in every position: alone, as a prefix, a suffix or inside another name.
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', ':', ' ', ' ', '\t'), maxLength: 12 });
+    fc.assert(
+      fc.property(
+        fc.option(text, { nil: undefined }),
+        fc.option(fc.array(text, { maxLength: 3 }), { nil: undefined }),
+        text,
+        fc.constantFrom(...modes),
+        (scope, permissions, name, mode) => {
+          const claims = { sub: 's', exp: 1, scope, permissions } as AccessTokenClaims;
+          expect(grants(claims, name, mode), JSON.stringify({ scope, permissions, name, mode })).to.equal(
+            grantedScopes(claims, mode).has(name),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('requireScopes names the first missing scope and lists every required one', () => {
+    const claims = { sub: 's', exp: 1, scope: 'read:a  read:b', permissions: ['write:a'] } as AccessTokenClaims;
+    expect(() => requireScopes(claims, ['read:a', 'read:b'], 'scope')).not.to.throw();
+    expect(() => requireScopes(claims, ['read:a', 'write:a', 'read:c'], 'scope'))
+      .to.throw('Missing "write:a" scope')
+      .with.property('scope')
+      .that.equals('read:a write:a read:c');
+    expect(() => requireScopes(claims, ['read:a'], 'permissions')).to.throw('Missing "read:a" permission');
+    expect(() => requireScopes(claims, ['read:a', 'write:a'], 'either')).not.to.throw();
+    expect(() => requireScopes(claims, ['read'], 'either')).to.throw('Missing "read" scope');
+  });
+});
