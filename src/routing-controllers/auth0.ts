@@ -90,7 +90,11 @@ class NodeAuthRequest implements AuthRequest {
 function authorizationFields(raw: string[] | undefined): number {
   if (raw === undefined) return 1;
   let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') count += 1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    // The usual spellings first, without a lower-cased copy.
+    if (name.length === 13 && (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization')) count += 1;
+  }
   return count;
 }
 

@@ -75,7 +75,10 @@ export class Auth0Docs {
    */
   serves(method: string, path: string): boolean {
     if (method !== 'GET' && method !== 'HEAD') return false;
-    return path === this.specPath || path === this.docsPath || path.startsWith(`${this.docsPath}/`);
+    return (
+      path === this.specPath ||
+      (path.startsWith(this.docsPath) && (path.length === this.docsPath.length || path[this.docsPath.length] === '/'))
+    );
   }
 
   /** The answer to a request for one of the docs' paths; `undefined` for any other request. */
