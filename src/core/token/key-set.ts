@@ -186,6 +186,18 @@ export class RemoteKeySet {
     return this.chosen(this.loaded as Loaded, kid, alg);
   }
 
+  /**
+   * The key already chosen for the header's `kid` and `alg` while the key set is fresh, without
+   * waiting; `undefined` when it is not remembered (then {@link getKey} answers).
+   */
+  chosenKey(header: { kid?: unknown; alg?: unknown }): CryptoKey | undefined {
+    const { kid, alg } = header;
+    const loaded = this.loaded;
+    if (loaded === undefined || typeof kid !== 'string' || typeof alg !== 'string' || alg.includes('\0')) return undefined;
+    if (this.now() - this.loadedAt > this.options.maxAge) return undefined;
+    return loaded.chosen.get(`${alg}\0${kid}`);
+  }
+
   /** jose's choice for `kid` and `alg` in a loaded document, remembered. */
   private async chosen(loaded: Loaded, kid: string, alg: unknown): Promise<CryptoKey> {
     // Remembered per document: a refresh brings a new document and an empty memo. Only a string

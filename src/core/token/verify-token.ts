@@ -176,31 +176,32 @@ export class AccessTokenVerifier {
     this.rsaAlgorithms = new Set(nodeCrypto ? config.algorithms.filter((alg) => RSA_PKCS1_ALGORITHMS.includes(alg)) : []);
   }
 
-  /**
-   * The faster way for a token of the plain RSA shape (see the file's comment): its claims and key
-   * id, or `undefined` when the token is not of that shape and goes to `jwtVerify`. Throws what
-   * `jwtVerify` would.
-   */
-  private async verifyPlainRsa(
-    token: string,
-    entry: IssuerEntry,
-    options: JWTVerifyOptions,
-  ): Promise<{ claims: AccessTokenClaims; kid: string } | undefined> {
+  /** The header of a token of the plain RSA shape (see the file's comment), else `undefined`. */
+  private plainRsaHeader(token: string): JWTHeaderParameters | undefined {
     if (this.rsaAlgorithms.size === 0 || !PLAIN_JWS.test(token)) return undefined;
+    // jose's parsing; a header that is not a JSON object throws (a malformed token).
     const header = decodeProtectedHeader(token) as JWTHeaderParameters;
     const { alg } = header;
     if (typeof alg !== 'string' || !this.rsaAlgorithms.has(alg) || header.crit !== undefined || header.b64 !== undefined) {
       return undefined;
     }
-    const key = rsaVerificationKey(alg, (await entry.resolveKey(header)) as CryptoKey);
-    // A key too large to check on the event loop: jwtVerify (its choice of key is remembered).
+    return header;
+  }
+
+  /**
+   * The faster way, once the key is chosen: the signature through node:crypto, then jose's claim
+   * checks. Its claims, or `undefined` for a key too large to check on the event loop (then
+   * `jwtVerify`). Throws what `jwtVerify` would.
+   */
+  private verifyPlainRsa(token: string, header: JWTHeaderParameters, cryptoKey: CryptoKey, options: JWTVerifyOptions) {
+    const key = rsaVerificationKey(header.alg, cryptoKey);
     if (key === undefined) return undefined;
     const first = token.indexOf('.');
     const last = token.lastIndexOf('.');
     if (!rsaSignatureValid(key, token.slice(0, last), token.slice(last + 1))) {
       throw new errors.JWSSignatureVerificationFailed();
     }
-    return { claims: checkedClaims(header, token.slice(first + 1, last), options), kid: header.kid as string };
+    return checkedClaims(header, token.slice(first + 1, last), options);
   }
 
   /** The issuer entry for a token: the only one, or the one its (unverified) `iss` names when it is listed. */
@@ -232,9 +233,18 @@ export class AccessTokenVerifier {
     // A narrow try: only jose's own failures are translated.
     try {
       const options = clock === Date.now ? entry.options : { ...entry.options, currentDate: new Date(clock()) };
-      const plain = await this.verifyPlainRsa(token, entry, options);
+      const header = this.plainRsaHeader(token);
+      let plain: AccessTokenClaims | undefined;
+      if (header !== undefined) {
+        // A key already chosen is taken at once, unless the header names a key of its own: the
+        // resolver refuses that, and a missing or odd kid.
+        const named = FOREIGN_KEY_HEADERS.some((name) => header[name] !== undefined);
+        const cryptoKey = (named ? undefined : entry.keys.chosenKey(header)) ?? ((await entry.resolveKey(header)) as CryptoKey);
+        plain = this.verifyPlainRsa(token, header, cryptoKey, options);
+      }
       if (plain !== undefined) {
-        ({ claims, kid } = plain);
+        claims = plain;
+        kid = header?.kid as string;
       } else {
         const result = await jwtVerify(token, entry.resolveKey, options);
         claims = result.payload as AccessTokenClaims;
