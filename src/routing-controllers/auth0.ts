@@ -186,11 +186,7 @@ export class Auth0<U extends Auth0User = Auth0User> {
    * `@Authorized` and every `@CurrentUser`.
    */
   authenticate(action: Action): Promise<Authentication<U>> {
-    try {
-      return Promise.resolve(this.outcomeOf(action));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return Promise.resolve(this.outcomeOf(action));
   }
 
   /** The outcome of this request, computed once: at once on the usual cache hit, else a promise. */
@@ -198,7 +194,13 @@ export class Auth0<U extends Auth0User = Auth0User> {
     const request = action.request as NodeRequestLike & object;
     let outcome = this.memo.get(request);
     if (outcome === undefined) {
-      outcome = this.pipeline.authenticateNow(new NodeAuthRequest(request));
+      try {
+        outcome = this.pipeline.authenticateNow(new NodeAuthRequest(request));
+      } catch (error) {
+        // A bug, not a request defect: remembered like any outcome, so that every checker of this
+        // request gets the same rejection (each caller handles the promise at once).
+        outcome = Promise.reject(error);
+      }
       this.memo.set(request, outcome);
     }
     return outcome;

@@ -163,3 +163,50 @@ describe('HS256 APIs with a signing secret, maxTokenAge and a custom fetch', () 
     }
   });
 });
+
+describe('the checkers on one request', () => {
+  let tenant: TestTenant;
+  before(async () => {
+    tenant = await TestTenant.start();
+  });
+  after(() => tenant.close());
+
+  it('answer a remembered Bearer token at once, and anything still to verify with a promise', async () => {
+    const auth = tenant.auth0();
+    const token = await tenant.token({ scopes: 'openid read:blabla' });
+    const action = () => ({ request: { headers: { authorization: `Bearer ${token}` }, url: '/secure', method: 'GET' }, response: {} });
+    // Twice unknown (admission on second sight), then remembered with its user.
+    for (let i = 0; i < 2; i += 1) {
+      const first = action();
+      const allowed = auth.authorizationChecker(first as never, []);
+      expect(allowed, 'a token to verify').to.be.instanceOf(Promise);
+      expect(await allowed).to.equal(true);
+      expect(((await auth.currentUserChecker(first as never)) as { id: string }).id).to.equal('auth0|test-user');
+    }
+    const hit = action();
+    expect(auth.authorizationChecker(hit as never, ['read:blabla']), 'a remembered token').to.equal(true);
+    expect((auth.currentUserChecker(hit as never) as { id: string }).id).to.equal('auth0|test-user');
+    const refused = action();
+    expect(() => auth.authorizationChecker(refused as never, ['write:blabla'])).to.throw('Missing "write:blabla" scope');
+  });
+
+  it('a bug while reading the request rejects every checker of that request alike, read once', async () => {
+    const auth = tenant.auth0();
+    let reads = 0;
+    const request = {
+      get headers(): never {
+        reads += 1;
+        throw new TypeError('broken request object');
+      },
+    };
+    const action = { request, response: {} };
+    const a = await Promise.resolve()
+      .then(() => auth.authorizationChecker(action as never, []))
+      .catch((error: unknown) => error);
+    const b = await Promise.resolve()
+      .then(() => auth.currentUserChecker(action as never))
+      .catch((error: unknown) => error);
+    expect(a).to.be.instanceOf(TypeError).and.equal(b);
+    expect(reads).to.equal(1);
+  });
+});
