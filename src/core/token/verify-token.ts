@@ -13,7 +13,7 @@
  * plain shape every Auth0 access token has (three base64url segments, `alg` RS256/RS384/RS512
  * allowed here, no `crit` or `b64`) takes a faster way through the same jose checks, in the same
  * order: jose parses the header, the key resolver below picks the key (jose's key set), node:crypto
- * checks the RSA signature on the thread pool with less around it than WebCrypto
+ * checks the RSA signature on the calling thread instead of WebCrypto's thread pool
  * (`rsa-signature.ts`), and only then jose parses and checks the claims. Anything else goes to
  * `jwtVerify`, so the two ways never disagree on an odd token.
  *
@@ -190,18 +190,15 @@ export class AccessTokenVerifier {
 
   /**
    * The faster way, once the key is chosen: the signature through node:crypto, then jose's claim
-   * checks. Throws what `jwtVerify` would.
+   * checks. Its claims, or `undefined` for a key too large to check on the event loop (then
+   * `jwtVerify`). Throws what `jwtVerify` would.
    */
-  private async verifyPlainRsa(
-    token: string,
-    header: JWTHeaderParameters,
-    cryptoKey: CryptoKey,
-    options: JWTVerifyOptions,
-  ): Promise<AccessTokenClaims> {
-    const key = rsaVerificationKey(header.alg as string, cryptoKey);
+  private verifyPlainRsa(token: string, header: JWTHeaderParameters, cryptoKey: CryptoKey, options: JWTVerifyOptions) {
+    const key = rsaVerificationKey(header.alg, cryptoKey);
+    if (key === undefined) return undefined;
     const first = token.indexOf('.');
     const last = token.lastIndexOf('.');
-    if (!(await rsaSignatureValid(key, token.slice(0, last), token.slice(last + 1)))) {
+    if (!rsaSignatureValid(key, token.slice(0, last), token.slice(last + 1))) {
       throw new errors.JWSSignatureVerificationFailed();
     }
     return checkedClaims(header, token.slice(first + 1, last), options);
@@ -237,13 +234,17 @@ export class AccessTokenVerifier {
     try {
       const options = clock === Date.now ? entry.options : { ...entry.options, currentDate: new Date(clock()) };
       const header = this.plainRsaHeader(token);
+      let plain: AccessTokenClaims | undefined;
       if (header !== undefined) {
         // A key already chosen is taken at once, unless the header names a key of its own: the
         // resolver refuses that, and a missing or odd kid.
         const named = FOREIGN_KEY_HEADERS.some((name) => header[name] !== undefined);
         const cryptoKey = (named ? undefined : entry.keys.chosenKey(header)) ?? ((await entry.resolveKey(header)) as CryptoKey);
-        claims = await this.verifyPlainRsa(token, header, cryptoKey, options);
-        kid = header.kid as string;
+        plain = this.verifyPlainRsa(token, header, cryptoKey, options);
+      }
+      if (plain !== undefined) {
+        claims = plain;
+        kid = header?.kid as string;
       } else {
         const result = await jwtVerify(token, entry.resolveKey, options);
         claims = result.payload as AccessTokenClaims;
