@@ -149,6 +149,9 @@ async function main(): Promise<void> {
 
     const env = { BENCH_ISSUER: tenant.issuer, BENCH_JWKS_URI: tenant.jwksUri, BENCH_AUDIENCE: tenant.audience };
     const results = new Map<string, LoadResult>();
+    // Every slice of every target, in round order: slice r of two targets ran in the same round,
+    // seconds apart, so their ratio is the least touched by the machine's drift.
+    const slicesByKey = new Map<string, LoadResult[]>();
     const peaks = new Map<TargetName, number | undefined>();
     const key = (t: TargetName, r: RouteName): string => `${t}:${r}`;
 
@@ -182,6 +185,7 @@ async function main(): Promise<void> {
           }
         }
         for (const name of turn) {
+          slicesByKey.set(key(name, route), parts.get(name) ?? []);
           const result = combine(parts.get(name) ?? []);
           results.set(key(name, route), result);
           console.log(
@@ -258,13 +262,36 @@ async function main(): Promise<void> {
       const rps = (t: TargetName, r: RouteName): number | undefined => results.get(key(t, r))?.rps;
       const cps = (t: TargetName, r: RouteName): number | undefined => perCpu(results.get(key(t, r)));
       const peers: TargetName[] = ['ceiling', 'ceiling-class-user', 'jose-checker', 'express-sdk', 'koa-jwt', 'floor'];
+      // The median over rounds of the ratio of the two targets' slices of the same round.
+      const slicedRps = (r: LoadResult): number => (r.wall ? r.requests / r.wall : r.rps);
+      const slicedCps = (r: LoadResult): number | undefined => (r.targetCpu ? r.requests / r.targetCpu : undefined);
+      const paired = (peer: TargetName, route: RouteName, by: 'req/s' | 'req per CPU-s'): number | undefined => {
+        const mine = slicesByKey.get(key('sample', route));
+        const theirs = slicesByKey.get(key(peer, route));
+        if (mine === undefined || theirs === undefined || mine.length !== theirs.length || mine.length === 0) return undefined;
+        const pick = by === 'req/s' ? slicedRps : slicedCps;
+        const ratios: number[] = [];
+        for (let r = 0; r < mine.length; r += 1) {
+          const a = pick(mine[r]);
+          const b = pick(theirs[r]);
+          if (a === undefined || b === undefined || b === 0) return undefined;
+          ratios.push(a / b);
+        }
+        ratios.sort((x, y) => x - y);
+        const middle = ratios.length >> 1;
+        return ratios.length % 2 === 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+      };
+      const pairedRatio = (peer: TargetName, route: RouteName, by: 'req/s' | 'req per CPU-s'): string => {
+        const value = paired(peer, route, by);
+        return value === undefined ? '-' : `${fmt(value, 2)}×`;
+      };
       const ratioRows = SECURED.flatMap((route) =>
-        (['req/s', 'req per CPU-s'] as const).map((by) => {
+        (['req/s', 'req per CPU-s'] as const).flatMap((by) => {
           const of = by === 'req/s' ? rps : cps;
+          const label = ROUTES[route].label.replace('N', String(poolSize));
           return [
-            by,
-            ROUTES[route].label.replace('N', String(poolSize)),
-            ...peers.map((peer) => ratio(of('sample', route), of(peer, route))),
+            [by, label, ...peers.map((peer) => ratio(of('sample', route), of(peer, route)))],
+            [`${by}, paired by round`, label, ...peers.map((peer) => pairedRatio(peer, route, by))],
           ];
         }),
       );
@@ -296,6 +323,14 @@ async function main(): Promise<void> {
       };
       const div = (a: number | undefined, b: number | undefined): number | undefined =>
         a === undefined || b === undefined || b === 0 ? undefined : a / b;
+      for (const by of ['req/s', 'req per CPU-s'] as const) {
+        check(`/secure one token, sample ÷ ceiling, ${by}, paired by round`, paired('ceiling', 'secure-one', by), GOALS.ceiling);
+        check(
+          `/secure fresh token, sample ÷ hand-written jose, ${by}, paired by round`,
+          paired('jose-checker', 'secure-fresh', by),
+          GOALS.joseFresh,
+        );
+      }
       for (const [by, of] of [
         ['req/s', rps],
         ['req per CPU-s', cps],
