@@ -31,8 +31,8 @@ const BASE_USER: object = Object.freeze(Object.create(Object.prototype) as objec
  */
 export class Auth0User {
   /**
-   * `user instanceof Auth0User` holds for the users the library builds (plain objects, see
-   * {@link buildBaseUser}) as for instances of this class; `instanceof` a subclass is the usual check.
+   * `user instanceof Auth0User` holds for the users the library builds (plain objects of this
+   * shape) as for instances of this class; `instanceof` a subclass is the usual check.
    */
   static [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
