@@ -58,17 +58,21 @@ function describe(error: unknown): string {
 interface IssuerEntry {
   keys: RemoteKeySet;
   options: JWTVerifyOptions;
-  resolveKey: (header: JWTHeaderParameters) => Promise<CryptoKey | Uint8Array>;
+  resolveKey: (header: JWTHeaderParameters) => CryptoKey | Uint8Array | Promise<CryptoKey>;
 }
 
-/** RFC 8725 §3.10: keys come from the issuer's key set (or the API's secret), never from the token. */
+/**
+ * RFC 8725 §3.10: keys come from the issuer's key set (or the API's secret), never from the token.
+ * A key already chosen for this `kid` and `alg` is returned at once; otherwise the key set answers
+ * (fetching it when needed). Throws for a header that names its own key or no `kid`.
+ */
 function keyResolver(keys: RemoteKeySet, secret: Uint8Array | undefined): IssuerEntry['resolveKey'] {
   return (header) => {
     const named = FOREIGN_KEY_HEADERS.find((name) => header[name] !== undefined);
-    if (named !== undefined) return Promise.reject(new InvalidTokenError(`Token header names its own key ("${named}"): refused`));
-    if (secret !== undefined) return Promise.resolve(secret);
-    if (typeof header.kid !== 'string' || header.kid === '') return Promise.reject(new InvalidTokenError('Invalid kid header (missing)'));
-    return keys.getKey(header);
+    if (named !== undefined) throw new InvalidTokenError(`Token header names its own key ("${named}"): refused`);
+    if (secret !== undefined) return secret;
+    if (typeof header.kid !== 'string' || header.kid === '') throw new InvalidTokenError('Invalid kid header (missing)');
+    return keys.chosenKey(header) ?? keys.getKey(header);
   };
 }
 
@@ -236,10 +240,8 @@ export class AccessTokenVerifier {
       const header = this.plainRsaHeader(token);
       let plain: AccessTokenClaims | undefined;
       if (header !== undefined) {
-        // A key already chosen is taken at once, unless the header names a key of its own: the
-        // resolver refuses that, and a missing or odd kid.
-        const named = FOREIGN_KEY_HEADERS.some((name) => header[name] !== undefined);
-        const cryptoKey = (named ? undefined : entry.keys.chosenKey(header)) ?? ((await entry.resolveKey(header)) as CryptoKey);
+        const resolved = entry.resolveKey(header);
+        const cryptoKey = (resolved instanceof Promise ? await resolved : resolved) as CryptoKey;
         plain = this.verifyPlainRsa(token, header, cryptoKey, options);
       }
       if (plain !== undefined) {
