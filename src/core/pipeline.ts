@@ -198,10 +198,8 @@ export class Pipeline<U extends Auth0User = Auth0User> {
       if (known === undefined) return this.verifyThenFinish(request, credentials, started);
       const { claims } = known.verified;
       const proof = checkBinding(claims, credentials, request, this.config);
-      const remembered = known.derived;
-      if (proof !== undefined || remembered === undefined) return this.finish(credentials, claims, known, proof, 'hit', started);
-      runValidate(this.config.validate, claims);
-      return this.authenticated(claims, this.copy(remembered), scheme, 'hit', started);
+      if (proof !== undefined) return this.finish(credentials, claims, known, proof, 'hit', started);
+      return this.complete(credentials.scheme, claims, known, 'hit', started);
     } catch (error) {
       return this.failure(error, scheme);
     }
@@ -223,7 +221,7 @@ export class Pipeline<U extends Auth0User = Auth0User> {
     }
   }
 
-  /** The steps that may wait: the DPoP proof (checked last of the binding), `validate`, the user. */
+  /** The DPoP proof, if any (checked last of the binding), then {@link complete}. */
   private async finish(
     credentials: Credentials<CachedToken<U>>,
     claims: AccessTokenClaims,
@@ -234,16 +232,33 @@ export class Pipeline<U extends Auth0User = Auth0User> {
   ): Promise<Authentication<U>> {
     try {
       if (proof !== undefined) await this.dpop.checkProof(proof.proof, proof.target, proof.binding);
-      runValidate(this.config.validate, claims);
-      const remembered = entry?.derived;
-      let user: U;
-      if (remembered !== undefined) user = this.copy(remembered);
-      else if (this.userFactory === undefined) user = this.keep(buildBaseUser(claims, this.config) as U, entry);
-      else user = this.keep(await buildUser(claims, this.config, this.userFactory), entry);
-      return this.authenticated(claims, user, credentials.scheme, cache, started);
+      return await this.complete(credentials.scheme, claims, entry, cache, started);
     } catch (error) {
       return this.failure(error, credentials.scheme);
     }
+  }
+
+  /**
+   * The last steps, once the binding is proven: `validate`, then the user (the remembered one
+   * copied, or one built and remembered) and the outcome. Settled at once unless a user class must
+   * be built; throws (or rejects) with what refused the request.
+   */
+  private complete(
+    scheme: AuthScheme,
+    claims: AccessTokenClaims,
+    entry: CachedToken<U> | undefined,
+    cache: 'hit' | 'miss',
+    started: number,
+  ): Authentication<U> | Promise<Authentication<U>> {
+    runValidate(this.config.validate, claims);
+    const remembered = entry?.derived;
+    if (remembered !== undefined) return this.authenticated(claims, this.copy(remembered), scheme, cache, started);
+    if (this.userFactory === undefined) {
+      return this.authenticated(claims, this.keep(buildBaseUser(claims, this.config) as U, entry), scheme, cache, started);
+    }
+    return buildUser(claims, this.config, this.userFactory).then((user) =>
+      this.authenticated(claims, this.keep(user, entry), scheme, cache, started),
+    );
   }
 
   /** The outcome of an accepted request, reported to `onEvent`. */
