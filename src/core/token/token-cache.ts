@@ -60,7 +60,7 @@ function fingerprint(token: string): number {
  * @example
  * ```ts
  * const cache = new TokenCache({ size: 1000, now: Date.now });
- * const hit = cache.get(token) ?? cache.offer(token, await verify(token));
+ * const entry = cache.lookup(token) ?? cache.remember(token, await verify(token));
  * ```
  */
 export class TokenCache<T = unknown> {
@@ -77,11 +77,6 @@ export class TokenCache<T = unknown> {
     return this.entries.size;
   }
 
-  /** The remembered verification of a token while it is still good, else `undefined`. */
-  get(token: string): VerifiedToken | undefined {
-    return this.lookup(token)?.verified;
-  }
-
   /** The entry of a remembered token while it is still good (marked as used), else `undefined`. */
   lookup(token: string): CachedToken<T> | undefined {
     const print = fingerprint(token);
@@ -96,13 +91,10 @@ export class TokenCache<T = unknown> {
     return entry;
   }
 
-  /** Offers a fresh verification; it is remembered when the token is seen for the second time. */
-  offer(token: string, verified: VerifiedToken): VerifiedToken {
-    this.remember(token, verified);
-    return verified;
-  }
-
-  /** Like {@link offer}, and returns the new entry when the token is remembered. */
+  /**
+   * Offers a fresh verification: it is remembered when the token is seen for the second time, and
+   * the new entry is returned; else `undefined`.
+   */
   remember(token: string, verified: VerifiedToken): CachedToken<T> | undefined {
     const { size, now } = this.options;
     if (size === 0 || verified.until <= now()) return;
