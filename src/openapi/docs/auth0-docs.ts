@@ -90,7 +90,7 @@ export class Auth0Docs {
       const last = this.docsPath.slice(this.docsPath.lastIndexOf('/') + 1);
       return redirect(`${last}/${request.search ?? ''}`);
     }
-    if (!path.startsWith(`${this.docsPath}/`)) return undefined;
+    // serves() leaves only `${docsPath}/…` here.
     const name = path.slice(this.docsPath.length + 1);
     switch (name) {
       case '':
