@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { grants, grantedScopes, requireScopes } from '../../src/core/scopes';
 import type { AccessTokenClaims } from '../../src/core/claims';
+import { InsufficientScopeError } from '../../src/core/errors';
 
 describe('scopes', () => {
   const modes = ['scope', 'permissions', 'either'] as const;
@@ -31,11 +32,15 @@ describe('scopes', () => {
     const claims = { sub: 's', exp: 1, scope: 'read:a  read:b', permissions: ['write:a'] } as AccessTokenClaims;
     expect(() => requireScopes(claims, ['read:a', 'read:b'], 'scope')).not.to.throw();
     expect(() => requireScopes(claims, ['read:a', 'write:a', 'read:c'], 'scope'))
-      .to.throw('Missing "write:a" scope')
+      .to.throw(InsufficientScopeError, 'Missing "write:a" scope')
       .with.property('scope')
       .that.equals('read:a write:a read:c');
-    expect(() => requireScopes(claims, ['read:a'], 'permissions')).to.throw('Missing "read:a" permission');
+    expect(() => requireScopes(claims, ['read:a'], 'permissions'))
+      .to.throw(InsufficientScopeError, 'Missing "read:a" permission')
+      .that.includes({ status: 403, code: 'insufficient_scope' });
     expect(() => requireScopes(claims, ['read:a', 'write:a'], 'either')).not.to.throw();
-    expect(() => requireScopes(claims, ['read'], 'either')).to.throw('Missing "read" scope');
+    expect(() => requireScopes(claims, ['read'], 'either'))
+      .to.throw(InsufficientScopeError, 'Missing "read" scope')
+      .that.includes({ status: 403, code: 'insufficient_scope' });
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import { TestTenant } from 'routing-controllers-auth0/testing';
-import { Auth0, Auth0ConfigError } from '../../src';
+import { Auth0, Auth0ConfigError, Auth0HttpError } from '../../src';
 import { Api } from '../support/controllers';
 import { get, startKoa } from '../support/server';
 
@@ -187,7 +187,11 @@ describe('the checkers on one request', () => {
     expect(auth.authorizationChecker(hit as never, ['read:blabla']), 'a remembered token').to.equal(true);
     expect((auth.currentUserChecker(hit as never) as { id: string }).id).to.equal('auth0|test-user');
     const refused = action();
-    expect(() => auth.authorizationChecker(refused as never, ['write:blabla'])).to.throw('Missing "write:blabla" scope');
+    expect(() => auth.authorizationChecker(refused as never, ['write:blabla']))
+      .to.throw(Auth0HttpError, 'Missing "write:blabla" scope')
+      .that.includes({ httpCode: 403, code: 'insufficient_scope' })
+      .and.has.nested.property('headers.WWW-Authenticate')
+      .that.matches(/^Bearer realm="[^"]+", error="insufficient_scope", error_description="[^"]+", scope="write:blabla"/);
   });
 
   it('a bug while reading the request rejects every checker of that request alike, read once', async () => {
