@@ -101,6 +101,36 @@ describe('the local tenant in HTTPS mode', function () {
       expect(() => LocalTenant.openCertificateAuthority({ caDir: dir })).to.throw('delete that folder');
     });
 
+    it('refuses a CA found in the folder that is not limited to loopback names (one planted there could vouch for any site)', async () => {
+      const selfsigned = require('selfsigned') as {
+        generate: (...args: unknown[]) => Promise<{ private: string; cert: string }>;
+      };
+      const pems = await selfsigned.generate([{ name: 'commonName', value: 'planted CA' }], {
+        days: 30,
+        keySize: 2048,
+        algorithm: 'sha256',
+        extensions: [{ name: 'basicConstraints', cA: true, critical: true }],
+      });
+      expect(new X509Certificate(pems.cert).ca, 'the planted certificate is a CA').to.equal(true);
+      LocalTenant.openCertificateAuthority({ caDir: dir });
+      writeFileSync(join(dir, 'ca-key.pem'), `${pems.private}${pems.cert}`, { mode: 0o600 });
+      expect(() => LocalTenant.openCertificateAuthority({ caDir: dir })).to.throw(
+        `the local CA in ${dir} cannot be used (its certificate is not limited to loopback names)`,
+      );
+    });
+
+    it('refuses a CA folder or key file that other users may write (or, for the key, read)', function () {
+      if (typeof process.getuid !== 'function') this.skip();
+      LocalTenant.openCertificateAuthority({ caDir: dir });
+      chmodSync(dir, 0o777);
+      expect(() => LocalTenant.openCertificateAuthority({ caDir: dir })).to.throw(`(the folder is open to other users (mode 777))`);
+      chmodSync(dir, 0o700);
+      chmodSync(join(dir, 'ca-key.pem'), 0o644);
+      expect(() => LocalTenant.openCertificateAuthority({ caDir: dir })).to.throw(`(ca-key.pem is open to other users (mode 644))`);
+      chmodSync(join(dir, 'ca-key.pem'), 0o600);
+      expect(LocalTenant.openCertificateAuthority({ caDir: dir }).created).to.equal(false);
+    });
+
     it('can certify loopback names only: a certificate for another name signed with its key is refused', async () => {
       const ca = LocalTenant.openCertificateAuthority({ caDir: dir });
       const caKey = createPrivateKey(readFileSync(join(dir, 'ca-key.pem'), 'utf8'));

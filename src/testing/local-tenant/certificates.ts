@@ -18,7 +18,7 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bitString, boolean, children, contextTag, integer, namedBits, octetString, oid, sequence, set, time, utf8 } from './der';
@@ -117,6 +117,32 @@ function serialNumber(): Buffer {
 const IPV4_LOOPBACK = Buffer.from([127, 0, 0, 1]);
 const IPV6_LOOPBACK = Buffer.concat([Buffer.alloc(15), Buffer.from([1])]);
 
+/**
+ * The CA's critical name constraints (RFC 5280 §4.2.1.10), as DER: permittedSubtrees dNSName
+ * localhost, iPAddress 127.0.0.0/8 and ::1/128. What makes a copy of the CA's key unable to vouch
+ * for any other site; a CA found on disk without them is not used.
+ */
+function loopbackNameConstraints(): Buffer {
+  const permitted = [
+    sequence(contextTag(2, Buffer.from('localhost', 'ascii'), false)),
+    sequence(contextTag(7, Buffer.from([127, 0, 0, 0, 255, 0, 0, 0]), false)),
+    sequence(contextTag(7, Buffer.concat([IPV6_LOOPBACK, Buffer.alloc(16, 0xff)]), false)),
+  ];
+  return extension(OID.nameConstraints, true, sequence(contextTag(0, Buffer.concat(permitted), true)));
+}
+
+/**
+ * Throws unless `path` belongs to this user and no one else may write it (nor, for the key, read
+ * it): a CA folder another user could write to could hold a CA planted there, which the
+ * instructions would then ask to trust. Not checked where there are no POSIX owners (Windows).
+ */
+function checkPrivate(folder: string, path: string, what: string, othersMask: number): void {
+  if (typeof process.getuid !== 'function') return;
+  const stat = statSync(path);
+  if (stat.uid !== process.getuid()) throw unusable(folder, `${what} belongs to another user`);
+  if ((stat.mode & othersMask) !== 0) throw unusable(folder, `${what} is open to other users (mode ${(stat.mode & 0o777).toString(8)})`);
+}
+
 /** Signs a TBSCertificate with the CA key; resolves with the certificate, PEM. */
 function signCertificate(tbs: Buffer, issuerKey: KeyObject): string {
   const algorithm = sequence(oid(OID.ecdsaWithSha256));
@@ -151,12 +177,6 @@ function createCa(now: number): { keyPem: string; certificatePem: string } {
   const keys = newKeyPair();
   const created = new Date(now).toISOString().slice(0, 10);
   const subject = name(`routing-controllers-auth0 local CA (${created})`);
-  // permittedSubtrees: dNSName localhost, iPAddress 127.0.0.0/8 and ::1/128.
-  const permitted = [
-    sequence(contextTag(2, Buffer.from('localhost', 'ascii'), false)),
-    sequence(contextTag(7, Buffer.from([127, 0, 0, 0, 255, 0, 0, 0]), false)),
-    sequence(contextTag(7, Buffer.concat([IPV6_LOOPBACK, Buffer.alloc(16, 0xff)]), false)),
-  ];
   const tbs = tbsCertificate({
     issuer: subject,
     subject,
@@ -166,7 +186,7 @@ function createCa(now: number): { keyPem: string; certificatePem: string } {
     extensions: [
       extension(OID.basicConstraints, true, sequence(boolean(true), integer(0))),
       extension(OID.keyUsage, true, namedBits([0, 5, 6])),
-      extension(OID.nameConstraints, true, sequence(contextTag(0, Buffer.concat(permitted), true))),
+      loopbackNameConstraints(),
       extension(OID.subjectKeyIdentifier, false, octetString(keys.keyId)),
     ],
   });
@@ -277,7 +297,9 @@ export function openCertificateAuthority(dir: string = defaultCaDir(), now: () =
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const keyPath = join(folder, FILES.key);
   const certificatePath = join(folder, FILES.certificate);
+  checkPrivate(folder, folder, 'the folder', 0o022);
   const created = createKeyFileOnce(keyPath, now());
+  checkPrivate(folder, keyPath, 'ca-key.pem', 0o077);
 
   let privateKey: KeyObject;
   let certificate: X509Certificate;
@@ -293,6 +315,7 @@ export function openCertificateAuthority(dir: string = defaultCaDir(), now: () =
     throw Object.assign(unusable(folder, (error as Error).message), { cause: error });
   }
   if (!certificate.ca) throw unusable(folder, 'its certificate is not a CA certificate');
+  if (!certificate.raw.includes(loopbackNameConstraints())) throw unusable(folder, 'its certificate is not limited to loopback names');
   if (!certificate.checkPrivateKey(privateKey)) throw unusable(folder, 'its key does not match its certificate');
   const notAfter = Date.parse(certificate.validTo);
   if (!(notAfter - now() > CA_MIN_REMAINING)) throw unusable(folder, `it expired or expires on ${certificate.validTo}`);
