@@ -36,6 +36,20 @@ describe('the local tenant: browser flows over HTTP (login form, cookies, redire
     return page;
   }
 
+  it('a login form over 16 KiB is answered 413 (not a 500), and the pending login still works', async () => {
+    const browser = new Browser();
+    const page = await loginPage(browser, implicitUrl());
+    const action = /<form[^>]*action="([^"]+)"/.exec(page.body)?.[1]?.replace(/&#47;/g, '/');
+    const big = await browser.navigate(new URL(action as string, page.url).href, CALLBACK, {
+      form: { username: 'admin@example.com', password: 'x'.repeat(17 * 1024) },
+    });
+    expect(big.status).to.equal(413);
+    expect(big.body).to.include('request_too_large');
+    const done = await browser.logIn(page, 'admin@example.com', 'admin', CALLBACK);
+    expect(done.status).to.equal(303);
+    expect(done.location).to.match(new RegExp(`^${CALLBACK}#`));
+  });
+
   describe('implicit grant (response_type=token, as Swagger UI sends it)', () => {
     it('shows the login form, then redirects to the callback with the token in the fragment', async () => {
       const browser = new Browser();

@@ -3,9 +3,8 @@
  * stand-in), Auth0's `/v2/logout`, `/userinfo` for JWT access tokens, JSON bodies and Auth0's
  * errors at the token endpoint, the implicit-flow rewrite and Auth0's discovery additions.
  */
-import type { IncomingMessage } from 'node:http';
 import { rewriteImplicitRequest } from './implicit';
-import { auth0TokenAnswer, normaliseTokenRequest } from './token-endpoint';
+import { auth0TokenAnswer, normaliseTokenRequest, readBody } from './token-endpoint';
 import { jwtUserinfo } from './userinfo';
 import { errorPage, loggedOutPage, loginPage } from './pages';
 import type { Provider, ProviderContext } from './oidc-provider';
@@ -13,17 +12,6 @@ import { NO_SCOPE, toAuth0Scope, toProviderScope, type TenantDirectory } from '.
 
 const LOGIN_PATH = /^\/u\/login\/([A-Za-z0-9_-]+)$/;
 const MAX_FORM_BYTES = 16 * 1024;
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) throw new Error('form too large');
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
 
 function html(ctx: ProviderContext, status: number, body: string): void {
   ctx.status = status;
@@ -80,7 +68,12 @@ async function login(ctx: ProviderContext, provider: Provider, directory: Tenant
     render(200);
     return;
   }
-  const form = await readForm(ctx.req);
+  const body = await readBody(ctx.req, MAX_FORM_BYTES);
+  if (body === undefined) {
+    html(ctx, 413, errorPage({ error: 'request_too_large', error_description: `The form is over ${MAX_FORM_BYTES} bytes` }));
+    return;
+  }
+  const form = new URLSearchParams(body.toString('utf8'));
   const user = directory.authenticate(form.get('username'), form.get('password'));
   if (user === undefined) {
     render(401, form.get('username') ?? undefined, 'Wrong email or password.');

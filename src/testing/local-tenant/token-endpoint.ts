@@ -28,12 +28,13 @@ function oauthAnswer(ctx: ProviderContext, status: number, error: string, descri
   ctx.body = { error, error_description: description };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+/** A request's body, or `undefined` (reading stopped) once it grows past `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
+    if (size > limit) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -53,7 +54,7 @@ function formOf(json: unknown): URLSearchParams | undefined {
 
 /** The request's body as form parameters (JSON converted), or the reason it cannot be. */
 async function readParameters(ctx: ProviderContext): Promise<URLSearchParams | { status: number; description: string }> {
-  const raw = await readBody(ctx.req);
+  const raw = await readBody(ctx.req, MAX_BODY_BYTES);
   if (raw === undefined) return { status: 413, description: 'request entity too large' };
   const text = raw.toString('utf8');
   if (!ctx.is('application/json')) return new URLSearchParams(text);
