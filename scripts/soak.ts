@@ -18,12 +18,13 @@ import {
   freePort,
   invalidTokens,
   KINDS,
-  type Kind,
   mib,
   pickWeighted,
+  randomOf,
   rssKiB,
   SECONDS,
   startSampleProcess,
+  stopProcess,
 } from './soak/common';
 
 const USAGE = 'usage: npm run soak [-- --replicas N]   (N >= 2)';
@@ -52,8 +53,6 @@ function replicasFromArgs(args: string[]): number | undefined {
   }
   return replicas;
 }
-
-const pick = (): Kind => pickWeighted(KINDS);
 
 async function main(): Promise<void> {
   const tenant = await TestTenant.start({ audience: AUDIENCE });
@@ -85,17 +84,19 @@ async function main(): Promise<void> {
 
   const worker = async (): Promise<void> => {
     while (!stopping) {
-      const kind = pick();
+      const kind = pickWeighted(KINDS);
       let token: string | undefined;
       let kid: string | undefined;
       if (kind === 'valid') {
-        const live = [...published()].filter((k) => tokens.has(k));
-        kid = live[Math.floor(Math.random() * live.length)];
-        const list = tokens.get(kid)!;
-        token = list[Math.floor(Math.random() * list.length)];
+        // No token of a published key yet (right after a rotation that revoked the others): skip.
+        kid = randomOf([...published()].filter((k) => tokens.has(k)));
+        token = kid === undefined ? undefined : randomOf(tokens.get(kid) ?? []);
+        if (token === undefined) {
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
       } else if (kind !== 'none' && kind !== 'public') {
-        const list = invalid[kind];
-        token = list[Math.floor(Math.random() * list.length)];
+        token = randomOf(invalid[kind]);
       }
       const path = kind === 'public' ? '/public' : '/secure/blabla';
       let status: number;
@@ -205,9 +206,7 @@ async function main(): Promise<void> {
 
   const fetchBound = Math.ceil(SECONDS / COOLDOWN_S) + 2 * script.length + 2;
   const tokenLeak = [...tokens.values()].flat().some((t) => sample.log.includes(t.split('.')[2]));
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGINT');
-  await exited;
+  await stopProcess(sample);
   await tenant.close();
 
   console.log(

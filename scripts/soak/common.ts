@@ -133,3 +133,19 @@ export async function startSampleProcess(tenant: TestTenant, port: number, env: 
   }
   throw new Error(`the sample did not start:\n${sample.log}`);
 }
+
+/** A random element of the list, or `undefined` for an empty list. */
+export function randomOf<T>(list: readonly T[]): T | undefined {
+  return list.length === 0 ? undefined : list[Math.floor(Math.random() * list.length)];
+}
+
+/** Stops a sample process: SIGINT, then SIGKILL if it has not exited after 10 s. */
+export async function stopProcess(sample: SampleProcess): Promise<void> {
+  const { child } = sample;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -29,10 +29,12 @@ import {
   type Kind,
   mib,
   pickWeighted,
+  randomOf,
   rssKiB,
   SECONDS,
   type SampleProcess,
   startSampleProcess,
+  stopProcess,
 } from './common';
 
 /** How long Redis stays stopped, in seconds (at most a fifth of the run). */
@@ -119,25 +121,11 @@ function newCounts() {
 
 const isReplayRefusal = (answer: Answer): boolean => answer.status === 401 && answer.challenge.includes('replayed');
 
-function randomOf<T>(list: readonly T[]): T | undefined {
-  return list.length === 0 ? undefined : list[Math.floor(Math.random() * list.length)];
-}
-
 /** Distinct free loopback ports. */
 async function freePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
-}
-
-async function stopProcess(sample: SampleProcess): Promise<void> {
-  const { child } = sample;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 class ReplicaSoak {
