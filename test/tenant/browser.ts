@@ -120,3 +120,29 @@ export function pkce(): { verifier: string; challenge: string } {
 export function fragmentOf(url: string): URLSearchParams {
   return new URLSearchParams(new URL(url).hash.slice(1));
 }
+
+/**
+ * The authorization code flow with PKCE (S256) as far as the code: the authorize URL with `params`
+ * (besides `response_type=code`, `redirect_uri` and the challenge), the admin's login when the form
+ * is shown, and the code the callback gets. Throws when the callback gets no code.
+ */
+export async function authorizationCode(
+  authorizeUrl: string,
+  params: Record<string, string>,
+  callback: string,
+): Promise<{ code: string; verifier: string }> {
+  const browser = new Browser();
+  const { verifier, challenge } = pkce();
+  const query = new URLSearchParams({
+    response_type: 'code',
+    redirect_uri: callback,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...params,
+  });
+  let page = await browser.navigate(`${authorizeUrl}?${query}`, callback);
+  if (page.status === 200) page = await browser.logIn(page, 'admin@example.com', 'admin', callback);
+  const code = page.location === undefined ? null : new URL(page.location).searchParams.get('code');
+  if (code === null) throw new Error(`no code at the callback (status ${page.status}, ${page.location ?? 'no redirect'})`);
+  return { code, verifier };
+}

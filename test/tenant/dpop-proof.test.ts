@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import { DpopKey, LocalTenant } from 'routing-controllers-auth0/testing';
-import { Browser, pkce } from './browser';
+import { authorizationCode } from './browser';
 
 const CALLBACK = 'http://localhost:3000/docs/oauth2-redirect';
 
@@ -119,22 +119,12 @@ describe("the local tenant's token endpoint checks DPoP proofs with the library'
   });
 
   it("the code exchange, checked by oidc-provider itself, refuses a replayed proof too (its records live in the tenant's store)", async () => {
-    async function code(): Promise<{ code: string; verifier: string }> {
-      const browser = new Browser();
-      const { verifier, challenge } = pkce();
-      const query = new URLSearchParams({
-        response_type: 'code',
-        client_id: tenant.spaClient.clientId,
-        redirect_uri: CALLBACK,
-        scope: 'read:blabla',
-        audience: tenant.audience,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      });
-      let page = await browser.navigate(`${tenant.urls.authorize}?${query}`, CALLBACK);
-      if (page.status === 200) page = await browser.logIn(page, 'admin@example.com', 'admin', CALLBACK);
-      return { code: new URL(page.location ?? '').searchParams.get('code') ?? '', verifier };
-    }
+    const code = () =>
+      authorizationCode(
+        tenant.urls.authorize,
+        { client_id: tenant.spaClient.clientId, scope: 'read:blabla', audience: tenant.audience },
+        CALLBACK,
+      );
     const exchange = (grant: { code: string; verifier: string }, dpop: string) =>
       tokenRequest(
         tenant,

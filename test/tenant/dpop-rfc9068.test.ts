@@ -4,7 +4,7 @@ import { Authorized, CurrentUser, Get, JsonController } from 'routing-controller
 import { DpopKey, LocalTenant, LocalTenantError } from 'routing-controllers-auth0/testing';
 import type { Auth0User } from '../../src';
 import { get, startKoa, type Running } from '../support/server';
-import { Browser, pkce } from './browser';
+import { authorizationCode } from './browser';
 import { rejectionOf } from '../support/errors';
 
 const CALLBACK = 'http://localhost:3000/docs/oauth2-redirect';
@@ -114,21 +114,11 @@ describe('the local tenant: DPoP-bound tokens (RFC 9449) at /oauth/token', () =>
   });
 
   it('authorization code exchange with a proof: a DPoP-bound token with the Auth0 shape', async () => {
-    const browser = new Browser();
-    const { verifier, challenge } = pkce();
-    const query = new URLSearchParams({
-      response_type: 'code',
-      client_id: tenant.spaClient.clientId,
-      redirect_uri: CALLBACK,
-      scope: 'read:blabla',
-      state: 'dpop',
-      audience: tenant.audience,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    });
-    let done = await browser.navigate(`${tenant.urls.authorize}?${query}`, CALLBACK);
-    if (done.status === 200) done = await browser.logIn(done, 'admin@example.com', 'admin', CALLBACK);
-    const code = new URL(done.location!).searchParams.get('code')!;
+    const { code, verifier } = await authorizationCode(
+      tenant.urls.authorize,
+      { client_id: tenant.spaClient.clientId, scope: 'read:blabla', state: 'dpop', audience: tenant.audience },
+      CALLBACK,
+    );
     const response = await tenant.requestToken(
       { grant_type: 'authorization_code', client_id: tenant.spaClient.clientId, code, code_verifier: verifier, redirect_uri: CALLBACK },
       { dpop: key },

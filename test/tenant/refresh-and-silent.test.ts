@@ -31,28 +31,17 @@ describe('the local tenant: refresh tokens and silent authentication', () => {
 
   describe('refresh tokens (offline_access)', () => {
     const web = { client_id: 'local-web-client', client_secret: 'local-web-secret' };
+    /** The admin's password grant at the regular web application, for `scope`. */
+    const adminPassword = (scope: string) =>
+      token({ grant_type: 'password', ...web, username: 'admin@example.com', password: 'admin', audience: API, scope });
 
     it('the password grant with offline_access gives one; without it, none', async () => {
-      const offline = await token({
-        grant_type: 'password',
-        ...web,
-        username: 'admin@example.com',
-        password: 'admin',
-        audience: API,
-        scope: 'openid offline_access read:blabla',
-      });
+      const offline = await adminPassword('openid offline_access read:blabla');
       expect(offline.status).to.equal(200);
       expect(offline.body.refresh_token).to.be.a('string');
       expect(offline.body.scope).to.equal('openid offline_access read:blabla');
       expect(decodeJwt(offline.body.access_token).scope).to.equal('openid offline_access read:blabla');
-      const online = await token({
-        grant_type: 'password',
-        ...web,
-        username: 'admin@example.com',
-        password: 'admin',
-        audience: API,
-        scope: 'openid read:blabla',
-      });
+      const online = await adminPassword('openid read:blabla');
       expect(online.body).not.to.have.property('refresh_token');
       const machine = await token({
         grant_type: 'client_credentials',
@@ -65,14 +54,7 @@ describe('the local tenant: refresh tokens and silent authentication', () => {
     });
 
     it('grant_type=refresh_token rotates it; reusing an old one is refused and revokes the family', async () => {
-      const first = await token({
-        grant_type: 'password',
-        ...web,
-        username: 'admin@example.com',
-        password: 'admin',
-        audience: API,
-        scope: 'openid offline_access read:blabla',
-      });
+      const first = await adminPassword('openid offline_access read:blabla');
       const second = await token({ grant_type: 'refresh_token', ...web, refresh_token: first.body.refresh_token });
       expect(second.status).to.equal(200);
       expect(second.body.refresh_token).to.be.a('string').and.not.equal(first.body.refresh_token);
