@@ -37,8 +37,9 @@ export const LOOPBACK_NAMES: readonly string[] = ['localhost', '127.0.0.1', '[::
  */
 export function isLoopbackHost(host: string | undefined, port: number, scheme: 'http' | 'https'): boolean {
   if (host === undefined) return false;
-  const match = /^(localhost|127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?$/i.exec(host.trim());
-  if (match === null) return false;
+  // A name (a bracketed IPv6 address, or anything without a colon) and an optional port.
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(host.trim());
+  if (match === null || !LOOPBACK_NAMES.includes(match[1].toLowerCase())) return false;
   if (match[2] === undefined) return port === (scheme === 'https' ? 443 : 80);
   return Number(match[2]) === port;
 }
