@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     // 1 s slices (so a drift of the machine's load falls on all alike), and each profile is read
     // over its own slices only.
     const micros = (): number => Number(process.hrtime.bigint() / 1000n);
-    const runs = new Map<string, { target: Target; dir: string; windows: Window[]; requests: number; seconds: number }>();
+    const runs = new Map<string, { target: Target; pid: number; dir: string; windows: Window[]; requests: number; seconds: number }>();
     try {
       for (const scenario of scenarios) {
         const profileDir = join(dir, scenario.name);
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
           cpus: pin ? '1' : undefined,
           nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
         });
-        runs.set(scenario.name, { target, dir: profileDir, windows: [], requests: 0, seconds: 0 });
+        runs.set(scenario.name, { target, pid: target.pid, dir: profileDir, windows: [], requests: 0, seconds: 0 });
       }
       const url = (scenario: Scenario): string => `${runs.get(scenario.name)?.target.url}${scenario.path}`;
       for (const scenario of scenarios) await warmUp(url(scenario), scenario.source, connections, 2);
@@ -112,8 +112,9 @@ async function main(): Promise<void> {
 
     for (const scenario of scenarios) {
       const run = runs.get(scenario.name) as NonNullable<ReturnType<typeof runs.get>>;
-      const file = readdirSync(run.dir).find((f) => f.endsWith('.cpuprofile'));
-      if (file === undefined) throw new Error(`no profile written in ${run.dir}`);
+      // Only this run's profile: the folder may hold one from an earlier run (BENCH_PROFILE_DIR).
+      const file = readdirSync(run.dir).find((f) => f.endsWith(`.${run.pid}.0.001.cpuprofile`));
+      if (file === undefined) throw new Error(`no profile written by process ${run.pid} in ${run.dir}`);
       const profile = JSON.parse(readFileSync(join(run.dir, file), 'utf8')) as CpuProfile;
       // Only the samples of its measured slices: start-up (ts-node compiling) and warm-up are left out.
       const summary = summarise(profile, ROOT, INCLUSIVE, run.windows);
