@@ -3,8 +3,9 @@
  * hand-written jose checker, two peers and a bare-jose floor, side by side in one run with identical load settings, then a memory run
  * with many distinct tokens. See bench/README.md.
  *
- * Environment overrides: BENCH_DURATION (s, default 5), BENCH_WARMUP (s, default 2),
- * BENCH_CONNECTIONS (default 50), BENCH_TOKENS (fresh tokens minted, default 100000),
+ * Environment overrides: BENCH_INSTANCES (processes per target, default 3), BENCH_DURATION (s
+ * measured per process and row, default 3), BENCH_WARMUP (s per process and row, default 2),
+ * BENCH_CONNECTIONS (default 50), BENCH_TOKENS (fresh tokens minted, default 150000),
  * BENCH_POOL (default 1000), BENCH_PIN (0 to let the scheduler place processes), BENCH_TARGETS
  * (comma list of sample,ceiling,ceiling-class-user,jose-checker,express-sdk,koa-jwt,floor), BENCH_MEMORY (0 to skip),
  * BENCH_SLICE (s, default 1: the targets of a route take turns in slices this long).
@@ -110,10 +111,13 @@ async function sanityCheck(target: Target, route: RouteName, token: string): Pro
 async function main(): Promise<void> {
   const settings: LoadSettings = {
     connections: intEnv('BENCH_CONNECTIONS', 50),
-    duration: intEnv('BENCH_DURATION', 5),
+    duration: intEnv('BENCH_DURATION', 3),
     warmup: intEnv('BENCH_WARMUP', 2),
   };
-  const freshCount = intEnv('BENCH_TOKENS', 100_000);
+  // Several processes per target: two starts of the same target differ by up to ±10 % here (where
+  // the JIT, the heap and the sockets land), more than most differences between targets.
+  const instances = Math.max(1, intEnv('BENCH_INSTANCES', 3));
+  const freshCount = intEnv('BENCH_TOKENS', 150_000);
   const poolSize = Math.max(1, intEnv('BENCH_POOL', 1000));
   const memory = intEnv('BENCH_MEMORY', 1) !== 0;
   const sliceSeconds = Math.max(1, intEnv('BENCH_SLICE', 1));
@@ -128,7 +132,8 @@ async function main(): Promise<void> {
   const started = new Date();
   console.log(`bench ${started.toISOString()} · node ${process.version} · ${cores} × ${cpus()[0]?.model ?? 'cpu'}`);
   console.log(
-    `${settings.connections} connections · ${settings.warmup} s warm-up + ${settings.duration} s per row, in ${sliceSeconds} s slices, targets in turn · ` +
+    `${instances} process${instances === 1 ? '' : 'es'} per target · ${settings.connections} connections · ` +
+      `${settings.warmup} s warm-up + ${settings.duration} s per process and row, in ${sliceSeconds} s slices, all processes of a row in turn · ` +
       `pool ${poolSize} · ${fmt(freshCount)} fresh tokens · ` +
       (pin ? 'load generator + tenant pinned to CPU 0, each target to CPU 1' : 'no CPU pinning'),
   );
@@ -149,57 +154,81 @@ async function main(): Promise<void> {
 
     const env = { BENCH_ISSUER: tenant.issuer, BENCH_JWKS_URI: tenant.jwksUri, BENCH_AUDIENCE: tenant.audience };
     const results = new Map<string, LoadResult>();
-    // Every slice of every target, in round order: slice r of two targets ran in the same round,
-    // seconds apart, so their ratio is the least touched by the machine's drift.
+    // Every slice of every target, process by process and each in round order: slice r of process k
+    // of two targets ran in the same round, seconds apart, so their ratio is the least touched by
+    // the machine's drift.
     const slicesByKey = new Map<string, LoadResult[]>();
+    // Each process's median req/s per row, to show how far starts of one target differ.
+    const perProcess = new Map<string, number[]>();
     const peaks = new Map<TargetName, number | undefined>();
     const key = (t: TargetName, r: RouteName): string => `${t}:${r}`;
 
-    // Every target runs at once (idle until its turn). Route by route, each warms up, then they
-    // take turns in slices of BENCH_SLICE seconds, the order rotated each time, until each has had
-    // BENCH_DURATION seconds: a drift of the machine's load falls on all of them alike.
-    const targets = new Map<TargetName, Target>();
+    // Every process of every target runs at once (idle until its turn). Route by route, each warms
+    // up, then all processes of the route take turns in slices of BENCH_SLICE seconds, the order
+    // rotated each time, until each has had BENCH_DURATION seconds: a drift of the machine's load
+    // falls on all of them alike, and each target's figures are medians over its processes' slices.
+    const targets = new Map<TargetName, Target[]>();
+    const processes = (name: TargetName): Target[] => targets.get(name) ?? [];
     try {
-      for (const name of selected) targets.set(name, await Target.start({ name, env, cpus: pin ? '1' : undefined }));
-      for (const [name, target] of targets) for (const route of TARGETS[name].routes) await sanityCheck(target, route, one);
+      for (const name of selected) {
+        targets.set(name, []);
+        for (let k = 0; k < instances; k += 1) processes(name).push(await Target.start({ name, env, cpus: pin ? '1' : undefined }));
+      }
+      for (const name of selected) {
+        for (const target of processes(name)) for (const route of TARGETS[name].routes) await sanityCheck(target, route, one);
+      }
       const cursors = new Map(selected.map((name) => [name, { next: 0, exhausted: 0 }]));
       const source = (name: TargetName, route: RouteName): TokenSource =>
         sourceOf(route, { one, pool, fresh, cursor: cursors.get(name) as { next: number; exhausted: number } });
-      const url = (name: TargetName, route: RouteName): string => `${(targets.get(name) as Target).url}${ROUTES[route].path}`;
+      const url = (target: Target, route: RouteName): string => `${target.url}${ROUTES[route].path}`;
       const slices = Math.max(1, Math.round(settings.duration / sliceSeconds));
       for (const route of Object.keys(ROUTES) as RouteName[]) {
-        const turn = selected.filter((name) => TARGETS[name].routes.includes(route));
-        for (const name of turn) await warmUp(url(name, route), source(name, route), settings.connections, settings.warmup);
-        const parts = new Map<TargetName, LoadResult[]>(turn.map((name) => [name, []]));
+        const turn = selected
+          .filter((name) => TARGETS[name].routes.includes(route))
+          .flatMap((name) => processes(name).map((target, k) => ({ name, k, target })));
+        for (const { name, target } of turn) await warmUp(url(target, route), source(name, route), settings.connections, settings.warmup);
+        const parts = new Map<string, LoadResult[]>(turn.map(({ name, k }) => [`${name}#${k}`, []]));
         for (let round = 0; round < slices; round += 1) {
-          for (let k = 0; k < turn.length; k += 1) {
-            const name = turn[(round + k) % turn.length];
-            const target = targets.get(name) as Target;
+          for (let j = 0; j < turn.length; j += 1) {
+            const { name, k, target } = turn[(round + j) % turn.length];
             const part = await measure(
-              url(name, route),
+              url(target, route),
               source(name, route),
               { connections: settings.connections, duration: settings.duration / slices, warmup: 0 },
               () => target.cpuSeconds(),
             );
-            parts.get(name)?.push(part);
+            parts.get(`${name}#${k}`)?.push(part);
           }
         }
-        for (const name of turn) {
-          slicesByKey.set(key(name, route), parts.get(name) ?? []);
-          const result = combine(parts.get(name) ?? []);
+        for (const name of selected.filter((n) => TARGETS[n].routes.includes(route))) {
+          const own = processes(name).map((_, k) => parts.get(`${name}#${k}`) ?? []);
+          slicesByKey.set(key(name, route), own.flat());
+          perProcess.set(
+            key(name, route),
+            own.map((p) => combine(p).rps),
+          );
+          const result = combine(own.flat());
           results.set(key(name, route), result);
           console.log(
             `  ${TARGETS[name].label.padEnd(48)} ${ROUTES[route].label.padEnd(28)} ${fmt(result.rps).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  target CPU ${busy(result)}` +
+              `  (processes: ${own.map((p) => fmt(combine(p).rps)).join(' / ')} req/s)` +
               (result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : '') +
               (result.reused > 0 ? '  (fresh tokens ran out: raise BENCH_TOKENS)' : ''),
           );
         }
       }
-      for (const [name, target] of targets) peaks.set(name, target.peakRss());
+      for (const name of selected) {
+        const rss = processes(name)
+          .map((target) => target.peakRss())
+          .filter((value): value is number => value !== undefined);
+        peaks.set(name, rss.length === 0 ? undefined : Math.max(...rss));
+      }
     } finally {
-      for (const target of targets.values()) await target.stop();
+      for (const list of targets.values()) for (const target of list) await target.stop();
     }
 
+    // The memory run sends 100,000 distinct tokens (all of them when fewer were minted).
+    const memoryTokens = fresh.slice(0, 100_000);
     let memoryRun: { start?: number; peak?: number; end?: number; result: LoadResult; sampledPeak: number; cache: string } | undefined;
     if (memory && selected.includes('sample')) {
       const target = await Target.start({ name: 'sample', env, cpus: pin ? '1' : undefined });
@@ -213,9 +242,9 @@ async function main(): Promise<void> {
         }, 25);
         const result = await sendAll(
           `${target.url}/secure`,
-          { kind: 'fresh', tokens: fresh, cursor: { next: 0, exhausted: 0 } },
+          { kind: 'fresh', tokens: memoryTokens, cursor: { next: 0, exhausted: 0 } },
           settings.connections,
-          fresh.length,
+          memoryTokens.length,
         );
         clearInterval(timer);
         const end = target.rss();
@@ -256,6 +285,24 @@ async function main(): Promise<void> {
       }
     }
     console.log(table(['target', 'route', 'req/s', 'p50 ms', 'p99 ms', 'target CPU', 'req per CPU-s', 'non-2xx+err'], rows));
+    if (instances > 1) {
+      // How far the processes of one target differ: the reason the figures are medians over several.
+      console.log('');
+      const spreadRows: string[][] = [];
+      for (const name of selected) {
+        for (const route of TARGETS[name].routes) {
+          const each = perProcess.get(key(name, route));
+          if (each === undefined) continue;
+          spreadRows.push([
+            TARGETS[name].label,
+            ROUTES[route].label.replace('N', String(poolSize)),
+            each.map((value) => fmt(value)).join(' / '),
+            `${fmt(Math.max(...each) / Math.min(...each), 2)}×`,
+          ]);
+        }
+      }
+      console.log(table(['target', 'route', 'req/s of each process', 'fastest ÷ slowest'], spreadRows));
+    }
 
     if (selected.includes('sample')) {
       console.log('');
@@ -306,7 +353,7 @@ async function main(): Promise<void> {
       if (memoryRun !== undefined) {
         const { start, peak, end, result } = memoryRun;
         console.log(
-          `memory run: ${fmt(result.requests)} requests with ${fmt(fresh.length)} distinct tokens through /secure at ${fmt(result.rps)} req/s ` +
+          `memory run: ${fmt(result.requests)} requests with ${fmt(memoryTokens.length)} distinct tokens through /secure at ${fmt(result.rps)} req/s ` +
             `(${result.non2xx + result.errors} non-2xx+err): start RSS ${mib(start)}, peak ${mib(peak)} (+${mib((peak ?? 0) - (start ?? 0))}), end ${mib(end)} [${memoryRun.cache}]`,
         );
       }
