@@ -7,7 +7,8 @@
  * verifier with and without its node:crypto way) and the
  * serialisation routing-controllers applies to the answer; then the Koa apps whole, requests
  * injected in-process (no socket, no load generator), so that the apps' own costs are compared
- * without the noise of the network and the client.
+ * without the noise of the network and the client: first all in this process, then each alone in a
+ * process of its own (bench/lib/app-process.ts), as HTTP targets run, sharing no JIT state.
  *
  * Each request is made inside the measured loop (about as many alive at once as are in flight, as
  * in a server); the cost of making it alone is measured too and taken off the checkers' figures.
@@ -21,20 +22,23 @@
  * pool threads, as a bench target is).
  */
 import 'reflect-metadata';
+import { type ChildProcess, fork } from 'node:child_process';
 import { createPublicKey, type JsonWebKey, verify as nodeVerify, webcrypto } from 'node:crypto';
-import { IncomingMessage, type RequestListener, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { instanceToPlain } from 'class-transformer';
 import { createLocalJWKSet, importJWK, type JSONWebKeySet, jwtVerify } from 'jose';
 import Koa from 'koa';
-import { type Action, useKoaServer } from 'routing-controllers';
+import type { Action } from 'routing-controllers';
 import { Auth0User, resolveConfig } from 'routing-controllers-auth0';
 import { TestTenant } from 'routing-controllers-auth0/testing';
-import { SampleApi } from '../sample/api';
 import { createSampleApp, createSampleAuth, settingsFromEnv } from '../sample/app';
 import { type Checkers, joseCheckers, noopCheckers } from './lib/checkers';
-import { pinSelf } from './lib/target';
+import { type AppName, koaApp } from './lib/app-process';
+import { cpuPerRequest, flat, inject } from './lib/inject';
+import { NODE_FLAGS, pinSelf, ROOT } from './lib/target';
 import { mintMany } from './lib/tokens';
 // Internal: the verifier alone, to time a miss without the pipeline around it.
 import { AccessTokenVerifier } from '../src/core/token/verify-token';
@@ -52,9 +56,6 @@ const CONCURRENCY = Math.max(1, intEnv('MICRO_CONCURRENCY', 50));
 const ROUNDS = Math.max(1, intEnv('MICRO_ROUNDS', 5));
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-/** A flat string, as node's HTTP parser hands it over (a template literal would be a rope). */
-const flat = (text: string): string => Buffer.from(text, 'latin1').toString('latin1');
 
 const koa = new Koa();
 const socket = new Socket();
@@ -84,42 +85,6 @@ async function checkersOn(checkers: Checkers, token: string, roles: string[] = [
   if (!(await checkers.currentUserChecker(c.currentUser))) throw new Error('no user');
 }
 
-/** A socket that takes whatever the response writes, as a connection with a fast client would. */
-class SinkSocket extends Socket {
-  constructor() {
-    super();
-    Object.defineProperty(this, 'writable', { value: true });
-  }
-
-  override write(_chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-    const done = typeof encoding === 'function' ? encoding : callback;
-    if (typeof done === 'function') process.nextTick(done as () => void);
-    return true;
-  }
-}
-
-/** One GET through a whole app (its request listener), in-process; throws unless it answers 200. */
-function inject(listener: RequestListener, path: string, token?: string): Promise<void> {
-  const sink = new SinkSocket();
-  const req = new IncomingMessage(sink);
-  req.method = 'GET';
-  req.url = path;
-  req.httpVersion = '1.1';
-  req.httpVersionMajor = 1;
-  req.httpVersionMinor = 1;
-  const authorization = token === undefined ? undefined : flat(`Bearer ${token}`);
-  req.headers = authorization === undefined ? { host: '127.0.0.1:3000' } : { host: '127.0.0.1:3000', authorization };
-  req.rawHeaders = authorization === undefined ? ['Host', '127.0.0.1:3000'] : ['Host', '127.0.0.1:3000', 'authorization', authorization];
-  req.complete = true;
-  req.push(null);
-  const res = new ServerResponse(req);
-  res.assignSocket(sink);
-  return new Promise((resolve, reject) => {
-    res.on('finish', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`))));
-    listener(req, res);
-  });
-}
-
 /** A variant: a name, how many requests a round makes, and one request (`i` counts from 0 each round). */
 interface Variant {
   name: string;
@@ -137,21 +102,7 @@ interface Figure {
 
 /** One round of a variant with CONCURRENCY requests in flight: ns per request, wall and CPU (all threads). */
 async function once(variant: Variant): Promise<Figure> {
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = process.hrtime.bigint();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < variant.count) {
-        const i = next;
-        next += 1;
-        await variant.run(i);
-      }
-    }),
-  );
-  const wall = Number(process.hrtime.bigint() - wallBefore);
-  const used = process.cpuUsage(cpuBefore);
-  return { name: variant.name, wallNs: wall / variant.count, cpuNs: ((used.user + used.system) * 1000) / variant.count };
+  return { name: variant.name, ...(await cpuPerRequest(variant.count, CONCURRENCY, variant.run)) };
 }
 
 const figures = new Map<string, Figure>();
@@ -179,6 +130,86 @@ const cpuOf = (name: string): number => (figures.get(name) as Figure).cpuNs;
 /** `a` ÷ `b` in requests per CPU-second. */
 const ratio = (a: string, b: string): string => `${(cpuOf(b) / cpuOf(a)).toFixed(2)}×`;
 
+const fmt2 = (n: number): string => n.toFixed(2);
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * The whole apps again, each alone in a process of its own (bench/lib/app-process.ts), taking
+ * turns round after round: in one process the framework code the apps share is compiled for all of
+ * them at once, which hides part of what one app costs over another; HTTP targets share nothing.
+ */
+async function appsApart(
+  tenant: TestTenant,
+  token: string,
+  names: AppName[],
+  count: number,
+): Promise<{ paired(a: AppName, b: AppName): number }> {
+  const children = new Map<AppName, ChildProcess>();
+  const ask = (child: ChildProcess): Promise<{ wallNs: number; cpuNs: number }> =>
+    new Promise((resolve, reject) => {
+      child.once('message', (figure: { wallNs: number; cpuNs: number }) => resolve(figure));
+      child.once('exit', (code) => reject(new Error(`app process exited with ${code}`)));
+      child.send({ count });
+    });
+  const rounds = ROUNDS * 4;
+  const figures = new Map<AppName, Array<{ wallNs: number; cpuNs: number }>>(names.map((name) => [name, []]));
+  try {
+    for (const name of names) {
+      const child = fork(join(ROOT, 'bench', 'lib', 'app-process.ts'), [], {
+        execArgv: NODE_FLAGS,
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          MICRO_APP: name,
+          MICRO_TOKEN: token,
+          MICRO_CONCURRENCY: String(CONCURRENCY),
+          BENCH_ISSUER: tenant.issuer,
+          BENCH_JWKS_URI: tenant.jwksUri,
+          BENCH_AUDIENCE: tenant.audience,
+        },
+      });
+      children.set(name, child);
+      await new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`app process ${name} exited with ${code}`)));
+      });
+      child.removeAllListeners('exit');
+    }
+    for (let round = 0; round < rounds; round += 1) {
+      for (let k = 0; k < names.length; k += 1) {
+        const name = names[(round + k) % names.length];
+        const child = children.get(name) as ChildProcess;
+        const figure = await ask(child);
+        child.removeAllListeners('exit');
+        figures.get(name)?.push(figure);
+      }
+    }
+  } finally {
+    for (const child of children.values()) child.disconnect();
+  }
+  console.log(
+    `\nthe whole app, each in a process of its own (sharing no JIT state), per request to /secure with one token, median of ${rounds} rounds:`,
+  );
+  for (const name of names) {
+    const own = figures.get(name) ?? [];
+    console.log(
+      `  app apart: ${name.padEnd(47)} ${fmt(median(own.map((f) => f.wallNs))).padStart(8)} ns wall  ${fmt(median(own.map((f) => f.cpuNs))).padStart(8)} ns CPU`,
+    );
+  }
+  return {
+    // The median over rounds of b's CPU per request ÷ a's, both of the same round: a's speed ÷ b's.
+    paired: (a, b) => {
+      const mine = figures.get(a) ?? [];
+      const theirs = figures.get(b) ?? [];
+      return median(mine.map((f, r) => theirs[r].cpuNs / f.cpuNs));
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const pinned = intEnv('BENCH_PIN', 1) !== 0 && cpus().length >= 2;
   console.log(
@@ -201,19 +232,14 @@ async function main(): Promise<void> {
     const sample: Checkers = { authorizationChecker: auth.authorizationChecker, currentUserChecker: auth.currentUserChecker };
     const noop = noopCheckers();
     const jose = joseCheckers(tenant);
-    const listener = (checkers: Checkers): RequestListener => {
-      const app = new Koa();
-      useKoaServer(app, { controllers: [SampleApi], development: false, ...checkers });
-      return app.callback();
-    };
     // The sample app gets an Auth0 of its own: its cache is not the checkers'.
     const apps = {
       sample: createSampleApp(createSampleAuth(settings)).callback(),
-      ceiling: listener(noop),
+      ceiling: koaApp(noop),
       // The ceiling with its fixed user an Auth0User: routing-controllers' serialisation of a class
       // instance, checks apart.
-      ceilingClassUser: listener(noopCheckers(Auth0User)),
-      jose: listener(jose),
+      ceilingClassUser: koaApp(noopCheckers(Auth0User)),
+      jose: koaApp(jose),
     };
     // Warm-up: key sets fetched, the one token remembered, every path optimised.
     for (let i = 0; i < 3000; i += 1) {
@@ -331,6 +357,8 @@ async function main(): Promise<void> {
       },
     ]);
 
+    const apart = await appsApart(tenant, one, ['sample', 'ceiling', 'ceiling-class-user'], appRequests);
+
     const harness = cpuOf('harness: a Koa context and two actions, no checker');
     console.log('\nsummary (CPU ns per request; ratios in requests per CPU-second):');
     console.log(
@@ -346,6 +374,10 @@ async function main(): Promise<void> {
         `${ratio('app: sample /public', 'app: ceiling /public')} on /public, ` +
         `${ratio('app: sample /secure, one token', 'app: ceiling /secure, its user an Auth0User')} against a ceiling whose user is an Auth0User; sample ÷ hand-written ` +
         `${ratio('app: sample /secure, fresh token each', 'app: hand-written jose /secure, fresh token each')} on fresh tokens`,
+    );
+    console.log(
+      `  apps each in a process of its own: sample ÷ ceiling ${fmt2(apart.paired('sample', 'ceiling'))}× on /secure one token, ` +
+        `sample ÷ ceiling whose user is an Auth0User ${fmt2(apart.paired('sample', 'ceiling-class-user'))}× (paired by round)`,
     );
     const subtle = cpuOf('RS256 check alone: WebCrypto subtle.verify');
     const node = cpuOf('RS256 check alone: node:crypto verify, KeyObject (sync)');
