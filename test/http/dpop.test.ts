@@ -123,9 +123,9 @@ describe('DPoP (RFC 9449)', () => {
       'Invalid DPoP proof claims (missing "jti")',
     ],
     [
-      'a proof whose jwk is not the signing key',
+      "a proof whose jwk is not the token's key, before its signature is checked",
       (t, u) => key.proof({ url: u, accessToken: t, header: { jwk: other.publicJwk } }),
-      'Invalid DPoP proof signature',
+      'DPoP proof key does not match the token (cnf.jkt)',
     ],
     ['garbage', async () => 'not-a-proof', 'Malformed DPoP proof'],
   ];
@@ -138,6 +138,15 @@ describe('DPoP (RFC 9449)', () => {
       expect(res.headers.get('www-authenticate')).to.equal(dpopError(message));
     });
   }
+
+  it("refuses a proof whose jwk is the token's key but not the signing key", async () => {
+    const token = await tenant.token({ dpopJkt: other.thumbprint });
+    const url = `${app.url}/d/secure`;
+    const res = await call('/d/secure', token, await key.proof({ url, accessToken: token, header: { jwk: other.publicJwk } }));
+    expect(res.status).to.equal(401);
+    expect(res.body).to.deep.equal({ error: 'invalid_dpop_proof', message: 'Invalid DPoP proof signature' });
+    expect(res.headers.get('www-authenticate')).to.equal(dpopError('Invalid DPoP proof signature'));
+  });
 
   it('refuses a proof signed with a symmetric algorithm or none', async () => {
     const token = await tenant.token({ dpopJkt: key.thumbprint });

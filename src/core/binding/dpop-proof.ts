@@ -6,10 +6,12 @@
  * compared after RFC 3986 normalisation, without query and fragment), `iat` must be recent, `ath`
  * must be the SHA-256 of the access token, the key's thumbprint must equal the token's `cnf.jkt`,
  * the server's nonce must be present when nonces are on, and its `jti` must not have been seen within
- * the proof's lifetime. The `jti` is recorded last, so a refused proof costs its key nothing.
+ * the proof's lifetime. The key's shape (RSA: exponent 65537, at most 4096 bits) and its thumbprint
+ * are checked before the signature, so a proof with another key never costs a signature check. The
+ * `jti` is recorded last, so a refused proof costs its key nothing.
  */
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK } from 'jose';
 import { InvalidDpopProofError, TemporarilyUnavailableError, UseDpopNonceError } from '../errors';
 import { emit, type AuthEventHook } from '../events';
 import { normaliseHttpUrl } from '../request';
@@ -54,6 +56,36 @@ export interface ProofTarget {
   readonly url: string;
 }
 
+// RSA proof keys are taken with the usual public exponent and at most 4096 bits (jose requires
+// 2048 or more): a larger exponent or modulus would make each proof's check several times dearer,
+// on the thread pool every request shares. 4096 bits is 512 bytes, 683 base64url characters.
+const MAX_RSA_MODULUS_CHARACTERS = 683;
+const KEY_NOT_ACCEPTED = 'DPoP proof key not accepted (RSA: exponent 65537, 2048 to 4096 bits)';
+
+/**
+ * The proof's own key (its `jwk` header) and the key's thumbprint, before the signature is
+ * checked: a key of a shape refused here, or (at a resource server) a key other than the token's,
+ * never costs a signature check.
+ */
+async function proofKey(proof: string): Promise<{ jwk: JWK; thumbprint: string }> {
+  let jwk: unknown;
+  try {
+    ({ jwk } = decodeProtectedHeader(proof));
+  } catch (error) {
+    throw new InvalidDpopProofError('Malformed DPoP proof', { cause: error });
+  }
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new InvalidDpopProofError('Malformed DPoP proof');
+  const { kty, n, e } = jwk as JWK;
+  if (kty === 'RSA' && (e !== 'AQAB' || typeof n !== 'string' || n.length > MAX_RSA_MODULUS_CHARACTERS)) {
+    throw new InvalidDpopProofError(KEY_NOT_ACCEPTED);
+  }
+  try {
+    return { jwk: jwk as JWK, thumbprint: await calculateJwkThumbprint(jwk as JWK, 'sha256') };
+  } catch (error) {
+    throw new InvalidDpopProofError('Malformed DPoP proof', { cause: error });
+  }
+}
+
 function describeProofError(error: unknown): string {
   if (error instanceof errors.JOSEAlgNotAllowed) return 'DPoP proof algorithm not allowed';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'Invalid DPoP proof signature';
@@ -84,12 +116,13 @@ export class DpopProofChecker {
    * {@link UseDpopNonceError} or a 503 from the replay store unless the proof is good.
    */
   async checkProof(proof: string, target: ProofTarget, binding: ProofBinding): Promise<string> {
-    const { payload, jwk } = await this.verifySignature(proof);
-    const { jti, iat } = this.checkClaims(payload, target, binding.accessToken);
-    const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
+    const { thumbprint } = await proofKey(proof);
     if (binding.jkt !== undefined && thumbprint !== binding.jkt) {
       throw new InvalidDpopProofError('DPoP proof key does not match the token (cnf.jkt)');
     }
+    // The header checked above is the one verified here: the thumbprint is the verified key's.
+    const payload = await this.verifySignature(proof);
+    const { jti, iat } = this.checkClaims(payload, target, binding.accessToken);
     this.checkNonce(payload.nonce);
     // Accepted while floor(now / 1000) <= iat + iatOffset: remembered until that second has passed.
     if (!(await this.record(thumbprint, jti, (iat + this.settings.iatOffset + 1) * 1000))) {
@@ -117,7 +150,7 @@ export class DpopProofChecker {
   }
 
   /** The proof's signature, with the key of its own `jwk` header (public, allowed algorithm, `typ: dpop+jwt`). */
-  private async verifySignature(proof: string): Promise<{ payload: Record<string, unknown>; jwk: JWK }> {
+  private async verifySignature(proof: string): Promise<Record<string, unknown>> {
     try {
       const result = await jwtVerify(proof, EmbeddedJWK, {
         typ: 'dpop+jwt',
@@ -126,7 +159,7 @@ export class DpopProofChecker {
         requiredClaims: ['iat', 'jti', 'htm', 'htu'],
         currentDate: new Date(this.settings.now()),
       });
-      return { payload: result.payload as Record<string, unknown>, jwk: result.protectedHeader.jwk as JWK };
+      return result.payload as Record<string, unknown>;
     } catch (error) {
       throw new InvalidDpopProofError(describeProofError(error), { cause: error });
     }
