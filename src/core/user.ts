@@ -167,9 +167,8 @@ function copyValue(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const prototype = Object.getPrototypeOf(value) as unknown;
   if (prototype !== Object.prototype && prototype !== null) return value;
-  const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) copy[key] = copyValue(item);
-  return copy;
+  // Defined, not assigned: a claim's own "__proto__" key stays data instead of setting the prototype.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyValue(item)]));
 }
 
 /**

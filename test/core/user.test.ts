@@ -48,6 +48,18 @@ describe('users', () => {
     expect(copy).to.be.instanceOf(Auth0User);
   });
 
+  it('a copy keeps a "__proto__" key of a claim as data: it never becomes the copy\'s prototype', () => {
+    // As jose's JSON.parse leaves it: an own property named "__proto__".
+    const meta = JSON.parse('{"__proto__":{"role":"admin"},"team":"a"}') as Record<string, unknown>;
+    const user = Object.assign(new Auth0User(), { id: 'u', permissions: [], meta });
+    for (const copy of [copyUser(user) as typeof user, copyUser(copyUser(user)) as typeof user]) {
+      expect(Object.keys(copy.meta)).to.deep.equal(['__proto__', 'team']);
+      expect(Object.getPrototypeOf(copy.meta)).to.equal(Object.prototype);
+      expect((copy.meta as { role?: unknown }).role).to.equal(undefined);
+      expect(JSON.stringify(copy.meta)).to.equal('{"__proto__":{"role":"admin"},"team":"a"}');
+    }
+  });
+
   it('the base user is plain data of the Auth0User shape: instanceof Auth0User, constructor Object, serialised as is', async () => {
     class Other extends Auth0User {}
     const user = await buildUser(claims({ email: 'a@x', scope: 'openid read:x', permissions: ['p'] }), {
