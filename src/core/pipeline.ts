@@ -199,7 +199,9 @@ export class Pipeline<U extends Auth0User = Auth0User> {
       const { claims } = known.verified;
       const proof = checkBinding(claims, credentials, request, this.config);
       if (proof !== undefined) return this.finish(credentials, claims, known, proof, 'hit', started);
-      return this.complete(credentials.scheme, claims, known, 'hit', started);
+      const outcome = this.complete(credentials.scheme, claims, known, 'hit', started);
+      // A user still to be built (its class refused it before): a refusal, not a rejection.
+      return outcome instanceof Promise ? outcome.catch((error: unknown) => this.failure(error, credentials.scheme)) : outcome;
     } catch (error) {
       return this.failure(error, scheme);
     }

@@ -24,12 +24,18 @@ import { Auth0User, USER_PARSE_ERROR, type UserFactory } from '../core/user';
  */
 export function Claim(name: string, map: (value: any, claims: Record<string, any>) => unknown = (v: unknown) => v): PropertyDecorator {
   const expose = Expose({ toClassOnly: true });
-  const transform = Transform(({ obj }) => map((obj as Record<string, unknown>)[name], obj as Record<string, any>), {
-    toClassOnly: true,
-  });
   return (target, property) => {
+    // A mapper that throws on a token's claims is a token whose claims do not fit: 401, as when
+    // class-validator refuses the result.
+    const mapped = ({ obj }: { obj: unknown }): unknown => {
+      try {
+        return map((obj as Record<string, unknown>)[name], obj as Record<string, any>);
+      } catch (error) {
+        throw new InvalidTokenError(`${USER_PARSE_ERROR} (${String(property)})`, { reason: 'invalid_user', cause: error });
+      }
+    };
     expose(target, property);
-    transform(target, property);
+    Transform(mapped, { toClassOnly: true })(target, property);
   };
 }
 

@@ -94,6 +94,24 @@ describe('the pipeline: the one way a token is accepted', () => {
     expect(await rejectionOf(b.verify(otherToken, { dpop: { proof: forB, method: 'GET', url } }))).to.include({ code: 'use_dpop_nonce' });
   });
 
+  it('a @Claim mapper that throws on a token is a 401 invalid_token for that token, not a 500', async () => {
+    class Strict extends Auth0User {
+      @Claim('org_id', (org: string) => org.toLowerCase())
+      org!: string;
+    }
+    const p = pipeline({ userClass: Strict });
+    const without = await tenant.token();
+    for (let sight = 0; sight < 3; sight += 1) {
+      const outcome = await p.authenticate({ authorization: `Bearer ${without}` });
+      expect(outcome.kind).to.equal('failed');
+      if (outcome.kind !== 'failed') return;
+      expect(outcome.error).to.include({ status: 401, code: 'invalid_token', message: 'Error parsing Auth0User: invalid claims (org)' });
+      expect((outcome.error as Error & { cause?: unknown }).cause).to.be.instanceOf(TypeError);
+    }
+    const withOrg = await p.authenticate({ authorization: `Bearer ${await tenant.token({ claims: { org_id: 'ACME' } })}` });
+    expect(withOrg.kind === 'authenticated' && (withOrg.user as Strict).org).to.equal('acme');
+  });
+
   it('no application code runs before the binding is proven', async () => {
     let mapped = 0;
     let validated = 0;
