@@ -8,7 +8,7 @@
  * set, `kid`, `alg`↔`kty`, `use`, `key_ops`), converted once with `KeyObject.from`; this file checks
  * that it is an RSA public key for the token's `alg` with the usage `verify` and at least 2048 bits
  * (RFC 7518 §3.3, RFC 8725 §3.4), as jose does before it verifies, and decodes the signature with
- * jose's own strict base64url decoder.
+ * jose's own base64url decoder, as `jwtVerify` does.
  */
 import { KeyObject, verify } from 'node:crypto';
 import { base64url } from 'jose';
@@ -77,9 +77,12 @@ export function rsaVerificationKey(alg: string, key: CryptoKey): RsaVerification
 
 /**
  * Whether `signature` (the token's third segment) is the key's valid signature of `signingInput`
- * (its first two segments, ASCII). The signature is decoded by jose's strict base64url decoder, as
- * `jwtVerify` decodes it: a segment that does not decode exactly (a stray trailing character, which
- * a lenient decoder would drop) is a malformed token, not a second spelling of a valid one.
+ * (its first two segments, ASCII). The signature is decoded by jose's base64url decoder, as
+ * `jwtVerify` decodes it: a character outside the alphabet or a length no encoding has (a stray
+ * trailing character, which Buffer's decoder would drop) is a malformed token. Like `jwtVerify`, it
+ * ignores the unused low bits of the last character, so a valid signature has a few spellings that
+ * differ only there (16 for 2048 bits); each is remembered apart, and DPoP's `ath` binds the exact
+ * one, so nothing keyed on the token string may assume it is unique.
  *
  * @example
  * ```ts
