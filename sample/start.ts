@@ -26,6 +26,8 @@ export interface RunningSample {
   docsUrl: string;
   /** The docs' OAuth redirect page, to list among the application's callback URLs. */
   callbackUrl: string;
+  /** Where the API listens: with the local tenant and no `HOST`, the loopback interface only. */
+  address: AddressInfo;
   /** The settings the sample runs with (domain and client id filled in for the local tenant). */
   settings: SampleSettings;
   /** The local tenant, when `AUTH0_DOMAIN` is not set. */
@@ -199,10 +201,12 @@ export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise
     }
     const auth = createSampleAuth(settings, { onEvent: observability.onEvent, replayStore: store });
     const listener = createServer(createSampleApp(auth, observability.registry, settings.corsOrigins).callback());
-    await listen(listener, settings.port, settings.host);
-    const { port } = listener.address() as AddressInfo;
-    const url = `http://${settings.host ?? 'localhost'}:${port}`;
-    const running = { url, docsUrl: `${url}/docs`, callbackUrl: `${url}/docs/oauth2-redirect`, settings, tenant, observability };
+    // With the local tenant (demo users, known passwords) the API is for this machine only unless
+    // HOST says otherwise; with a real tenant it listens where HOST says, all interfaces by default.
+    await listen(listener, settings.port, settings.host ?? (tenant === undefined ? undefined : '127.0.0.1'));
+    const address = listener.address() as AddressInfo;
+    const url = `http://${settings.host ?? 'localhost'}:${address.port}`;
+    const running = { url, docsUrl: `${url}/docs`, callbackUrl: `${url}/docs/oauth2-redirect`, address, settings, tenant, observability };
     return {
       ...running,
       banner: () => (tenant === undefined ? remoteBanner(running) : localBanner(running, tenant)),

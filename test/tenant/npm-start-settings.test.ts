@@ -9,6 +9,17 @@ import { localTenantClients, localTenantHttps, startSample, type RunningSample }
 import { Browser, pkce } from './browser';
 
 describe('npm start: the local tenant settings', () => {
+  it('without HOST, the sample of the local tenant listens on the loopback interface only, and its URL answers', async () => {
+    const sample = await startSample({ PORT: '0', AUTH0_LOCAL_TENANT_PORT: '0' });
+    try {
+      expect(sample.address.address).to.equal('127.0.0.1');
+      expect(sample.url).to.equal(`http://localhost:${sample.address.port}`);
+      expect((await fetch(`${sample.url}/public`)).status).to.equal(200);
+    } finally {
+      await sample.close();
+    }
+  });
+
   describe('AUTH0_LOCAL_CALLBACKS, AUTH0_LOCAL_LOGOUT_URLS and AUTH0_LOCAL_WEB_ORIGINS', () => {
     let sample: RunningSample;
     before(async () => {
