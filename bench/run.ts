@@ -4,7 +4,8 @@
  * with many distinct tokens. See bench/README.md.
  *
  * Environment overrides: BENCH_INSTANCES (processes per target, default 3), BENCH_DURATION (s
- * measured per process and row, default 3), BENCH_WARMUP (s per process and row, default 2),
+ * measured per process and row, default 3), BENCH_WARMUP (s per process and row before the rate
+ * settles, default 1),
  * BENCH_CONNECTIONS (default 50), BENCH_TOKENS (fresh tokens minted, default 150000),
  * BENCH_POOL (default 1000), BENCH_PIN (0 to let the scheduler place processes), BENCH_TARGETS
  * (comma list of sample,ceiling,ceiling-class-user,jose-checker,express-sdk,koa-jwt,floor), BENCH_MEMORY (0 to skip),
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   const settings: LoadSettings = {
     connections: intEnv('BENCH_CONNECTIONS', 50),
     duration: intEnv('BENCH_DURATION', 3),
-    warmup: intEnv('BENCH_WARMUP', 2),
+    warmup: intEnv('BENCH_WARMUP', 1),
   };
   // Several processes per target: two starts of the same target differ by up to ±10 % here (where
   // the JIT, the heap and the sockets land), more than most differences between targets.
