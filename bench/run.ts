@@ -5,8 +5,8 @@
  *
  * Environment overrides: BENCH_INSTANCES (processes per target, default 3), BENCH_DURATION (s
  * measured per process and row, default 3), BENCH_WARMUP (s per process and row before the rate
- * settles, default 1),
- * BENCH_CONNECTIONS (default 50), BENCH_TOKENS (fresh tokens minted, default 150000),
+ * is watched, default 5; 2 at most on the fresh-token row),
+ * BENCH_CONNECTIONS (default 50), BENCH_TOKENS (fresh tokens minted, default 200000),
  * BENCH_POOL (default 1000), BENCH_PIN (0 to let the scheduler place processes), BENCH_TARGETS
  * (comma list of sample,ceiling,ceiling-class-user,jose-checker,express-sdk,koa-jwt,floor), BENCH_MEMORY (0 to skip),
  * BENCH_SLICE (s, default 1: the targets of a route take turns in slices this long).
@@ -113,12 +113,12 @@ async function main(): Promise<void> {
   const settings: LoadSettings = {
     connections: intEnv('BENCH_CONNECTIONS', 50),
     duration: intEnv('BENCH_DURATION', 3),
-    warmup: intEnv('BENCH_WARMUP', 1),
+    warmup: intEnv('BENCH_WARMUP', 5),
   };
   // Several processes per target: two starts of the same target differ by up to ±10 % here (where
   // the JIT, the heap and the sockets land), more than most differences between targets.
   const instances = Math.max(1, intEnv('BENCH_INSTANCES', 3));
-  const freshCount = intEnv('BENCH_TOKENS', 150_000);
+  const freshCount = intEnv('BENCH_TOKENS', 200_000);
   const poolSize = Math.max(1, intEnv('BENCH_POOL', 1000));
   const memory = intEnv('BENCH_MEMORY', 1) !== 0;
   const sliceSeconds = Math.max(1, intEnv('BENCH_SLICE', 1));
@@ -187,7 +187,9 @@ async function main(): Promise<void> {
         const turn = selected
           .filter((name) => TARGETS[name].routes.includes(route))
           .flatMap((name) => processes(name).map((target, k) => ({ name, k, target })));
-        for (const { name, target } of turn) await warmUp(url(target, route), source(name, route), settings.connections, settings.warmup);
+        // A miss path is warm after fewer seconds, and each of them spends fresh tokens.
+        const warmup = route === 'secure-fresh' ? Math.min(settings.warmup, 2) : settings.warmup;
+        for (const { name, target } of turn) await warmUp(url(target, route), source(name, route), settings.connections, warmup);
         const parts = new Map<string, LoadResult[]>(turn.map(({ name, k }) => [`${name}#${k}`, []]));
         for (let round = 0; round < slices; round += 1) {
           for (let j = 0; j < turn.length; j += 1) {
