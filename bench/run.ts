@@ -187,9 +187,13 @@ async function main(): Promise<void> {
         const turn = selected
           .filter((name) => TARGETS[name].routes.includes(route))
           .flatMap((name) => processes(name).map((target, k) => ({ name, k, target })));
-        // A miss path is warm after fewer seconds, and each of them spends fresh tokens.
-        const warmup = route === 'secure-fresh' ? Math.min(settings.warmup, 2) : settings.warmup;
-        for (const { name, target } of turn) await warmUp(url(target, route), source(name, route), settings.connections, warmup);
+        // A miss path is warm after fewer seconds, and each of them spends fresh tokens: 2 s at most,
+        // not extended, so that the supply lasts.
+        const fresh = route === 'secure-fresh';
+        const warmup = fresh ? Math.min(settings.warmup, 2) : settings.warmup;
+        for (const { name, target } of turn) {
+          await warmUp(url(target, route), source(name, route), settings.connections, warmup, !fresh);
+        }
         const parts = new Map<string, LoadResult[]>(turn.map(({ name, k }) => [`${name}#${k}`, []]));
         for (let round = 0; round < slices; round += 1) {
           for (let j = 0; j < turn.length; j += 1) {

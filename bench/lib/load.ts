@@ -117,9 +117,10 @@ export async function measure(
 }
 
 /** Warm-up only: the same load, thrown away. */
-export async function warmUp(url: string, source: TokenSource, connections: number, seconds: number): Promise<void> {
+export async function warmUp(url: string, source: TokenSource, connections: number, seconds: number, settle = true): Promise<void> {
   if (seconds <= 0) return;
   await once(url, source, connections, { duration: seconds });
+  if (!settle) return;
   // Then 1 s at a time until two seconds in a row agree within 10 % (at most 5 more): the JIT
   // optimises after so many calls, not so many seconds, and a target with more code on the route
   // needs more of them, more so while the machine is slow.
