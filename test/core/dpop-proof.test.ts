@@ -138,15 +138,19 @@ describe('DPoP proofs (RFC 9449 §4.3, §8)', () => {
       expect(error.message).to.equal('DPoP proof key not accepted (RSA: exponent 65537, 2048 to 4096 bits)');
     }
     // The same shape check at a token endpoint, where no key is bound yet.
-    expect((await rejectionOf(rsa.checkProof(unsignedProof(keys[0]), target, {}))).message).to.equal(
-      'DPoP proof key not accepted (RSA: exponent 65537, 2048 to 4096 bits)',
-    );
+    expect(await rejectionOf(rsa.checkProof(unsignedProof(keys[0]), target, {}))).to.include({
+      status: 401,
+      code: 'invalid_dpop_proof',
+      message: 'DPoP proof key not accepted (RSA: exponent 65537, 2048 to 4096 bits)',
+    });
     // A 4096-bit key of exponent 65537 passes the shape check and fails on its (made-up) signature.
     const fair = { kty: 'RSA', n: modulus(512), e: 'AQAB' };
     const fairJkt = await calculateJwkThumbprint(fair as JWK, 'sha256');
-    expect((await rejectionOf(rsa.checkProof(unsignedProof(fair), target, { jkt: fairJkt }))).message).to.equal(
-      'Invalid DPoP proof signature',
-    );
+    expect(await rejectionOf(rsa.checkProof(unsignedProof(fair), target, { jkt: fairJkt }))).to.include({
+      status: 401,
+      code: 'invalid_dpop_proof',
+      message: 'Invalid DPoP proof signature',
+    });
   });
 
   it("a proof whose key is not the token's is refused before its signature is checked", async () => {

@@ -63,11 +63,11 @@ const MAX_RSA_MODULUS_CHARACTERS = 683;
 const KEY_NOT_ACCEPTED = 'DPoP proof key not accepted (RSA: exponent 65537, 2048 to 4096 bits)';
 
 /**
- * The proof's own key (its `jwk` header) and the key's thumbprint, before the signature is
- * checked: a key of a shape refused here, or (at a resource server) a key other than the token's,
- * never costs a signature check.
+ * The thumbprint of the proof's own key (its `jwk` header), before the signature is checked: a key
+ * of a shape refused here, or (at a resource server) a key other than the token's, never costs a
+ * signature check.
  */
-async function proofKey(proof: string): Promise<{ jwk: JWK; thumbprint: string }> {
+async function proofKeyThumbprint(proof: string): Promise<string> {
   let jwk: unknown;
   try {
     ({ jwk } = decodeProtectedHeader(proof));
@@ -80,7 +80,7 @@ async function proofKey(proof: string): Promise<{ jwk: JWK; thumbprint: string }
     throw new InvalidDpopProofError(KEY_NOT_ACCEPTED);
   }
   try {
-    return { jwk: jwk as JWK, thumbprint: await calculateJwkThumbprint(jwk as JWK, 'sha256') };
+    return await calculateJwkThumbprint(jwk as JWK, 'sha256');
   } catch (error) {
     throw new InvalidDpopProofError('Malformed DPoP proof', { cause: error });
   }
@@ -116,7 +116,7 @@ export class DpopProofChecker {
    * {@link UseDpopNonceError} or a 503 from the replay store unless the proof is good.
    */
   async checkProof(proof: string, target: ProofTarget, binding: ProofBinding): Promise<string> {
-    const { thumbprint } = await proofKey(proof);
+    const thumbprint = await proofKeyThumbprint(proof);
     if (binding.jkt !== undefined && thumbprint !== binding.jkt) {
       throw new InvalidDpopProofError('DPoP proof key does not match the token (cnf.jkt)');
     }
