@@ -199,9 +199,7 @@ export class Pipeline<U extends Auth0User = Auth0User> {
       const { claims } = known.verified;
       const proof = checkBinding(claims, credentials, request, this.config);
       if (proof !== undefined) return this.finish(credentials, claims, known, proof, 'hit', started);
-      const outcome = this.complete(credentials.scheme, claims, known, 'hit', started);
-      // A user still to be built (its class refused it before): a refusal, not a rejection.
-      return outcome instanceof Promise ? outcome.catch((error: unknown) => this.failure(error, credentials.scheme)) : outcome;
+      return this.complete(credentials.scheme, claims, known, 'hit', started);
     } catch (error) {
       return this.failure(error, scheme);
     }
@@ -243,7 +241,9 @@ export class Pipeline<U extends Auth0User = Auth0User> {
   /**
    * The last steps, once the binding is proven: `validate`, then the user (the remembered one
    * copied, or one built and remembered) and the outcome. Settled at once unless a user class must
-   * be built; throws (or rejects) with what refused the request.
+   * be built; throws what refused a request settled at once, and gives a promise that never
+   * rejects for a request defect (a user class that refuses the claims is a failed outcome, on a
+   * miss and on every later hit alike).
    */
   private complete(
     scheme: AuthScheme,
@@ -258,8 +258,9 @@ export class Pipeline<U extends Auth0User = Auth0User> {
     if (this.userFactory === undefined) {
       return this.authenticated(claims, this.keep(buildBaseUser(claims, this.config) as U, entry), scheme, cache, started);
     }
-    return buildUser(claims, this.config, this.userFactory).then((user) =>
-      this.authenticated(claims, this.keep(user, entry), scheme, cache, started),
+    return buildUser(claims, this.config, this.userFactory).then(
+      (user) => this.authenticated(claims, this.keep(user, entry), scheme, cache, started),
+      (error: unknown) => this.failure(error, scheme),
     );
   }
 

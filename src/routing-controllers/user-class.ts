@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { Expose, plainToClassFromExist, Transform } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { AccessTokenClaims } from '../core/claims';
-import { InvalidTokenError } from '../core/errors';
+import { Auth0Error, InvalidTokenError } from '../core/errors';
 import { Auth0User, USER_PARSE_ERROR, type UserFactory } from '../core/user';
 
 /**
@@ -31,6 +31,8 @@ export function Claim(name: string, map: (value: any, claims: Record<string, any
       try {
         return map((obj as Record<string, unknown>)[name], obj as Record<string, any>);
       } catch (error) {
+        // A mapper that refuses on purpose (an Auth0Error of its own) is answered as it says.
+        if (error instanceof Auth0Error) throw error;
         throw new InvalidTokenError(`${USER_PARSE_ERROR} (${String(property)})`, { reason: 'invalid_user', cause: error });
       }
     };

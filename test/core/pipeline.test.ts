@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DpopKey, TestTenant } from 'routing-controllers-auth0/testing';
-import { Auth0ConfigError, Auth0User, Claim, Pipeline, userClassFactory } from '../../src';
+import { Auth0ConfigError, Auth0User, Claim, InsufficientScopeError, Pipeline, userClassFactory } from '../../src';
 import { rejectionOf } from '../support/errors';
 
 describe('the pipeline: the one way a token is accepted', () => {
@@ -108,6 +108,15 @@ describe('the pipeline: the one way a token is accepted', () => {
       expect(outcome.error).to.include({ status: 401, code: 'invalid_token', message: 'Error parsing Auth0User: invalid claims (org)' });
       expect((outcome.error as Error & { cause?: unknown }).cause).to.be.instanceOf(TypeError);
     }
+    // A mapper that refuses on purpose, with an Auth0Error of its own, is answered as it says.
+    class Refusing extends Auth0User {
+      @Claim('org_id', () => {
+        throw new InsufficientScopeError('Members of an organisation only', { scope: ['org'] });
+      })
+      org!: string;
+    }
+    const refused = await pipeline({ userClass: Refusing }).authenticate({ authorization: `Bearer ${without}` });
+    expect(refused.kind === 'failed' && refused.error).to.include({ status: 403, code: 'insufficient_scope' });
     const withOrg = await p.authenticate({ authorization: `Bearer ${await tenant.token({ claims: { org_id: 'ACME' } })}` });
     expect(withOrg.kind === 'authenticated' && (withOrg.user as Strict).org).to.equal('acme');
   });
