@@ -210,15 +210,13 @@ async function main(): Promise<void> {
         for (const name of selected.filter((n) => TARGETS[n].routes.includes(route))) {
           const own = processes(name).map((_, k) => parts.get(`${name}#${k}`) ?? []);
           slicesByKey.set(key(name, route), own.flat());
-          perProcess.set(
-            key(name, route),
-            own.map((p) => combine(p).rps),
-          );
+          const each = own.map((p) => combine(p).rps);
+          perProcess.set(key(name, route), each);
           const result = combine(own.flat());
           results.set(key(name, route), result);
           console.log(
             `  ${TARGETS[name].label.padEnd(48)} ${ROUTES[route].label.padEnd(28)} ${fmt(result.rps).padStart(7)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  target CPU ${busy(result)}` +
-              `  (processes: ${own.map((p) => fmt(combine(p).rps)).join(' / ')} req/s)` +
+              `  (processes: ${each.map((rps) => fmt(rps)).join(' / ')} req/s)` +
               (result.non2xx + result.errors > 0 ? `  (${result.non2xx} non-2xx, ${result.errors} errors)` : '') +
               (result.reused > 0 ? '  (fresh tokens ran out: raise BENCH_TOKENS)' : ''),
           );
@@ -274,40 +272,30 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`## Results (${started.toISOString().slice(0, 10)}, node ${process.version}, ${cores} × ${cpus()[0]?.model ?? 'cpu'})`);
     console.log('');
-    const rows: string[][] = [];
-    for (const name of selected) {
-      for (const route of TARGETS[name].routes) {
-        const r = results.get(key(name, route));
-        if (r === undefined) continue;
-        rows.push([
-          TARGETS[name].label,
-          ROUTES[route].label.replace('N', String(poolSize)),
-          fmt(r.rps),
-          String(r.p50),
-          String(r.p99),
-          busy(r),
-          perCpu(r) === undefined ? 'n/a' : fmt(perCpu(r) as number),
-          String(r.non2xx + r.errors),
-        ]);
-      }
-    }
+    // One table row per measured (target, route), in the order the targets were selected.
+    const rowsOf = <T>(figures: Map<string, T>, cells: (value: T) => string[]): string[][] =>
+      selected.flatMap((name) =>
+        TARGETS[name].routes.flatMap((route) => {
+          const value = figures.get(key(name, route));
+          return value === undefined ? [] : [[TARGETS[name].label, ROUTES[route].label.replace('N', String(poolSize)), ...cells(value)]];
+        }),
+      );
+    const rows = rowsOf(results, (r) => [
+      fmt(r.rps),
+      String(r.p50),
+      String(r.p99),
+      busy(r),
+      perCpu(r) === undefined ? 'n/a' : fmt(perCpu(r) as number),
+      String(r.non2xx + r.errors),
+    ]);
     console.log(table(['target', 'route', 'req/s', 'p50 ms', 'p99 ms', 'target CPU', 'req per CPU-s', 'non-2xx+err'], rows));
     if (instances > 1) {
       // How far the processes of one target differ: the reason the figures are medians over several.
       console.log('');
-      const spreadRows: string[][] = [];
-      for (const name of selected) {
-        for (const route of TARGETS[name].routes) {
-          const each = perProcess.get(key(name, route));
-          if (each === undefined) continue;
-          spreadRows.push([
-            TARGETS[name].label,
-            ROUTES[route].label.replace('N', String(poolSize)),
-            each.map((value) => fmt(value)).join(' / '),
-            `${fmt(Math.max(...each) / Math.min(...each), 2)}×`,
-          ]);
-        }
-      }
+      const spreadRows = rowsOf(perProcess, (each) => [
+        each.map((value) => fmt(value)).join(' / '),
+        `${fmt(Math.max(...each) / Math.min(...each), 2)}×`,
+      ]);
       console.log(table(['target', 'route', 'req/s of each process', 'fastest ÷ slowest'], spreadRows));
     }
 
