@@ -146,7 +146,9 @@ export class Pipeline<U extends Auth0User = Auth0User> {
     this.verifier = new AccessTokenVerifier(this.config);
     this.tokens = new TokenCache<U>({ size: this.config.tokenCacheSize, now: clock });
     this.remembered = (token) => this.tokens.lookup(token);
-    this.replayStore = dpop.replayStore ?? new MemoryReplayStore({ maxEntries: dpop.jtiCacheSize, maxPerKey: dpop.jtiPerKey, now: clock });
+    this.replayStore =
+      dpop.replayStore ??
+      new MemoryReplayStore({ maxEntries: dpop.jtiCacheSize, maxPerKey: dpop.jtiPerKey, maxPerSubject: dpop.jtiPerSubject, now: clock });
     // Nonces are made with a key of this API's own (its audiences), so that two APIs sharing a
     // nonce secret do not accept each other's nonces.
     this.nonces =

@@ -12,7 +12,8 @@
  *
  * The store fails closed: an error, or no answer within `timeout`, rejects, and the pipeline answers
  * 503 `temporarily_unavailable` instead of accepting a proof it could not record. Redis keeps no
- * per-key quota: a flood of fresh proofs from one key costs memory, never another key's proofs.
+ * per-key or per-subject quota (the subject `remember` is given is not used): a flood of fresh proofs,
+ * from one key or from many keys of one user, costs Redis memory, never another user's proofs.
  *
  * The `redis` package (node-redis 5) is an optional peer: it is loaded by {@link RedisReplayStore.connect}
  * only, and these declarations name none of its types.

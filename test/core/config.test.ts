@@ -258,6 +258,7 @@ describe('configuration: numeric options fail at construction, naming the option
     { name: 'maxTokenLength', invalid: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '8192', 1.5], valid: [1, 8192] },
     { name: 'dpop.jtiCacheSize', invalid: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5', 2.5], valid: [1, 100_000] },
     { name: 'dpop.jtiPerKey', invalid: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5', 2.5], valid: [1, 1000] },
+    { name: 'dpop.jtiPerSubject', invalid: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5', 2.5], valid: [1, 10_000] },
     { name: 'dpop.iatOffset', invalid: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '300'], valid: [0.5, 300] },
     { name: 'dpop.iatLeeway', invalid: [-1, Number.NaN, Number.POSITIVE_INFINITY, '30'], valid: [0, 30] },
     { name: 'dpop.nonce.lifetime', invalid: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '300'], valid: [0.5, 60] },
@@ -294,6 +295,16 @@ describe('configuration: numeric options fail at construction, naming the option
     const defaults = resolveConfig({ ...BASE }).dpop;
     expect(defaults.jtiCacheSize).to.equal(100_000);
     expect(defaults.jtiPerKey).to.equal(1000);
+  });
+
+  it('dpop.jtiPerSubject may not exceed dpop.jtiCacheSize; by default it is a tenth of it, and no less than jtiPerKey', () => {
+    expectRefused(() => resolveWith('dpop', { jtiCacheSize: 10, jtiPerSubject: 11 }), '`dpop.jtiPerSubject`', '`dpop.jtiCacheSize`');
+    expect(resolveWith('dpop', { jtiCacheSize: 10, jtiPerSubject: 10 }).dpop.jtiPerSubject).to.equal(10);
+    expect(resolveWith('dpop', { jtiCacheSize: 50_000 }).dpop.jtiPerSubject).to.equal(5000);
+    // A tenth of 5 is 0, of 50 is 5: the key's own quota is the floor.
+    expect(resolveWith('dpop', { jtiCacheSize: 5 }).dpop.jtiPerSubject).to.equal(5);
+    expect(resolveWith('dpop', { jtiCacheSize: 50, jtiPerKey: 10 }).dpop.jtiPerSubject).to.equal(10);
+    expect(resolveConfig({ ...BASE }).dpop.jtiPerSubject).to.equal(10_000);
   });
 });
 
@@ -435,6 +446,7 @@ describe('configuration: unknown option names', () => {
         iatLeeway: 1,
         jtiCacheSize: 2,
         jtiPerKey: 1,
+        jtiPerSubject: 1,
         origin: 'https://api.example.com',
         nonce: { secret: SIGNING_SECRET, lifetime: 1 },
         replayStore: { remember: () => true },

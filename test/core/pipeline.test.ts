@@ -32,6 +32,18 @@ describe('the pipeline: the one way a token is accepted', () => {
     });
   });
 
+  it("the replay store is told each proof's key, jti, expiry and the token's subject (issuer and sub, unambiguous)", async () => {
+    const calls: unknown[][] = [];
+    const now = 1_800_000_000_000;
+    const store = { remember: (...args: unknown[]) => (calls.push(args), true) };
+    const p = pipeline({ dpop: { replayStore: store }, clock: () => now });
+    const token = await tenant.token({ dpopJkt: key.thumbprint, subject: 'auth0|a"b', claims: { iat: now / 1000, exp: now / 1000 + 600 } });
+    const url = 'https://api.example.com/ws';
+    const proof = await key.proof({ url, accessToken: token, iat: now / 1000, jti: 'proof-1' });
+    await p.verify(token, { dpop: { proof, method: 'GET', url } });
+    expect(calls).to.deep.equal([[key.thumbprint, 'proof-1', (now / 1000 + 301) * 1000, JSON.stringify([tenant.issuer, 'auth0|a"b'])]]);
+  });
+
   it('verify() refuses a certificate-bound token without its certificate, with or without the mtls option', async () => {
     const token = await tenant.token({ certificateThumbprint: 'x'.repeat(43) });
     expect(await rejectionOf(pipeline().verify(token))).to.include({ status: 401, code: 'invalid_token' });

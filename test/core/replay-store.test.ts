@@ -33,35 +33,42 @@ function outcome(remember: () => boolean): boolean | number {
 
 /** The rules written plainly (linear scans), to compare the store with. */
 class ModelStore {
-  private readonly entries = new Map<string, Map<string, number>>();
+  /** jkt → jti → its expiry and subject. */
+  private readonly entries = new Map<string, Map<string, { until: number; subject: string | undefined }>>();
   constructor(
     private readonly maxEntries: number,
     private readonly maxPerKey: number,
+    private readonly maxPerSubject: number,
   ) {}
 
-  remember(jkt: string, jti: string, until: number, now: number): boolean | number {
+  remember(jkt: string, jti: string, until: number, now: number, subject?: string): boolean | number {
     this.forget(now);
-    const own = this.entries.get(jkt) ?? new Map<string, number>();
+    const own = this.entries.get(jkt) ?? new Map<string, { until: number; subject: string | undefined }>();
     const all = [...this.entries.values()].flatMap((jtis) => [...jtis.values()]);
-    const retryAfter = (expiries: number[]) => Math.max(1, Math.ceil((Math.min(...expiries) - now) / 1000));
+    const owned = all.filter((entry) => subject !== undefined && entry.subject === subject);
+    const retryAfter = (entries: Array<{ until: number }>) =>
+      Math.max(1, Math.ceil((Math.min(...entries.map((entry) => entry.until)) - now) / 1000));
     if (own.has(jti)) return false;
     if (until <= now) return true;
     if (own.size >= this.maxPerKey) return retryAfter([...own.values()]);
+    if (owned.length >= this.maxPerSubject) return retryAfter(owned);
     if (all.length >= this.maxEntries) return retryAfter(all);
-    this.entries.set(jkt, own.set(jti, until));
+    this.entries.set(jkt, own.set(jti, { until, subject }));
     return true;
   }
 
-  /** Live entries in all, then of keys a, b and c. */
+  /** Live entries in all, then of keys a, b and c, then of subjects s and t. */
   sizes(now: number): number[] {
     this.forget(now);
     const of = (jkt: string) => this.entries.get(jkt)?.size ?? 0;
-    return [of('a') + of('b') + of('c'), of('a'), of('b'), of('c')];
+    const all = [...this.entries.values()].flatMap((jtis) => [...jtis.values()]);
+    const ofSubject = (subject: string) => all.filter((entry) => entry.subject === subject).length;
+    return [of('a') + of('b') + of('c'), of('a'), of('b'), of('c'), ofSubject('s'), ofSubject('t')];
   }
 
   private forget(now: number): void {
     for (const [jkt, jtis] of this.entries) {
-      for (const [jti, until] of jtis) if (until <= now) jtis.delete(jti);
+      for (const [jti, entry] of jtis) if (entry.until <= now) jtis.delete(jti);
       if (jtis.size === 0) this.entries.delete(jkt);
     }
   }
@@ -124,6 +131,51 @@ describe('MemoryReplayStore (RFC 9449 §11.1)', () => {
     clock.t += 4500;
     expect(store.remember('flood', 'f-4', clock.t + 30_000)).to.equal(true);
     expect(refused(() => store.remember('flood', 'f-5', clock.t + 30_000)).retryAfter).to.equal(6);
+  });
+
+  it("a subject flooding its quota through many keys gets 503 with Retry-After, while other subjects' proofs are still accepted", () => {
+    const clock = manualClock();
+    const store = new MemoryReplayStore({ maxEntries: 100, maxPerKey: 2, maxPerSubject: 4, now: clock.now });
+    // Another subject's entry expires first of all: the flooding subject's Retry-After must not use it.
+    expect(store.remember('honest-key', 'h-0', clock.t + 1000, 'honest')).to.equal(true);
+    // Four keys of one subject, each well within its own quota of 2.
+    expect(store.remember('k1', 'f-1', clock.t + 10_000, 'flood')).to.equal(true);
+    expect(store.remember('k2', 'f-2', clock.t + 3500, 'flood')).to.equal(true);
+    expect(store.remember('k3', 'f-3', clock.t + 20_000, 'flood')).to.equal(true);
+    expect(store.remember('k4', 'f-4', clock.t + 20_000, 'flood')).to.equal(true);
+    expect(store.sizeOfSubject('flood')).to.equal(4);
+
+    // A fifth key of the subject, with nothing of its own yet: the subject's quota refuses it.
+    const error = refused(() => store.remember('k5', 'f-5', clock.t + 30_000, 'flood'));
+    // Seconds until the subject's earliest entry expires (3.5 s, rounded up), not the store's earliest.
+    expect(error.retryAfter).to.equal(4);
+    expect(error.message).to.match(/for this subject/);
+    expect([store.sizeOf('k5'), store.sizeOfSubject('flood'), store.size]).to.deep.equal([0, 4, 5]);
+    // A replay of a live proof is still a replay, not a 503.
+    expect(store.remember('k2', 'f-2', clock.t + 3500, 'flood')).to.equal(false);
+    // Other subjects, and proofs remembered without a subject, keep working.
+    expect(store.remember('honest-key', 'h-1', clock.t + 30_000, 'honest')).to.equal(true);
+    expect(store.remember('other-key', 'o-1', clock.t + 30_000, 'other')).to.equal(true);
+    expect(store.remember('k5', 'no-subject', clock.t + 30_000)).to.equal(true);
+    expect(store.sizeOfSubject('honest')).to.equal(2);
+
+    // Once the subject's earliest entry expires, exactly one more proof of it fits, with any of its keys.
+    clock.t += 3500;
+    expect(store.remember('k6', 'f-6', clock.t + 30_000, 'flood')).to.equal(true);
+    expect(refused(() => store.remember('k1', 'f-7', clock.t + 30_000, 'flood')).retryAfter).to.equal(7);
+    // The subject's entries leave its count as they expire, and the subject itself is forgotten.
+    clock.t += 30_000;
+    expect([store.sizeOfSubject('flood'), store.sizeOfSubject('honest'), store.size]).to.deep.equal([0, 0, 0]);
+    const subjects = (store as unknown as { subjects: Map<string, unknown> }).subjects;
+    expect(subjects.size).to.equal(0);
+  });
+
+  it('a key full of its own quota is refused as a key, before its subject is counted', () => {
+    const clock = manualClock();
+    const store = new MemoryReplayStore({ maxEntries: 100, maxPerKey: 1, maxPerSubject: 1, now: clock.now });
+    expect(store.remember('k1', 'a', clock.t + 5000, 's')).to.equal(true);
+    expect(refused(() => store.remember('k1', 'b', clock.t + 5000, 's')).message).to.match(/for this key/);
+    expect(refused(() => store.remember('k2', 'b', clock.t + 5000, 's')).message).to.match(/for this subject/);
   });
 
   it('Retry-After is at least 1 second', () => {
@@ -214,6 +266,7 @@ describe('MemoryReplayStore (RFC 9449 §11.1)', () => {
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '10' as unknown as number]) {
       expect(() => new MemoryReplayStore({ maxEntries: bad, maxPerKey: 1 })).to.throw(Auth0ConfigError, /maxEntries/);
       expect(() => new MemoryReplayStore({ maxEntries: 1, maxPerKey: bad })).to.throw(Auth0ConfigError, /maxPerKey/);
+      expect(() => new MemoryReplayStore({ maxEntries: 1, maxPerKey: 1, maxPerSubject: bad })).to.throw(Auth0ConfigError, /maxPerSubject/);
     }
   });
 
@@ -224,23 +277,37 @@ describe('MemoryReplayStore (RFC 9449 §11.1)', () => {
         jkt: fc.constantFrom('a', 'b', 'c'),
         jti: fc.constantFrom('1', '2', '3', '4', '5', '6'),
         ttl: fc.integer({ min: -500, max: 5000 }),
+        subject: fc.constantFrom('s', 't', undefined),
       }),
       fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 3000 }) }),
     );
-    const bounds = fc.record({ maxEntries: fc.integer({ min: 1, max: 8 }), maxPerKey: fc.integer({ min: 1, max: 4 }) });
+    const bounds = fc.record({
+      maxEntries: fc.integer({ min: 1, max: 8 }),
+      maxPerKey: fc.integer({ min: 1, max: 4 }),
+      maxPerSubject: fc.integer({ min: 1, max: 6 }),
+    });
     fc.assert(
-      fc.property(bounds, fc.array(operation, { maxLength: 80 }), ({ maxEntries, maxPerKey }, ops) => {
+      fc.property(bounds, fc.array(operation, { maxLength: 80 }), ({ maxEntries, maxPerKey, maxPerSubject }, ops) => {
         const clock = manualClock(0);
-        const store = new MemoryReplayStore({ maxEntries, maxPerKey, now: clock.now });
-        const model = new ModelStore(maxEntries, maxPerKey);
+        const store = new MemoryReplayStore({ maxEntries, maxPerKey, maxPerSubject, now: clock.now });
+        const model = new ModelStore(maxEntries, maxPerKey, maxPerSubject);
         for (const op of ops) {
           if (op.kind === 'tick') {
             clock.t += op.ms;
             continue;
           }
           const until = clock.t + op.ttl;
-          expect(outcome(() => store.remember(op.jkt, op.jti, until))).to.equal(model.remember(op.jkt, op.jti, until, clock.t));
-          expect([store.size, store.sizeOf('a'), store.sizeOf('b'), store.sizeOf('c')]).to.deep.equal(model.sizes(clock.t));
+          expect(outcome(() => store.remember(op.jkt, op.jti, until, op.subject))).to.equal(
+            model.remember(op.jkt, op.jti, until, clock.t, op.subject),
+          );
+          expect([
+            store.size,
+            store.sizeOf('a'),
+            store.sizeOf('b'),
+            store.sizeOf('c'),
+            store.sizeOfSubject('s'),
+            store.sizeOfSubject('t'),
+          ]).to.deep.equal(model.sizes(clock.t));
         }
       }),
       { numRuns: 300, seed: 9449 },

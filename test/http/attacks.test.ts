@@ -510,13 +510,45 @@ describe('attack: one DPoP key fills the replay cache for everyone', () => {
         const res = await send(app, a, tokenA);
         answersA.push({ status: res.status, error: res.body.error });
       }
-      const resB = await send(app, b, await tenant.token({ dpopJkt: b.thumbprint }));
+      const resB = await send(app, b, await tenant.token({ dpopJkt: b.thumbprint, subject: 'auth0|another-user' }));
       expect(resB.status).to.equal(200);
       const accepted = answersA.filter((r) => r.status === 200).length;
       expect(accepted).to.be.within(1, 10);
       for (const refused of answersA.filter((r) => r.status !== 200)) {
         expect(refused).to.deep.equal({ status: 503, error: 'temporarily_unavailable' });
       }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('one user with a token bound to each of many keys is held to the per-subject quota; another user still gets 200', async () => {
+    const app = await startKoa(tenant.auth0(loose({ dpop: { jtiCacheSize: 50, jtiPerKey: 10, jtiPerSubject: 6 } })), [BoundApi]);
+    try {
+      const keys = await Promise.all(Array.from({ length: 4 }, () => DpopKey.generate()));
+      const answers: { status: number; error: unknown; retryAfter: string | null }[] = [];
+      // Three proofs with each of four keys: twelve fresh proofs, none over its key's quota of 10.
+      for (const key of keys) {
+        const token = await tenant.token({ dpopJkt: key.thumbprint, subject: 'auth0|flooder' });
+        for (let i = 0; i < 3; i += 1) {
+          const res = await send(app, key, token);
+          answers.push({ status: res.status, error: res.body.error, retryAfter: res.headers.get('retry-after') });
+        }
+      }
+      expect(answers.filter((r) => r.status === 200)).to.have.length(6);
+      expect(answers.slice(0, 6).every((r) => r.status === 200)).to.equal(true);
+      for (const refused of answers.slice(6)) {
+        expect(refused.status).to.equal(503);
+        expect(refused.error).to.equal('temporarily_unavailable');
+        expect(Number(refused.retryAfter)).to.be.within(1, 331);
+      }
+      // Another user's proof is accepted.
+      const other = await send(app, a, await tenant.token({ dpopJkt: a.thumbprint, subject: 'auth0|someone-else' }));
+      expect(other.status).to.equal(200);
+      // The flooder's own fresh key is refused too: the quota is the subject's, over all its keys.
+      const fresh = await DpopKey.generate();
+      const again = await send(app, fresh, await tenant.token({ dpopJkt: fresh.thumbprint, subject: 'auth0|flooder' }));
+      expect([again.status, again.body.error]).to.deep.equal([503, 'temporarily_unavailable']);
     } finally {
       await app.close();
     }

@@ -46,6 +46,8 @@ export interface ProofBinding {
   readonly accessToken?: string;
   /** The thumbprint the proof's key must have. */
   readonly jkt?: string;
+  /** Who the access token was issued to (its issuer and `sub`), passed to the replay store for its per-subject quota. */
+  readonly subject?: string;
 }
 
 /** The request a proof must name. */
@@ -125,7 +127,7 @@ export class DpopProofChecker {
     const { jti, iat } = this.checkClaims(payload, target, binding.accessToken);
     this.checkNonce(payload.nonce);
     // Accepted while floor(now / 1000) <= iat + iatOffset: remembered until that second has passed.
-    if (!(await this.record(thumbprint, jti, (iat + this.settings.iatOffset + 1) * 1000))) {
+    if (!(await this.record(thumbprint, jti, (iat + this.settings.iatOffset + 1) * 1000, binding.subject))) {
       throw new InvalidDpopProofError('DPoP proof replayed (jti already used)', { reason: 'dpop_replay' });
     }
     return thumbprint;
@@ -135,9 +137,9 @@ export class DpopProofChecker {
    * RFC 9449 §11.1 through the replay store. It fails closed: a proof the store could not record
    * is never accepted (503), and the failure is reported; a store that is only full says so itself.
    */
-  private async record(jkt: string, jti: string, expiresAt: number): Promise<boolean> {
+  private async record(jkt: string, jti: string, expiresAt: number, subject: string | undefined): Promise<boolean> {
     try {
-      return await this.settings.replayStore.remember(jkt, jti, expiresAt);
+      return await this.settings.replayStore.remember(jkt, jti, expiresAt, subject);
     } catch (error) {
       if (error instanceof TemporarilyUnavailableError && error.reason === 'busy') throw error;
       emit(this.settings.onEvent, { type: 'replayStoreError', message: error instanceof Error ? error.message : String(error) });

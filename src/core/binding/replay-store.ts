@@ -5,9 +5,11 @@
  * refuses a proof whose `jti` it has seen. Checking and recording must be one atomic operation, so
  * that two copies of a proof racing each other cannot both pass.
  *
- * The memory store is bounded twice: in all, and per proof key (the `jkt` thumbprint). Anyone
- * holding one DPoP-bound token can sign any number of fresh proofs with its key; the per-key quota
- * makes such a flood exhaust only that key's share, never the proofs of other keys. Entries are
+ * The memory store is bounded three times: in all, per proof key (the `jkt` thumbprint) and per
+ * subject (the token's issuer and `sub`). Anyone holding one DPoP-bound token can sign any number of
+ * fresh proofs with its key; the per-key quota makes such a flood exhaust only that key's share, never
+ * the proofs of other keys. A user can also obtain many tokens, each bound to a key of their own; the
+ * per-subject quota keeps all of one subject's keys together to their share. Entries are
  * dropped in expiry order (a min-heap: proofs arrive with different `iat`s, so insertion order is
  * not expiry order). When a proof cannot be recorded the store fails closed: it throws
  * {@link TemporarilyUnavailableError} (503) with the seconds until room frees up, and the proof is
@@ -32,14 +34,16 @@ export interface ReplayStore {
    * Remembers proof `jti` for proof key thumbprint `jkt` until `expiresAt` (epoch ms).
    * Resolves true when this (jkt, jti) was not seen before (now recorded), false when it was seen and
    * has not expired (a replay). Throws/rejects TemporarilyUnavailableError when it cannot record it
-   * (fail closed: a proof that could not be recorded is never accepted).
+   * (fail closed: a proof that could not be recorded is never accepted). `subject` names who the
+   * proof's access token was issued to (its issuer and `sub`, one opaque string), when the caller
+   * knows it: a store may bound the live proofs of one subject; a store that ignores it stays correct.
    *
    * @example
    * ```ts
    * store.remember('0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I', 'e1j3V_bKic8-LAEB', Date.now() + 300_000); // true
    * ```
    */
-  remember(jkt: string, jti: string, expiresAt: number): boolean | Promise<boolean>;
+  remember(jkt: string, jti: string, expiresAt: number, subject?: string): boolean | Promise<boolean>;
 }
 
 /**
@@ -47,7 +51,7 @@ export interface ReplayStore {
  *
  * @example
  * ```ts
- * const options: MemoryReplayStoreOptions = { maxEntries: 100_000, maxPerKey: 1_000 };
+ * const options: MemoryReplayStoreOptions = { maxEntries: 100_000, maxPerKey: 1_000, maxPerSubject: 10_000 };
  * ```
  */
 export interface MemoryReplayStoreOptions {
@@ -55,6 +59,11 @@ export interface MemoryReplayStoreOptions {
   maxEntries: number;
   /** Most live entries per proof key (`jkt`) (a positive integer). */
   maxPerKey: number;
+  /**
+   * Most live entries per subject, over all of its keys (a positive integer). Default `maxEntries`
+   * (no bound beyond the others). Proofs remembered without a subject count against none.
+   */
+  maxPerSubject?: number;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
 }
@@ -64,6 +73,7 @@ interface Entry {
   readonly expiresAt: number;
   readonly jkt: string;
   readonly jti: string;
+  readonly subject: string | undefined;
 }
 
 /** The live proofs of one key: their `jti`s, and their expiries as a min-heap (for Retry-After). */
@@ -130,35 +140,55 @@ function secondsUntil(expiresAt: number, now: number): number {
   return Math.ceil((expiresAt - now) / 1000);
 }
 
+/** The earliest-first expiries of `owner`'s live entries in `owners`, a new heap added when it has none. */
+function expiriesOf(owners: Map<string, MinHeap<number>>, owner: string): MinHeap<number> {
+  let expiries = owners.get(owner);
+  if (expiries === undefined) {
+    expiries = new MinHeap<number>((a, b) => a < b);
+    owners.set(owner, expiries);
+  }
+  return expiries;
+}
+
+/** The 503 of a full quota: retry once its earliest entry has expired. */
+function busy(message: string, earliest: number, now: number): TemporarilyUnavailableError {
+  return new TemporarilyUnavailableError(message, { reason: 'busy', retryAfter: secondsUntil(earliest, now) });
+}
+
 /**
- * A {@link ReplayStore} in this process's memory, bounded in all and per proof key.
+ * A {@link ReplayStore} in this process's memory, bounded in all, per proof key and per subject.
  *
  * An entry is live while `expiresAt` is after the clock. A key whose `maxPerKey` live entries are
- * all in use gets a 503 until its earliest entry expires, while other keys keep working; when the
- * whole store holds `maxEntries` live entries, every new proof gets a 503. Expired entries are
- * dropped in expiry order (amortised O(log n) per proof) and a key without live entries takes no
- * memory. Synchronous: check and record cannot interleave. Replicas behind a load balancer need a
- * shared store instead.
+ * all in use gets a 503 until its earliest entry expires, while other keys keep working; so does a
+ * subject whose keys together hold `maxPerSubject` live entries, while other subjects keep working;
+ * when the whole store holds `maxEntries` live entries, every new proof gets a 503. Expired entries
+ * are dropped in expiry order (amortised O(log n) per proof) and a key or subject without live
+ * entries takes no memory. Synchronous: check and record cannot interleave. Replicas behind a load
+ * balancer need a shared store instead.
  *
  * @example
  * ```ts
- * const store = new MemoryReplayStore({ maxEntries: 100_000, maxPerKey: 1_000 });
- * store.remember(jkt, 'jti-1', Date.now() + 300_000); // true: first time, now recorded
- * store.remember(jkt, 'jti-1', Date.now() + 300_000); // false: a replay
+ * const store = new MemoryReplayStore({ maxEntries: 100_000, maxPerKey: 1_000, maxPerSubject: 10_000 });
+ * store.remember(jkt, 'jti-1', Date.now() + 300_000, subject); // true: first time, now recorded
+ * store.remember(jkt, 'jti-1', Date.now() + 300_000, subject); // false: a replay
  * ```
  */
 export class MemoryReplayStore implements ReplayStore {
   private readonly maxEntries: number;
   private readonly maxPerKey: number;
+  private readonly maxPerSubject: number;
   private readonly now: () => number;
   /** jkt → its live entries. Nested maps: no (jkt, jti) pair can collide with another. */
   private readonly keys = new Map<string, KeyEntries>();
+  /** subject → the expiries of its live entries, over all of its keys. */
+  private readonly subjects = new Map<string, MinHeap<number>>();
   /** Every entry of `keys`, earliest expiry on top. */
   private readonly byExpiry = new MinHeap<Entry>((a, b) => a.expiresAt < b.expiresAt);
 
   constructor(options: MemoryReplayStoreOptions) {
     this.maxEntries = positiveInteger('maxEntries', options.maxEntries);
     this.maxPerKey = positiveInteger('maxPerKey', options.maxPerKey);
+    this.maxPerSubject = options.maxPerSubject === undefined ? this.maxEntries : positiveInteger('maxPerSubject', options.maxPerSubject);
     this.now = options.now ?? Date.now;
   }
 
@@ -189,16 +219,30 @@ export class MemoryReplayStore implements ReplayStore {
   }
 
   /**
-   * Remembers proof `jti` of key `jkt` until `expiresAt` (epoch ms): true when new (now recorded),
-   * false when a replay of a live entry. Throws {@link TemporarilyUnavailableError} when the key's
-   * quota or the whole store is full of live entries, and a `RangeError` for a non-finite `expiresAt`.
+   * Number of live entries of `subject`, over all of its keys (expired ones are dropped first).
    *
    * @example
    * ```ts
-   * if (!store.remember(jkt, jti, (iat + 300) * 1000)) throw new InvalidDpopProofError('DPoP proof replayed');
+   * store.sizeOfSubject(subject); // 0
    * ```
    */
-  remember(jkt: string, jti: string, expiresAt: number): boolean {
+  sizeOfSubject(subject: string): number {
+    this.evictExpired(this.now());
+    return this.subjects.get(subject)?.size ?? 0;
+  }
+
+  /**
+   * Remembers proof `jti` of key `jkt` until `expiresAt` (epoch ms): true when new (now recorded),
+   * false when a replay of a live entry. Throws {@link TemporarilyUnavailableError} when the key's
+   * quota, the subject's quota or the whole store is full of live entries, and a `RangeError` for a
+   * non-finite `expiresAt`.
+   *
+   * @example
+   * ```ts
+   * if (!store.remember(jkt, jti, (iat + 300) * 1000, subject)) throw new InvalidDpopProofError('DPoP proof replayed');
+   * ```
+   */
+  remember(jkt: string, jti: string, expiresAt: number, subject?: string): boolean {
     if (!Number.isFinite(expiresAt)) throw new RangeError('expiresAt must be a finite epoch time in milliseconds');
     const now = this.now();
     this.evictExpired(now);
@@ -208,22 +252,21 @@ export class MemoryReplayStore implements ReplayStore {
     // Already expired: it could never be replayed while live, so there is nothing to record.
     if (expiresAt <= now) return true;
     if (entries !== undefined && entries.jtis.size >= this.maxPerKey) {
-      throw new TemporarilyUnavailableError('Too many DPoP proofs in flight for this key: retry later', {
-        reason: 'busy',
-        retryAfter: secondsUntil(entries.expiries.peek() as number, now),
-      });
+      throw busy('Too many DPoP proofs in flight for this key: retry later', entries.expiries.peek() as number, now);
+    }
+    const owned = subject === undefined ? undefined : this.subjects.get(subject);
+    if (owned !== undefined && owned.size >= this.maxPerSubject) {
+      throw busy('Too many DPoP proofs in flight for this subject: retry later', owned.peek() as number, now);
     }
     if (this.byExpiry.size >= this.maxEntries) {
-      throw new TemporarilyUnavailableError('Too many DPoP proofs in flight: retry later', {
-        reason: 'busy',
-        retryAfter: secondsUntil((this.byExpiry.peek() as Entry).expiresAt, now),
-      });
+      throw busy('Too many DPoP proofs in flight: retry later', (this.byExpiry.peek() as Entry).expiresAt, now);
     }
     const own = entries ?? { jtis: new Set<string>(), expiries: new MinHeap<number>((a, b) => a < b) };
     if (entries === undefined) this.keys.set(jkt, own);
     own.jtis.add(jti);
     own.expiries.push(expiresAt);
-    this.byExpiry.push({ expiresAt, jkt, jti });
+    if (subject !== undefined) expiriesOf(this.subjects, subject).push(expiresAt);
+    this.byExpiry.push({ expiresAt, jkt, jti, subject });
     return true;
   }
 
@@ -237,6 +280,11 @@ export class MemoryReplayStore implements ReplayStore {
       // The earliest entry of all is also the earliest of its key.
       entries.expiries.pop();
       if (entries.jtis.size === 0) this.keys.delete(top.jkt);
+      if (top.subject === undefined) continue;
+      // Likewise of its subject.
+      const owned = this.subjects.get(top.subject) as MinHeap<number>;
+      owned.pop();
+      if (owned.size === 0) this.subjects.delete(top.subject);
     }
   }
 }

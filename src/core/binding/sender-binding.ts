@@ -34,7 +34,15 @@ function confirmation(claims: AccessTokenClaims): Record<string, unknown> | unde
 export interface PendingProof {
   readonly proof: string;
   readonly target: ProofTarget;
-  readonly binding: { readonly accessToken: string; readonly jkt: string };
+  readonly binding: { readonly accessToken: string; readonly jkt: string; readonly subject: string };
+}
+
+/**
+ * The token's subject for the replay store's per-subject quota: its issuer and `sub` together (the
+ * same `sub` at two tenants is two users), in one unambiguous string.
+ */
+export function replaySubject(claims: AccessTokenClaims): string {
+  return JSON.stringify([claims.iss, claims.sub]);
 }
 
 /**
@@ -83,7 +91,11 @@ export function checkBinding(
     });
   }
   if (target === undefined) return undefined;
-  return { proof: credentials.proof as string, target, binding: { accessToken: credentials.token, jkt: jkt as string } };
+  return {
+    proof: credentials.proof as string,
+    target,
+    binding: { accessToken: credentials.token, jkt: jkt as string, subject: replaySubject(claims) },
+  };
 }
 
 /**

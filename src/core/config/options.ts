@@ -179,8 +179,9 @@ export interface DpopOptions {
   iatLeeway?: number;
   /**
    * Most proof `jti`s remembered against replay, in total (an integer >= 1). Each proof key is
-   * limited to `jtiPerKey` of them, so one key's flood never refuses another key's proof; when all
-   * are live, new proofs get 503. Default 100000.
+   * limited to `jtiPerKey` of them and each subject to `jtiPerSubject`, so that one key's flood, or
+   * one user's flood through many keys, never refuses the proofs of others; when all are live, new
+   * proofs get 503. Default 100000.
    */
   jtiCacheSize?: number;
   /**
@@ -188,6 +189,14 @@ export interface DpopOptions {
    * Default 1000 (or `jtiCacheSize` when that is smaller).
    */
   jtiPerKey?: number;
+  /**
+   * Most live proofs remembered per subject (the token's issuer and `sub`), over all the keys its
+   * tokens are bound to: an integer from 1 to `jtiCacheSize`. A user who obtains many tokens, each
+   * bound to a key of their own, is held to this share. Default a tenth of `jtiCacheSize`, and no
+   * less than `jtiPerKey` (10000 with the defaults). Applies to the built-in memory store; a
+   * `replayStore` of your own is given the subject and may bound it too.
+   */
+  jtiPerSubject?: number;
   /**
    * The public origin of this API (`https://api.example.com`), against which proofs' `htu` is
    * checked: scheme, host and port only (no path, query or fragment). Default: the request's own
@@ -204,8 +213,8 @@ export interface DpopOptions {
   nonce?: boolean | { secret?: string; lifetime?: number };
   /**
    * Where proof `jti`s are remembered against replay: an object with a `remember` function, e.g. one
-   * shared by the replicas of the API. Default: a memory store bounded by `jtiCacheSize` and
-   * `jtiPerKey`. Not with `mode: 'disabled'`.
+   * shared by the replicas of the API. Default: a memory store bounded by `jtiCacheSize`,
+   * `jtiPerKey` and `jtiPerSubject`. Not with `mode: 'disabled'`.
    */
   replayStore?: ReplayStore;
 }

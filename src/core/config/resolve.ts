@@ -83,6 +83,8 @@ export interface ResolvedConfig {
     jtiCacheSize: number;
     /** Most live proofs remembered per proof key (`jkt`). */
     jtiPerKey: number;
+    /** Most live proofs remembered per subject (issuer and `sub`), over all of its keys. */
+    jtiPerSubject: number;
     /** The normalised public origin (`https://api.example.com`), or `undefined`: the request's own. */
     origin: string | undefined;
     /** Server-issued nonces: the secret they are made with and their lifetime in seconds; `undefined`: off. */
@@ -149,6 +151,7 @@ const DPOP_NAMES: Record<keyof DpopOptions, true> = {
   iatOffset: true,
   iatLeeway: true,
   jtiCacheSize: true,
+  jtiPerSubject: true,
   jtiPerKey: true,
   origin: true,
   nonce: true,
@@ -425,6 +428,7 @@ function resolveDpop(value: unknown): ResolvedConfig['dpop'] {
   if (refused !== undefined) fail(`DPoP algorithm "${refused}" is not accepted`);
   const jtiCacheSize = numberOption('dpop.jtiCacheSize', options.jtiCacheSize, 100_000, COUNT);
   const perKey: NumberRule = { ...COUNT, max: jtiCacheSize, note: 'at most `dpop.jtiCacheSize`' };
+  const jtiPerKey = numberOption('dpop.jtiPerKey', options.jtiPerKey, Math.min(1000, jtiCacheSize), perKey);
   const nonce = resolveNonce(options.nonce);
   const replayStore = resolveReplayStore(options.replayStore);
   if (mode === 'disabled' && (nonce !== undefined || replayStore !== undefined)) {
@@ -436,7 +440,8 @@ function resolveDpop(value: unknown): ResolvedConfig['dpop'] {
     iatOffset: numberOption('dpop.iatOffset', options.iatOffset, 300, POSITIVE_SECONDS),
     iatLeeway: numberOption('dpop.iatLeeway', options.iatLeeway, 30, SECONDS),
     jtiCacheSize,
-    jtiPerKey: numberOption('dpop.jtiPerKey', options.jtiPerKey, Math.min(1000, jtiCacheSize), perKey),
+    jtiPerKey,
+    jtiPerSubject: numberOption('dpop.jtiPerSubject', options.jtiPerSubject, Math.max(jtiPerKey, Math.floor(jtiCacheSize / 10)), perKey),
     origin: resolveOrigin(options.origin),
     nonce,
     replayStore,
