@@ -46,7 +46,7 @@ export interface ProofBinding {
   readonly accessToken?: string;
   /** The thumbprint the proof's key must have. */
   readonly jkt?: string;
-  /** Who the access token was issued to (its issuer and `sub`), passed to the replay store for its per-subject quota. */
+  /** Who the access token was issued to (its `sub`), passed to the replay store for its per-subject quota. */
   readonly subject?: string;
 }
 

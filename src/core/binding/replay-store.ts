@@ -6,7 +6,7 @@
  * that two copies of a proof racing each other cannot both pass.
  *
  * The memory store is bounded three times: in all, per proof key (the `jkt` thumbprint) and per
- * subject (the token's issuer and `sub`). Anyone holding one DPoP-bound token can sign any number of
+ * subject (the token's `sub`). Anyone holding one DPoP-bound token can sign any number of
  * fresh proofs with its key; the per-key quota makes such a flood exhaust only that key's share, never
  * the proofs of other keys. A user can also obtain many tokens, each bound to a key of their own; the
  * per-subject quota keeps all of one subject's keys together to their share. Entries are
@@ -35,7 +35,7 @@ export interface ReplayStore {
    * Resolves true when this (jkt, jti) was not seen before (now recorded), false when it was seen and
    * has not expired (a replay). Throws/rejects TemporarilyUnavailableError when it cannot record it
    * (fail closed: a proof that could not be recorded is never accepted). `subject` names who the
-   * proof's access token was issued to (its issuer and `sub`, one opaque string), when the caller
+   * proof's access token was issued to (its `sub`), when the caller
    * knows it: a store may bound the live proofs of one subject; a store that ignores it stays correct.
    *
    * @example

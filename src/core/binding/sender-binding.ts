@@ -34,15 +34,8 @@ function confirmation(claims: AccessTokenClaims): Record<string, unknown> | unde
 export interface PendingProof {
   readonly proof: string;
   readonly target: ProofTarget;
+  /** `subject`: the token's `sub`, for the replay store's per-subject quota. */
   readonly binding: { readonly accessToken: string; readonly jkt: string; readonly subject: string };
-}
-
-/**
- * The token's subject for the replay store's per-subject quota: its issuer and `sub` together (the
- * same `sub` at two tenants is two users), in one unambiguous string.
- */
-export function replaySubject(claims: AccessTokenClaims): string {
-  return JSON.stringify([claims.iss, claims.sub]);
 }
 
 /**
@@ -94,7 +87,7 @@ export function checkBinding(
   return {
     proof: credentials.proof as string,
     target,
-    binding: { accessToken: credentials.token, jkt: jkt as string, subject: replaySubject(claims) },
+    binding: { accessToken: credentials.token, jkt: jkt as string, subject: claims.sub },
   };
 }
 

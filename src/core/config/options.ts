@@ -180,8 +180,8 @@ export interface DpopOptions {
   /**
    * Most proof `jti`s remembered against replay, in total (an integer >= 1). Each proof key is
    * limited to `jtiPerKey` of them and each subject to `jtiPerSubject`, so that one key's flood, or
-   * one user's flood through many keys, never refuses the proofs of others; when all are live, new
-   * proofs get 503. Default 100000.
+   * one user's flood through many keys, cannot take them all; when all are live (several users
+   * flooding together), new proofs get 503. Default 100000.
    */
   jtiCacheSize?: number;
   /**
@@ -190,7 +190,8 @@ export interface DpopOptions {
    */
   jtiPerKey?: number;
   /**
-   * Most live proofs remembered per subject (the token's issuer and `sub`), over all the keys its
+   * Most live proofs remembered per subject (the token's `sub`; the domains of `domain` are one
+   * tenant's, so one `sub` is one user at all of them), over all the keys its
    * tokens are bound to: an integer from 1 to `jtiCacheSize`. A user who obtains many tokens, each
    * bound to a key of their own, is held to this share. Default a tenth of `jtiCacheSize`, and no
    * less than `jtiPerKey` (10000 with the defaults). Applies to the built-in memory store; a

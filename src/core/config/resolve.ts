@@ -83,7 +83,7 @@ export interface ResolvedConfig {
     jtiCacheSize: number;
     /** Most live proofs remembered per proof key (`jkt`). */
     jtiPerKey: number;
-    /** Most live proofs remembered per subject (issuer and `sub`), over all of its keys. */
+    /** Most live proofs remembered per subject (`sub`), over all of its keys. */
     jtiPerSubject: number;
     /** The normalised public origin (`https://api.example.com`), or `undefined`: the request's own. */
     origin: string | undefined;
