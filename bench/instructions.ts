@@ -16,21 +16,15 @@
  * 3), INSTR_WARMUP (requests before counting, default 40000), INSTR_REQUESTS (requests counted,
  * default 5000), INSTR_CONNECTIONS (default 10).
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestTenant } from 'routing-controllers-auth0/testing';
 import { sendAll, type TokenSource } from './lib/load';
-import { NODE_FLAGS, ROOT } from './lib/target';
+import { ROOT, Target } from './lib/target';
 import { mintMany } from './lib/tokens';
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
+import { numberEnv } from './lib/env';
 
 function available(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
@@ -42,37 +36,17 @@ interface Counted {
   compilerPerRequest: number;
 }
 
-/** Starts `name` under callgrind (counting off) and resolves with the process and its port. */
-async function startCounted(name: string, env: Record<string, string>, outFile: string): Promise<{ child: ChildProcess; port: number }> {
-  const script = join(ROOT, 'bench', 'targets', `${name}.ts`);
-  const child = spawn(
+/** valgrind's callgrind, counting nothing until told to, its counts dumped to `outFile`. */
+function callgrind(outFile: string): string[] {
+  return [
     'valgrind',
-    [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      // V8 writes and rewrites machine code: valgrind must notice code changed in place.
-      '--smc-check=all-non-file',
-      `--callgrind-out-file=${outFile}`,
-      `--log-file=${outFile}.log`,
-      process.execPath,
-      ...NODE_FLAGS,
-      script,
-    ],
-    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: no port after 180 s under valgrind`)), 180_000);
-    child.once('message', (message: { port?: number }) => {
-      clearTimeout(timer);
-      if (typeof message?.port === 'number') resolve(message.port);
-      else reject(new Error(`${name}: unexpected message ${JSON.stringify(message)}`));
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before listening (see ${outFile}.log)`));
-    });
-  });
-  return { child, port };
+    '--tool=callgrind',
+    '--instr-atstart=no',
+    // V8 writes and rewrites machine code: valgrind must notice code changed in place.
+    '--smc-check=all-non-file',
+    `--callgrind-out-file=${outFile}`,
+    `--log-file=${outFile}.log`,
+  ];
 }
 
 /** The `summary:` (or `totals:`) instruction count of a callgrind dump. */
@@ -114,10 +88,10 @@ async function main(): Promise<void> {
       throw new Error(`unknown target ${name}: INSTR_TARGETS names files of bench/targets/ (sample, ceiling, …)`);
     }
   }
-  const runs = intEnv('INSTR_RUNS', 3);
-  const warmup = intEnv('INSTR_WARMUP', 40_000);
-  const requests = intEnv('INSTR_REQUESTS', 5000);
-  const connections = intEnv('INSTR_CONNECTIONS', 10);
+  const runs = numberEnv('INSTR_RUNS', 3, 1);
+  const warmup = numberEnv('INSTR_WARMUP', 40_000, 1);
+  const requests = numberEnv('INSTR_REQUESTS', 5000, 1);
+  const connections = numberEnv('INSTR_CONNECTIONS', 10, 1);
   const started = new Date();
   const version = execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim();
   console.log(`bench:instructions ${started.toISOString()} · node ${process.version} · ${version}`);
@@ -135,11 +109,11 @@ async function main(): Promise<void> {
     for (let run = 0; run < runs; run += 1) {
       for (const target of targets) {
         const outFile = join(dir, `${target}-${run}.out`);
-        const { child, port } = await startCounted(target, env, outFile);
+        const counting = await Target.start({ name: target, env, launcher: callgrind(outFile), startTimeout: 180_000 });
         try {
-          const url = `http://127.0.0.1:${port}/secure`;
+          const url = `${counting.url}/secure`;
           const warm = await sendAll(url, source, connections, warmup);
-          const pid = String(child.pid);
+          const pid = String(counting.pid);
           execFileSync('callgrind_control', ['-i', 'on', pid], { stdio: 'ignore' });
           const measured = await sendAll(url, source, connections, requests);
           execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
@@ -159,17 +133,7 @@ async function main(): Promise<void> {
             `  ${target.padEnd(20)} process ${run + 1}: ${fmt(result.perRequest).padStart(9)} instructions per request, of which ${fmt(result.compilerPerRequest).padStart(7)} in V8's optimising compiler`,
           );
         } finally {
-          child.send?.('stop');
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(() => {
-              child.kill('SIGKILL');
-              resolve();
-            }, 60_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-          });
+          await counting.stop();
         }
       }
     }
@@ -178,6 +142,11 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  report(targets, counted);
+}
+
+/** The table of every process's counts, and the sample's ratios to the others by their medians. */
+function report(targets: string[], counted: Counted[]): void {
   console.log('');
   console.log(
     '| target | instructions per request, median | each process | of which the optimising compiler | the rest (the requests themselves), median | each process |',
@@ -187,10 +156,11 @@ async function main(): Promise<void> {
   for (const target of targets) {
     const own = counted.filter((c) => c.target === target);
     const rest = own.map((c) => c.perRequest - c.compilerPerRequest);
-    medians.set(target, { all: median(own.map((c) => c.perRequest)), rest: median(rest) });
+    const all = median(own.map((c) => c.perRequest));
+    medians.set(target, { all, rest: median(rest) });
     const list = (values: number[]): string => values.map(fmt).join(' / ');
     console.log(
-      `| ${target} | ${fmt(median(own.map((c) => c.perRequest)))} | ${list(own.map((c) => c.perRequest))} | ${list(own.map((c) => c.compilerPerRequest))} | ${fmt(median(rest))} | ${list(rest)} |`,
+      `| ${target} | ${fmt(all)} | ${list(own.map((c) => c.perRequest))} | ${list(own.map((c) => c.compilerPerRequest))} | ${fmt(median(rest))} | ${list(rest)} |`,
     );
   }
   const sample = medians.get('sample');

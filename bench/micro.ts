@@ -42,18 +42,14 @@ import { NODE_FLAGS, pinSelf, ROOT } from './lib/target';
 import { mintMany } from './lib/tokens';
 // Internal: the verifier alone, to time a miss without the pipeline around it.
 import { AccessTokenVerifier } from '../src/core/token/verify-token';
+import { numberEnv } from './lib/env';
 
 process.env.NODE_ENV ??= 'production';
 
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  return raw === undefined || raw === '' ? fallback : Number(raw);
-}
-
-const REQUESTS = intEnv('MICRO_REQUESTS', 100_000);
-const TOKENS = intEnv('MICRO_TOKENS', 5000);
-const CONCURRENCY = Math.max(1, intEnv('MICRO_CONCURRENCY', 50));
-const ROUNDS = Math.max(1, intEnv('MICRO_ROUNDS', 5));
+const REQUESTS = numberEnv('MICRO_REQUESTS', 100_000);
+const TOKENS = numberEnv('MICRO_TOKENS', 5000);
+const CONCURRENCY = Math.max(1, numberEnv('MICRO_CONCURRENCY', 50));
+const ROUNDS = Math.max(1, numberEnv('MICRO_ROUNDS', 5));
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -211,7 +207,7 @@ async function appsApart(
 }
 
 async function main(): Promise<void> {
-  const pinned = intEnv('BENCH_PIN', 1) !== 0 && cpus().length >= 2;
+  const pinned = numberEnv('BENCH_PIN', 1) !== 0 && cpus().length >= 2;
   console.log(
     `micro ${new Date().toISOString()} · node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · ` +
       `${CONCURRENCY} in flight · best of ${ROUNDS} rounds, in turns${pinned ? ' · pinned to CPU 1 with its pool threads' : ''}`,

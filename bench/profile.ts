@@ -21,11 +21,7 @@ import { summarise, type CpuProfile, type FunctionRef, type Window } from './lib
 import { measure, type TokenSource, warmUp } from './lib/load';
 import { pinSelf, ROOT, Target } from './lib/target';
 import { mintMany } from './lib/tokens';
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  return raw === undefined || raw === '' ? fallback : Number(raw);
-}
+import { numberEnv } from './lib/env';
 
 const INCLUSIVE: FunctionRef[] = [
   { fn: 'authorizationChecker', file: '/src/routing-controllers/auth0.ts' },
@@ -54,16 +50,16 @@ interface Scenario {
 }
 
 async function main(): Promise<void> {
-  const duration = intEnv('BENCH_DURATION', 5);
-  const connections = intEnv('BENCH_CONNECTIONS', 50);
-  const top = intEnv('BENCH_TOP', 25);
-  const pin = intEnv('BENCH_PIN', 1) !== 0 && cpus().length >= 2;
+  const duration = numberEnv('BENCH_DURATION', 5);
+  const connections = numberEnv('BENCH_CONNECTIONS', 50);
+  const top = numberEnv('BENCH_TOP', 25);
+  const pin = numberEnv('BENCH_PIN', 1) !== 0 && cpus().length >= 2;
   const dir = process.env.BENCH_PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'rca0-profile-'));
 
   const tenant = await TestTenant.start({ audience: 'https://bench.example.com' });
   try {
     const [one] = await mintMany(tenant, 1, 'one');
-    const fresh = await mintMany(tenant, intEnv('BENCH_TOKENS', 40_000), 'fresh');
+    const fresh = await mintMany(tenant, numberEnv('BENCH_TOKENS', 40_000), 'fresh');
     if (pin) pinSelf('0');
     const env = { BENCH_ISSUER: tenant.issuer, BENCH_JWKS_URI: tenant.jwksUri, BENCH_AUDIENCE: tenant.audience };
     const fresh1 = { kind: 'fresh', tokens: fresh, cursor: { next: 0, exhausted: 0 } } as const;

@@ -16,6 +16,7 @@ import { TestTenant } from 'routing-controllers-auth0/testing';
 import { combine, measure, sendAll, type LoadResult, type LoadSettings, type TokenSource, warmUp } from './lib/load';
 import { pinSelf, Target } from './lib/target';
 import { mintMany } from './lib/tokens';
+import { numberEnv } from './lib/env';
 
 type RouteName = 'public' | 'secure-one' | 'secure-pool' | 'secure-fresh' | 'blabla';
 type TargetName = 'sample' | 'ceiling' | 'ceiling-class-user' | 'jose-checker' | 'express-sdk' | 'koa-jwt' | 'floor';
@@ -52,14 +53,6 @@ const GOALS = {
   /** Peak − start RSS over the memory run, MiB. */
   memoryMiB: 64,
 };
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0`);
-  return value;
-}
 
 const MiB = 1024 * 1024;
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -111,19 +104,19 @@ async function sanityCheck(target: Target, route: RouteName, token: string): Pro
 
 async function main(): Promise<void> {
   const settings: LoadSettings = {
-    connections: intEnv('BENCH_CONNECTIONS', 50),
-    duration: intEnv('BENCH_DURATION', 3),
-    warmup: intEnv('BENCH_WARMUP', 5),
+    connections: numberEnv('BENCH_CONNECTIONS', 50),
+    duration: numberEnv('BENCH_DURATION', 3),
+    warmup: numberEnv('BENCH_WARMUP', 5),
   };
   // Several processes per target: two starts of the same target differ by up to ±10 % here (where
   // the JIT, the heap and the sockets land), more than most differences between targets.
-  const instances = Math.max(1, intEnv('BENCH_INSTANCES', 3));
-  const freshCount = intEnv('BENCH_TOKENS', 200_000);
-  const poolSize = Math.max(1, intEnv('BENCH_POOL', 1000));
-  const memory = intEnv('BENCH_MEMORY', 1) !== 0;
-  const sliceSeconds = Math.max(1, intEnv('BENCH_SLICE', 1));
+  const instances = Math.max(1, numberEnv('BENCH_INSTANCES', 3));
+  const freshCount = numberEnv('BENCH_TOKENS', 200_000);
+  const poolSize = Math.max(1, numberEnv('BENCH_POOL', 1000));
+  const memory = numberEnv('BENCH_MEMORY', 1) !== 0;
+  const sliceSeconds = Math.max(1, numberEnv('BENCH_SLICE', 1));
   const cores = cpus().length;
-  const pin = intEnv('BENCH_PIN', 1) !== 0 && cores >= 2;
+  const pin = numberEnv('BENCH_PIN', 1) !== 0 && cores >= 2;
   const selected = (process.env.BENCH_TARGETS ?? Object.keys(TARGETS).join(','))
     .split(',')
     .map((s) => s.trim())

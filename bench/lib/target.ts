@@ -23,6 +23,10 @@ export interface TargetOptions {
   cpus?: string;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** A command (and its arguments) that runs node, e.g. `['valgrind', '--tool=callgrind']`. */
+  launcher?: string[];
+  /** How long the target may take to listen, in ms. Default 60000. */
+  startTimeout?: number;
 }
 
 function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
@@ -49,17 +53,17 @@ export class Target {
 
   static async start(options: TargetOptions): Promise<Target> {
     const script = join(ROOT, 'bench', 'targets', `${options.name}.ts`);
-    const args = [...NODE_FLAGS, ...(options.nodeFlags ?? []), script];
-    const [command, argv] =
-      options.cpus === undefined ? [process.execPath, args] : ['taskset', ['-c', options.cpus, process.execPath, ...args]];
+    const pin = options.cpus === undefined ? [] : ['taskset', '-c', options.cpus];
+    const [command, ...argv] = [...pin, ...(options.launcher ?? []), process.execPath, ...NODE_FLAGS, ...(options.nodeFlags ?? []), script];
     const child = spawn(command, argv, {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'production', ...options.env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const startTimeout = options.startTimeout ?? 60_000;
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${options.name}: no port after 60 s`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`${options.name}: no port after ${startTimeout / 1000} s`)), startTimeout);
       child.once('message', (message: { port?: number }) => {
         clearTimeout(timer);
         if (typeof message?.port === 'number') resolve(message.port);
