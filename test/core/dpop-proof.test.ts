@@ -162,6 +162,7 @@ describe('DPoP proofs (RFC 9449 §4.3, §8)', () => {
     for (const bad of [undefined, 'k', ['k']]) {
       const proof = unsignedProof(bad as unknown as Record<string, unknown>, 'ES256');
       expect(await rejectionOf(checker().checkProof(proof, target, { jkt: key.thumbprint }))).to.include({
+        status: 401,
         code: 'invalid_dpop_proof',
         message: 'Malformed DPoP proof',
       });

@@ -151,8 +151,8 @@ const DPOP_NAMES: Record<keyof DpopOptions, true> = {
   iatOffset: true,
   iatLeeway: true,
   jtiCacheSize: true,
-  jtiPerSubject: true,
   jtiPerKey: true,
+  jtiPerSubject: true,
   origin: true,
   nonce: true,
   replayStore: true,
@@ -427,8 +427,8 @@ function resolveDpop(value: unknown): ResolvedConfig['dpop'] {
   const refused = algorithms.find((alg) => !ASYMMETRIC.has(alg));
   if (refused !== undefined) fail(`DPoP algorithm "${refused}" is not accepted`);
   const jtiCacheSize = numberOption('dpop.jtiCacheSize', options.jtiCacheSize, 100_000, COUNT);
-  const perKey: NumberRule = { ...COUNT, max: jtiCacheSize, note: 'at most `dpop.jtiCacheSize`' };
-  const jtiPerKey = numberOption('dpop.jtiPerKey', options.jtiPerKey, Math.min(1000, jtiCacheSize), perKey);
+  const withinCache: NumberRule = { ...COUNT, max: jtiCacheSize, note: 'at most `dpop.jtiCacheSize`' };
+  const jtiPerKey = numberOption('dpop.jtiPerKey', options.jtiPerKey, Math.min(1000, jtiCacheSize), withinCache);
   const nonce = resolveNonce(options.nonce);
   const replayStore = resolveReplayStore(options.replayStore);
   if (mode === 'disabled' && (nonce !== undefined || replayStore !== undefined)) {
@@ -441,7 +441,12 @@ function resolveDpop(value: unknown): ResolvedConfig['dpop'] {
     iatLeeway: numberOption('dpop.iatLeeway', options.iatLeeway, 30, SECONDS),
     jtiCacheSize,
     jtiPerKey,
-    jtiPerSubject: numberOption('dpop.jtiPerSubject', options.jtiPerSubject, Math.max(jtiPerKey, Math.floor(jtiCacheSize / 10)), perKey),
+    jtiPerSubject: numberOption(
+      'dpop.jtiPerSubject',
+      options.jtiPerSubject,
+      Math.max(jtiPerKey, Math.floor(jtiCacheSize / 10)),
+      withinCache,
+    ),
     origin: resolveOrigin(options.origin),
     nonce,
     replayStore,
