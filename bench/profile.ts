@@ -90,7 +90,10 @@ async function main(): Promise<void> {
         runs.set(scenario.name, { target, pid: target.pid, dir: profileDir, windows: [], requests: 0, seconds: 0 });
       }
       const url = (scenario: Scenario): string => `${runs.get(scenario.name)?.target.url}${scenario.path}`;
-      for (const scenario of scenarios) await warmUp(url(scenario), scenario.source, connections, 2);
+      for (const scenario of scenarios) {
+        const { target } = runs.get(scenario.name) as NonNullable<ReturnType<typeof runs.get>>;
+        await warmUp(url(scenario), scenario.source, connections, 2, true, () => target.collectGarbage());
+      }
       for (let round = 0; round < duration; round += 1) {
         for (let k = 0; k < scenarios.length; k += 1) {
           const scenario = scenarios[(round + k) % scenarios.length];

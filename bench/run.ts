@@ -185,7 +185,7 @@ async function main(): Promise<void> {
         const fresh = route === 'secure-fresh';
         const warmup = fresh ? Math.min(settings.warmup, 2) : settings.warmup;
         for (const { name, target } of turn) {
-          await warmUp(url(target, route), source(name, route), settings.connections, warmup, !fresh);
+          await warmUp(url(target, route), source(name, route), settings.connections, warmup, !fresh, () => target.collectGarbage());
         }
         const parts = new Map<string, LoadResult[]>(turn.map(({ name, k }) => [`${name}#${k}`, []]));
         for (let round = 0; round < slices; round += 1) {

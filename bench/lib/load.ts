@@ -116,10 +116,25 @@ export async function measure(
   return { ...summary(result, reused), targetCpu, wall };
 }
 
-/** Warm-up only: the same load, thrown away. */
-export async function warmUp(url: string, source: TokenSource, connections: number, seconds: number, settle = true): Promise<void> {
+/** Warm-up only: the same load, thrown away; with `collect`, a full collection in the target midway. */
+export async function warmUp(
+  url: string,
+  source: TokenSource,
+  connections: number,
+  seconds: number,
+  settle = true,
+  collect?: () => Promise<void>,
+): Promise<void> {
   if (seconds <= 0) return;
-  await once(url, source, connections, { duration: seconds });
+  // With `collect` (a full collection in the target, Target.collectGarbage), it runs after the
+  // first part, and what it makes V8 compile again is compiled in the rest: the settling seconds,
+  // or without them the last second.
+  const first = collect !== undefined && !settle ? Math.max(seconds - 1, seconds / 2) : seconds;
+  await once(url, source, connections, { duration: first });
+  if (collect !== undefined) {
+    await collect();
+    if (!settle) await once(url, source, connections, { duration: seconds - first });
+  }
   if (!settle) return;
   // Then 1 s at a time until two seconds in a row agree within 10 % (at most 5 more): the JIT
   // optimises after so many calls, not so many seconds, and a target with more code on the route

@@ -15,6 +15,9 @@ const CLOCK_TICKS = 100;
 /** The loader flags of `npm start` and .mocharc.json. */
 export const NODE_FLAGS = ['--conditions=routing-controllers-auth0-source', '-r', 'ts-node/register/transpile-only'];
 
+/** What a bench target gets besides: `gc()`, for {@link Target.collectGarbage}. */
+const BENCH_FLAGS = ['--expose-gc'];
+
 export interface TargetOptions {
   /** File under bench/targets/, without extension. */
   name: string;
@@ -54,7 +57,15 @@ export class Target {
   static async start(options: TargetOptions): Promise<Target> {
     const script = join(ROOT, 'bench', 'targets', `${options.name}.ts`);
     const pin = options.cpus === undefined ? [] : ['taskset', '-c', options.cpus];
-    const [command, ...argv] = [...pin, ...(options.launcher ?? []), process.execPath, ...NODE_FLAGS, ...(options.nodeFlags ?? []), script];
+    const [command, ...argv] = [
+      ...pin,
+      ...(options.launcher ?? []),
+      process.execPath,
+      ...NODE_FLAGS,
+      ...BENCH_FLAGS,
+      ...(options.nodeFlags ?? []),
+      script,
+    ];
     const child = spawn(command, argv, {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'production', ...options.env },
@@ -117,6 +128,33 @@ export class Target {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * A full garbage collection in the target, now. The first full collection of a process (about a
+   * hundred seconds into a run, at the old generation's first limit, or when it idles between its
+   * turns) frees what start-up and earlier connections left behind, and V8 then throws away the
+   * optimised code that referred to any of it (`--trace-deopt`: "marking dependent code for
+   * deoptimization, reason: weak objects", 100 to 130 functions of node's http and streams, Koa and
+   * routing-controllers at once): for a few seconds the process runs at a half or less while it
+   * compiles them again. Which process, and when, is chance, for every target alike. Collecting
+   * during the warm-up moves that into the warm-up.
+   */
+  async collectGarbage(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.child.off('message', done);
+        reject(new Error(`${this.name}: no answer to gc within 30 s`));
+      }, 30_000);
+      const done = (message: { gc?: boolean }): void => {
+        if (message?.gc !== true) return;
+        clearTimeout(timer);
+        this.child.off('message', done);
+        resolve();
+      };
+      this.child.on('message', done);
+      this.child.send('gc');
+    });
   }
 
   /** Asks the target to exit and waits for it (a clean exit writes a CPU profile). */

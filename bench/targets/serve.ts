@@ -1,7 +1,7 @@
 /**
  * What every bench target shares: listen on a free loopback port, tell the parent which one over
  * the IPC channel, and exit cleanly (so that `--cpu-prof` writes its profile) when told to stop or
- * when the parent goes away.
+ * when the parent goes away, and collect garbage when told to (`Target.collectGarbage`).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +38,12 @@ export async function serve(server: Server): Promise<void> {
   };
   process.on('message', (message) => {
     if (message === 'stop') stop();
+    if (message === 'gc') {
+      // A full collection on request (the runner starts targets with --expose-gc): see
+      // Target.collectGarbage.
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send?.({ gc: true });
+    }
   });
   process.once('disconnect', stop);
   process.once('SIGTERM', stop);
