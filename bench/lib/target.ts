@@ -153,7 +153,13 @@ export class Target {
         resolve();
       };
       this.child.on('message', done);
-      this.child.send('gc');
+      // With a callback, a closed channel (the target is gone) is reported there, not thrown.
+      this.child.send('gc', (error) => {
+        if (error === null) return;
+        clearTimeout(timer);
+        this.child.off('message', done);
+        reject(error);
+      });
     });
   }
 
