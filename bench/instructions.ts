@@ -89,7 +89,8 @@ async function main(): Promise<void> {
     }
   }
   const runs = numberEnv('INSTR_RUNS', 3, 1);
-  const warmup = numberEnv('INSTR_WARMUP', 40_000, 1);
+  // At least 2: each half of the warm-up sends at least one request (autocannon reads an amount of 0 as none set).
+  const warmup = numberEnv('INSTR_WARMUP', 40_000, 2);
   const requests = numberEnv('INSTR_REQUESTS', 5000, 1);
   const connections = numberEnv('INSTR_CONNECTIONS', 10, 1);
   const started = new Date();

@@ -48,8 +48,8 @@ process.env.NODE_ENV ??= 'production';
 
 const REQUESTS = numberEnv('MICRO_REQUESTS', 100_000);
 const TOKENS = numberEnv('MICRO_TOKENS', 5000);
-const CONCURRENCY = Math.max(1, numberEnv('MICRO_CONCURRENCY', 50));
-const ROUNDS = Math.max(1, numberEnv('MICRO_ROUNDS', 5));
+const CONCURRENCY = numberEnv('MICRO_CONCURRENCY', 50, 1);
+const ROUNDS = numberEnv('MICRO_ROUNDS', 5, 1);
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 

@@ -110,11 +110,11 @@ async function main(): Promise<void> {
   };
   // Several processes per target: two starts of the same target differ by up to ±10 % here (where
   // the JIT, the heap and the sockets land), more than most differences between targets.
-  const instances = Math.max(1, numberEnv('BENCH_INSTANCES', 3));
+  const instances = numberEnv('BENCH_INSTANCES', 3, 1);
   const freshCount = numberEnv('BENCH_TOKENS', 200_000);
-  const poolSize = Math.max(1, numberEnv('BENCH_POOL', 1000));
+  const poolSize = numberEnv('BENCH_POOL', 1000, 1);
   const memory = numberEnv('BENCH_MEMORY', 1) !== 0;
-  const sliceSeconds = Math.max(1, numberEnv('BENCH_SLICE', 1));
+  const sliceSeconds = numberEnv('BENCH_SLICE', 1, 1);
   const cores = cpus().length;
   const pin = numberEnv('BENCH_PIN', 1) !== 0 && cores >= 2;
   const selected = (process.env.BENCH_TARGETS ?? Object.keys(TARGETS).join(','))

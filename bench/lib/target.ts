@@ -147,10 +147,11 @@ export class Target {
         reject(new Error(`${this.name}: no answer to gc within 30 s`));
       }, 30_000);
       const done = (message: { gc?: boolean }): void => {
-        if (message?.gc !== true) return;
+        if (typeof message?.gc !== 'boolean') return;
         clearTimeout(timer);
         this.child.off('message', done);
-        resolve();
+        if (message.gc) resolve();
+        else reject(new Error(`${this.name}: gc() is not exposed (node needs --expose-gc)`));
       };
       this.child.on('message', done);
       // With a callback, a closed channel (the target is gone) is reported there, not thrown.

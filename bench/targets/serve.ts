@@ -40,9 +40,10 @@ export async function serve(server: Server): Promise<void> {
     if (message === 'stop') stop();
     if (message === 'gc') {
       // A full collection on request (the runner starts targets with --expose-gc): see
-      // Target.collectGarbage.
-      (globalThis as { gc?: () => void }).gc?.();
-      process.send?.({ gc: true });
+      // Target.collectGarbage. The answer says whether one ran.
+      const { gc } = globalThis as { gc?: () => void };
+      gc?.();
+      process.send?.({ gc: gc !== undefined });
     }
   });
   process.once('disconnect', stop);
