@@ -89,10 +89,11 @@ async function main(): Promise<void> {
     }
   }
   const runs = numberEnv('INSTR_RUNS', 3, 1);
-  // At least 2: each half of the warm-up sends at least one request (autocannon reads an amount of 0 as none set).
-  const warmup = numberEnv('INSTR_WARMUP', 40_000, 2);
-  const requests = numberEnv('INSTR_REQUESTS', 5000, 1);
   const connections = numberEnv('INSTR_CONNECTIONS', 10, 1);
+  // autocannon refuses an amount below its connections, and reads an amount of 0 as none set: each
+  // half of the warm-up, and the counted requests, are at least one request per connection.
+  const warmup = numberEnv('INSTR_WARMUP', 40_000, 2 * connections);
+  const requests = numberEnv('INSTR_REQUESTS', 5000, connections);
   const started = new Date();
   const version = execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim();
   console.log(`bench:instructions ${started.toISOString()} · node ${process.version} · ${version}`);
