@@ -29,7 +29,6 @@ const INCLUSIVE: FunctionRef[] = [
   { fn: 'authenticate', file: '/src/core/pipeline.ts' },
   { fn: 'verifyToken', file: '/src/core/token/verify-token.ts' },
   { fn: 'jwtVerify', file: 'node_modules/jose/' },
-  { fn: 'buildBaseUser', file: '/src/core/user.ts' },
   { fn: 'buildUser', file: '/src/core/user.ts' },
   { fn: 'instanceToPlain', file: 'node_modules/class-transformer/' },
   { fn: 'plainToInstance', file: 'node_modules/class-transformer/' },

@@ -7,17 +7,15 @@
  * must carry exactly one proof (RFC 9449 §4.3 check 1): none, or more than one, is
  * `invalid_dpop_proof`.
  */
-import { InvalidDpopProofError, InvalidRequestError, InvalidTokenError, type AuthScheme } from './errors';
+import { InvalidDpopProofError, InvalidRequestError, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
 import type { AuthRequest } from './request';
 
 /** A token, the scheme it came with, and the DPoP proof that came with it. */
-export interface Credentials<K = unknown> {
+export interface Credentials {
   readonly scheme: AuthScheme;
   readonly token: string;
   /** The single DPoP proof, on the DPoP scheme. */
   readonly proof?: string;
-  /** What the `known` lookup of {@link readCredentials} found for the token, if anything. */
-  readonly known?: K;
 }
 
 /** How credentials are read. */
@@ -26,6 +24,8 @@ export interface CredentialsOptions {
   readonly maxTokenLength: number;
   /** Whether the DPoP scheme is accepted. */
   readonly acceptDpop: boolean;
+  /** Whether plain Bearer tokens are accepted (not with `dpop.mode: 'required'`). */
+  readonly acceptBearer: boolean;
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -46,24 +46,17 @@ function singleProof(proof: string | string[] | undefined): string {
 /**
  * The credentials of a request, or `undefined` when it carries none of an accepted scheme (another
  * scheme such as Basic counts as none). Throws {@link InvalidRequestError} for a malformed or
- * ambiguous request, {@link InvalidTokenError} for an oversized token and
- * {@link InvalidDpopProofError} for a DPoP request without exactly one proof.
- *
- * `known` looks the token up among tokens already verified (so already found well-formed): what it
- * finds comes back as `known`, and the syntax of such a token, equal to one checked before, is not
- * checked again. Every other check runs, in the same order.
+ * ambiguous request, {@link InvalidTokenError} for an oversized token,
+ * {@link InvalidDpopProofError} for a DPoP request without exactly one proof, and
+ * {@link UnauthorizedError} for a Bearer token where only DPoP is accepted.
  *
  * @example
  * ```ts
- * readCredentials({ authorization: 'Bearer eyJ…' }, { maxTokenLength: 8192, acceptDpop: true }); // { scheme: 'Bearer', token: 'eyJ…' }
+ * readCredentials({ authorization: 'Bearer eyJ…' }, { maxTokenLength: 8192, acceptDpop: true, acceptBearer: true }); // { scheme: 'Bearer', token: 'eyJ…' }
  * ```
  */
-export function readCredentials<K>(
-  request: AuthRequest,
-  options: CredentialsOptions,
-  known?: (token: string) => K | undefined,
-): Credentials<K> | undefined {
-  let header = request.authorization;
+export function readCredentials(request: AuthRequest, options: CredentialsOptions): Credentials | undefined {
+  const header = request.authorization;
   if (Array.isArray(header) || (request.authorizationCount ?? 1) > 1) {
     throw new InvalidRequestError('Send exactly one Authorization header');
   }
@@ -76,34 +69,27 @@ export function readCredentials<K>(
   if (request.queryToken) {
     throw new InvalidRequestError('Send the access token in one place only (the Authorization header)');
   }
-  header = header.trim();
-  const scheme = schemeOf(header, options.acceptDpop);
+  const { scheme, token } = schemeAndToken(header.trim(), options.acceptDpop);
   if (scheme === undefined) return;
-  const space = header.indexOf(' ');
-  const token = space === -1 ? '' : header.slice(space + 1).trim();
-  if (token === '') {
-    throw new InvalidRequestError(`Malformed Authorization header: expected "${scheme} <token>"`);
-  }
+  const malformed = `Malformed Authorization header: expected "${scheme} <token>"`;
+  if (token === '') throw new InvalidRequestError(malformed);
   if (token.length > options.maxTokenLength) {
     throw new InvalidTokenError(`Token too large (over ${options.maxTokenLength} characters)`);
   }
-  const found = known?.(token);
-  if (found === undefined && !B64TOKEN.test(token)) {
-    throw new InvalidRequestError(`Malformed Authorization header: expected "${scheme} <token>"`);
+  if (!B64TOKEN.test(token)) throw new InvalidRequestError(malformed);
+  if (scheme === 'Bearer' && !options.acceptBearer) {
+    throw new UnauthorizedError('Bearer tokens are not accepted here: send a DPoP-bound token with a DPoP proof', {
+      reason: 'scheme_not_accepted',
+    });
   }
-  if (scheme === 'DPoP') {
-    const proof = singleProof(request.dpop);
-    return found === undefined ? { scheme, token, proof } : { scheme, token, proof, known: found };
-  }
-  return found === undefined ? { scheme, token } : { scheme, token, known: found };
+  return scheme === 'DPoP' ? { scheme, token, proof: singleProof(request.dpop) } : { scheme, token };
 }
 
-/** The accepted scheme an Authorization header names (case-insensitively), if any. */
-function schemeOf(header: string, acceptDpop: boolean): AuthScheme | undefined {
-  // The usual spelling first, without a lower-cased copy.
-  if (header.startsWith('Bearer ')) return 'Bearer';
+/** The accepted scheme an Authorization header names (case-insensitively), if any, and what follows it. */
+function schemeAndToken(header: string, acceptDpop: boolean): { scheme: AuthScheme | undefined; token: string } {
   const space = header.indexOf(' ');
   const name = (space === -1 ? header : header.slice(0, space)).toLowerCase();
-  if (name === 'bearer') return 'Bearer';
-  return name === 'dpop' && acceptDpop ? 'DPoP' : undefined;
+  const token = space === -1 ? '' : header.slice(space + 1).trim();
+  if (name === 'bearer') return { scheme: 'Bearer', token };
+  return { scheme: name === 'dpop' && acceptDpop ? 'DPoP' : undefined, token };
 }

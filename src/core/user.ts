@@ -1,19 +1,11 @@
 /**
- * Step 4 of the pipeline: the user behind a verified access token, a plain object built from the
+ * Step 4b of the pipeline: the user behind a verified access token, built for each request from the
  * claims. Mapping more claims onto a user class (`@Claim`) and validating it belong to the
  * routing-controllers layer (`routing-controllers/user-class.ts`), which hands the pipeline a
  * {@link UserFactory}; the core itself needs no decorator library.
  */
 import type { AccessTokenClaims } from './claims';
 import { InsufficientScopeError, InvalidTokenError } from './errors';
-
-/**
- * The prototype of the users the library builds: `Object.prototype` plus nothing visible (its
- * `constructor` is `Object`'s). Serialisers take such a user for the plain data it is:
- * class-transformer, which routing-controllers runs over every answer, looks no class metadata up
- * for it, as it would for an instance of a class.
- */
-const BASE_USER: object = Object.freeze(Object.create(Object.prototype) as object);
 
 /**
  * The caller of a secured route: a person (`auth0|…`, `google-oauth2|…`) or a machine
@@ -30,15 +22,6 @@ const BASE_USER: object = Object.freeze(Object.create(Object.prototype) as objec
  * ```
  */
 export class Auth0User {
-  /**
-   * `user instanceof Auth0User` holds for the users the library builds (plain objects of this
-   * shape) as for instances of this class; `instanceof` a subclass is the usual check.
-   */
-  static [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    return this === Auth0User && typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === BASE_USER;
-  }
-
   /** The `sub` claim: `auth0|5fe7…`, `google-oauth2|1155…` or `{client_id}@clients`. */
   id!: string;
 
@@ -56,146 +39,63 @@ export class Auth0User {
 }
 
 /**
- * Builds the user of a class from the claims and the base user the library made of them. Throws an
- * `InvalidTokenError` for claims that do not fit.
- *
- * @example
- * ```ts
- * const factory: UserFactory<MyUser> = (claims, base) => Object.assign(new MyUser(), base, { orgId: String(claims.org_id) });
- * ```
+ * Builds the user of a class from the claims and the base user the library made of them. Rejects
+ * with an `InvalidTokenError` for claims that do not fit.
  */
-export type UserFactory<U extends Auth0User> = (claims: AccessTokenClaims, base: Auth0User) => U | Promise<U>;
+export type UserFactory<U extends Auth0User> = (claims: AccessTokenClaims, base: Auth0User) => Promise<U>;
 
-/**
- * Finds the email: the configured claim, else `email`, else the only claim ending in `/email`.
- *
- * @example
- * ```ts
- * emailOf({ 'https://example.com/email': 'a@example.com' }, undefined); // 'a@example.com'
- * ```
- */
+/** What building a user reads. */
+export interface UserSettings {
+  /** The claim that holds the email; `undefined`: `email`, else the only claim ending in `/email`. */
+  readonly emailClaim: string | undefined;
+  /** A user without an email is refused with 403. */
+  readonly requireEmail: boolean;
+  /** Builds users of a custom class; `undefined`: plain {@link Auth0User}s. */
+  readonly factory: UserFactory<Auth0User> | undefined;
+}
+
+/** Finds the email: the configured claim, else `email`, else the only claim ending in `/email`. */
 export function emailOf(claims: Record<string, unknown>, emailClaim: string | undefined): unknown {
   if (emailClaim !== undefined) return claims[emailClaim];
   if (claims.email !== undefined) return claims.email;
-  let found: unknown;
-  let count = 0;
-  for (const name in claims) {
-    if (name.endsWith('/email')) {
-      found = claims[name];
-      count += 1;
-    }
-  }
-  return count === 1 ? found : undefined;
+  const namespaced = Object.keys(claims).filter((name) => name.endsWith('/email'));
+  return namespaced.length === 1 ? claims[namespaced[0]] : undefined;
 }
 
 /** The message of a user that cannot be built from the claims (fastapi-auth0's wording). */
 export const USER_PARSE_ERROR = 'Error parsing Auth0User: invalid claims';
 
-/** The `scope` claim split on spaces, without the empty names that repeated spaces leave. */
-function scopesOf(scope: string): string[] {
-  const names = scope.split(' ');
-  return names.includes('') ? names.filter((name) => name !== '') : names;
-}
-
 /** The base user, from claims the verifier has already checked (`sub`, `scope`, `permissions`). */
 function baseUser(claims: AccessTokenClaims, emailClaim: string | undefined): Auth0User {
   const email = emailOf(claims, emailClaim);
-  if (email !== undefined && typeof email !== 'string')
+  if (email !== undefined && typeof email !== 'string') {
     throw new InvalidTokenError(`${USER_PARSE_ERROR} (email)`, { reason: 'invalid_user' });
-  const user = Object.create(BASE_USER) as Auth0User;
+  }
+  const user = new Auth0User();
   user.id = claims.sub;
+  // The claims are frozen and shared by every request with this token: the user gets its own lists.
   user.permissions = claims.permissions === undefined ? [] : [...claims.permissions];
   user.email = email;
-  user.scopes = typeof claims.scope === 'string' ? scopesOf(claims.scope) : [];
+  user.scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter((name) => name !== '') : [];
   user.isMachine = claims.gty === 'client-credentials' || claims.sub.endsWith('@clients');
   return user;
 }
 
-/** The options {@link buildUser} reads. */
-interface UserOptions {
-  emailClaim: string | undefined;
-  requireEmail: boolean;
-}
-
-/** Throws the 403 of `requireEmail` when the user has no email. */
-function checkEmail(user: Auth0User, options: UserOptions): void {
-  if (options.requireEmail && (typeof user.email !== 'string' || user.email === '')) {
-    throw new InsufficientScopeError('Missing email claim: add it to the access token with a post-login Action (see the README)');
-  }
-}
-
 /**
- * {@link buildUser} without a factory, synchronously: the base user, or a throw. The base user is a
- * plain object of the {@link Auth0User} shape (`user instanceof Auth0User` holds; its `constructor`
- * is `Object`): a custom `userClass` gives instances of that class instead.
- *
- * @example
- * ```ts
- * const user = buildBaseUser(claims, { emailClaim: undefined, requireEmail: false });
- * ```
- */
-export function buildBaseUser(claims: AccessTokenClaims, options: UserOptions): Auth0User {
-  const user = baseUser(claims, options.emailClaim);
-  checkEmail(user, options);
-  return user;
-}
-
-/**
- * Builds the user from verified claims: the base user, or the one a {@link UserFactory} makes of it.
+ * Builds the user from verified claims: the base user, or the one the factory makes of it.
  * Claims that do not fit give a 401 `invalid_token` ("Error parsing Auth0User"); a missing email
  * with `requireEmail` gives a 403.
  *
  * @example
  * ```ts
- * const user = await buildUser(claims, { emailClaim: undefined, requireEmail: false });
+ * const user = await buildUser(claims, { emailClaim: undefined, requireEmail: false, factory: undefined });
  * ```
  */
-export async function buildUser<U extends Auth0User = Auth0User>(
-  claims: AccessTokenClaims,
-  options: { emailClaim: string | undefined; requireEmail: boolean },
-  factory?: UserFactory<U>,
-): Promise<U> {
-  if (factory === undefined) return buildBaseUser(claims, options) as U;
-  const user = await factory(claims, baseUser(claims, options.emailClaim));
-  checkEmail(user, options);
+export async function buildUser(claims: AccessTokenClaims, settings: UserSettings): Promise<Auth0User> {
+  const base = baseUser(claims, settings.emailClaim);
+  const user = settings.factory === undefined ? base : await settings.factory(claims, base);
+  if (settings.requireEmail && (typeof user.email !== 'string' || user.email === '')) {
+    throw new InsufficientScopeError('Missing email claim: add it to the access token with a post-login Action (see the README)');
+  }
   return user;
-}
-
-/** Arrays and plain objects copied through; anything else (a Date, a class instance) is shared as is. */
-function copyValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(copyValue);
-  if (typeof value !== 'object' || value === null) return value;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  if (prototype !== Object.prototype && prototype !== null) return value;
-  // Defined, not assigned: a claim's own "__proto__" key stays data instead of setting the prototype.
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyValue(item)]));
-}
-
-/**
- * A copy of a user for one request: its own object, arrays and plain objects, so that a handler
- * cannot change what another request carrying the same token sees.
- *
- * @example
- * ```ts
- * const mine = copyUser(cachedUser);
- * ```
- */
-export function copyUser<U extends Auth0User>(user: U): U {
-  const copy = Object.create(Object.getPrototypeOf(user) as object) as Record<string, unknown>;
-  for (const key of Object.keys(user)) copy[key] = copyValue((user as unknown as Record<string, unknown>)[key]);
-  return copy as unknown as U;
-}
-
-/**
- * {@link copyUser} for a base user as {@link buildUser} makes it without a factory: its own
- * object and arrays (the same strings), without looking at its keys.
- */
-export function copyBaseUser<U extends Auth0User>(user: U): U {
-  const copy = Object.create(BASE_USER) as Auth0User;
-  copy.id = user.id;
-  copy.permissions = user.permissions.slice();
-  copy.email = user.email;
-  copy.scopes = user.scopes.slice();
-  copy.isMachine = user.isMachine;
-  return copy as U;
 }

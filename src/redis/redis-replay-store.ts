@@ -21,13 +21,12 @@
 import { createHash } from 'node:crypto';
 import type { ReplayStore } from '../core/binding/replay-store';
 import { Auth0ConfigError } from '../core/errors';
+import { callable, fail, numberOption, shown, text, TIMER_MILLISECONDS } from '../core/option-check';
 
 /** Default key prefix. */
 const DEFAULT_PREFIX = 'rca:dpop:';
 /** Default timeout of one `SET`, in ms. */
 const DEFAULT_TIMEOUT = 200;
-/** The longest delay a timer takes. */
-const MAX_TIMER = 2_147_483_647;
 /** Longest pause between two reconnection attempts of a client made by `connect`, in ms (plus jitter). */
 const MAX_RECONNECT_DELAY = 1000;
 
@@ -178,16 +177,16 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /** The settings, checked: every mistake is an `Auth0ConfigError` naming the option. */
 function checkSettings(settings: RedisReplayStoreSettings): Required<RedisReplayStoreSettings> {
-  const { namespace, prefix = DEFAULT_PREFIX, timeout = DEFAULT_TIMEOUT, now = Date.now } = settings;
-  if (typeof namespace !== 'string' || namespace === '') {
-    throw new Auth0ConfigError('RedisReplayStore: namespace must be a non-empty string (e.g. the API audience)');
-  }
-  if (typeof prefix !== 'string') throw new Auth0ConfigError('RedisReplayStore: prefix must be a string');
-  if (typeof timeout !== 'number' || !Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_TIMER) {
-    throw new Auth0ConfigError('RedisReplayStore: timeout must be a whole number of ms from 1 to 2147483647');
-  }
-  if (typeof now !== 'function') throw new Auth0ConfigError('RedisReplayStore: now must be a function');
-  return { namespace, prefix, timeout, now };
+  const namespace = text('RedisReplayStore.namespace', settings.namespace);
+  if (namespace === undefined) fail('`RedisReplayStore.namespace` must be set: a non-empty string (e.g. the API audience)');
+  const { prefix = DEFAULT_PREFIX } = settings;
+  if (typeof prefix !== 'string') fail(`\`RedisReplayStore.prefix\` must be a string (got ${shown(prefix)})`);
+  return {
+    namespace,
+    prefix,
+    timeout: numberOption('RedisReplayStore.timeout', settings.timeout, DEFAULT_TIMEOUT, TIMER_MILLISECONDS),
+    now: callable('RedisReplayStore.now', settings.now) ?? Date.now,
+  };
 }
 
 /** Exponential back-off with jitter, 50 ms doubling up to about a second, for as long as it takes. */
@@ -236,7 +235,7 @@ export class RedisReplayStore implements ReplayStore {
     const settings = checkSettings(options);
     const client: unknown = options.client;
     if (typeof (client as Partial<RedisSetCommand> | undefined)?.set !== 'function') {
-      throw new Auth0ConfigError('RedisReplayStore: client must be a connected node-redis client');
+      fail('`RedisReplayStore.client` must be a connected node-redis client');
     }
     this.client = options.client;
     this.prefix = `${settings.prefix}${settings.namespace}:`;
@@ -265,9 +264,8 @@ export class RedisReplayStore implements ReplayStore {
     const settings = checkSettings(options);
     const { url, onError } = options;
     if (typeof url !== 'string' || url === '')
-      throw new Auth0ConfigError('RedisReplayStore.connect: url must be a redis:// or rediss:// URL');
-    if (onError !== undefined && typeof onError !== 'function')
-      throw new Auth0ConfigError('RedisReplayStore.connect: onError must be a function');
+      fail(`\`RedisReplayStore.connect.url\` must be a redis:// or rediss:// URL (got ${shown(url)})`);
+    callable('RedisReplayStore.connect.onError', onError);
     const redis = loadRedis();
     let connected = false;
     let client: OwnedClient;

@@ -90,55 +90,13 @@ class NodeAuthRequest implements AuthRequest {
 function authorizationFields(raw: string[] | undefined): number {
   if (raw === undefined) return 1;
   let count = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    // The usual spellings first, without a lower-cased copy.
-    if (name.length === 13 && (name === 'authorization' || name === 'Authorization' || name.toLowerCase() === 'authorization')) count += 1;
-  }
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') count += 1;
   return count;
-}
-
-/**
- * One slot per request object for one `Auth0`: a private field stamped on the request (a base
- * class whose constructor returns the object it is given lets its subclass add a private field to
- * any object). No other code can read or forge it, unlike a property, and it adds no work to the
- * garbage collector, unlike an entry in a WeakMap, which serves only an object that cannot take
- * the field. Each call makes a class of its own, hence a slot of its own.
- */
-function requestSlot<T>(): { get(request: object): T | undefined; set(request: object, value: T): void } {
-  class Carrier {
-    constructor(target: object) {
-      // biome-ignore lint/correctness/noConstructorReturn: the object given is the one that gets the subclass's field
-      return target;
-    }
-  }
-  class Slot extends Carrier {
-    readonly #value: T;
-    constructor(target: object, value: T) {
-      super(target);
-      this.#value = value;
-    }
-    static read(target: object): T | undefined {
-      return #value in target ? (target as Slot).#value : undefined;
-    }
-  }
-  const fallback = new WeakMap<object, T>();
-  return {
-    get: (request) => Slot.read(request) ?? fallback.get(request),
-    set: (request, value) => {
-      try {
-        // biome-ignore lint/correctness/noUnusedInstantiation: constructed for the field it adds to `request`
-        new Slot(request, value);
-      } catch {
-        fallback.set(request, value);
-      }
-    },
-  };
 }
 
 /** The requirements of `@Authorized(...)`: scope names and claim rules, nested lists flattened. */
 function requirementsOf(roles: readonly unknown[]): Array<string | ClaimRule> {
-  const requirements = roles.some(Array.isArray) ? roles.flat(Number.POSITIVE_INFINITY as 1) : roles;
+  const requirements = roles.flat(Number.POSITIVE_INFINITY as 1);
   for (const requirement of requirements) {
     if (typeof requirement !== 'string' && !isClaimRule(requirement)) {
       throw new TypeError('routing-controllers-auth0: @Authorized() takes scope names and claim rules (anyOf, claimEquals, …)');
@@ -169,7 +127,8 @@ function setHeaders(action: Action, headers: Readonly<Record<string, string>>): 
 export class Auth0<U extends Auth0User = Auth0User> {
   /** The framework-free pipeline behind the checkers: the one way a token is accepted. */
   readonly pipeline: Pipeline<U>;
-  private readonly memo = requestSlot<Authentication<U> | Promise<Authentication<U>>>();
+  /** Each request's outcome, shared by `@Authorized` and every `@CurrentUser` of that request. */
+  private readonly outcomes = new WeakMap<object, Promise<Authentication<U>>>();
 
   /** Options omitted here are read from the environment (`AUTH0_DOMAIN`, `AUTH0_AUDIENCE`, …). */
   constructor(options: Auth0Options<U> = {}) {
@@ -186,24 +145,18 @@ export class Auth0<U extends Auth0User = Auth0User> {
    * `@Authorized` and every `@CurrentUser`.
    */
   authenticate(action: Action): Promise<Authentication<U>> {
-    return Promise.resolve(this.outcomeOf(action));
-  }
-
-  /** The outcome of this request, computed once: at once on the usual cache hit, else a promise. */
-  private outcomeOf(action: Action): Authentication<U> | Promise<Authentication<U>> {
     const request = action.request as NodeRequestLike & object;
-    let outcome = this.memo.get(request);
+    let outcome = this.outcomes.get(request);
     if (outcome === undefined) {
-      try {
-        outcome = this.pipeline.authenticateNow(new NodeAuthRequest(request));
-      } catch (error) {
-        // A bug, not a request defect: remembered like any outcome, so that every checker of this
-        // request gets the same rejection (each caller handles the promise at once).
-        outcome = Promise.reject(error);
-      }
-      this.memo.set(request, outcome);
+      outcome = this.outcomeOf(request);
+      this.outcomes.set(request, outcome);
     }
     return outcome;
+  }
+
+  /** The pipeline's outcome; a request object that cannot be read (a bug) rejects, like any bug. */
+  private async outcomeOf(request: NodeRequestLike): Promise<Authentication<U>> {
+    return this.pipeline.authenticate(new NodeAuthRequest(request));
   }
 
   /**
@@ -216,27 +169,23 @@ export class Auth0<U extends Auth0User = Auth0User> {
     return this.pipeline.verify(token, binding);
   }
 
-  /** Sets the answer's headers on the response and returns the error as routing-controllers' HttpError. */
-  private fail(action: Action, error: Auth0Error, scheme: AuthScheme): Auth0HttpError {
-    const request = action.request as NodeRequestLike;
-    this.pipeline.refused(error, scheme, request.path ?? request.url?.split('?')[0]);
-    const answer = this.pipeline.answer(error, scheme);
-    setHeaders(action, answer.headers);
-    return new Auth0HttpError(error, answer.headers);
-  }
-
   /**
    * routing-controllers' `authorizationChecker`: `@Authorized()` needs a valid token,
    * `@Authorized(['a', 'b'])` also every listed scope, and every claim rule (`anyOf`, `claimEquals`,
    * `claimIncludes`, `claimCheck`) given beside them. Failures throw {@link Auth0HttpError}
-   * (401/403/400/503) with the RFC 6750 challenge set on the response. Answers at once on the usual
-   * cache hit (routing-controllers takes a boolean or a promise of one).
+   * (401/403/400/503) with the RFC 6750 challenge set on the response.
    */
-  readonly authorizationChecker = (action: Action, roles: unknown[] = []): boolean | Promise<boolean> => {
-    const outcome = this.outcomeOf(action);
-    return outcome instanceof Promise
-      ? outcome.then((settled) => this.authorized(action, roles, settled))
-      : this.authorized(action, roles, outcome);
+  readonly authorizationChecker = async (action: Action, roles: unknown[] = []): Promise<boolean> => {
+    const outcome = await this.authenticate(action);
+    if (outcome.kind !== 'authenticated') throw this.fail(action, outcome.error, outcome.scheme);
+    try {
+      this.pipeline.authorize(outcome.claims, requirementsOf(roles));
+    } catch (error) {
+      if (error instanceof Auth0Error) throw this.fail(action, error, outcome.scheme);
+      throw error;
+    }
+    if (outcome.nonce !== undefined) setHeaders(action, { 'DPoP-Nonce': outcome.nonce });
+    return true;
   };
 
   /**
@@ -244,29 +193,8 @@ export class Auth0<U extends Auth0User = Auth0User> {
    * is sent (then a required `@CurrentUser()` answers 401). A sent but invalid token is refused with
    * 401, or treated as a guest with `guestOnInvalidToken`.
    */
-  readonly currentUserChecker = (action: Action): U | undefined | Promise<U | undefined> => {
-    const outcome = this.outcomeOf(action);
-    return outcome instanceof Promise ? outcome.then((settled) => this.userOf(action, settled)) : this.userOf(action, outcome);
-  };
-
-  /** `true` when the outcome meets the route's requirements; else throws the answer's HttpError. */
-  private authorized(action: Action, roles: unknown[], outcome: Authentication<U>): boolean {
-    if (outcome.kind !== 'authenticated') throw this.fail(action, outcome.error, outcome.scheme);
-    if (roles.length > 0) {
-      const requirements = requirementsOf(roles);
-      try {
-        this.pipeline.authorize(outcome.claims, requirements);
-      } catch (error) {
-        if (error instanceof Auth0Error) throw this.fail(action, error, outcome.scheme);
-        throw error;
-      }
-    }
-    if (outcome.nonce !== undefined) setHeaders(action, { 'DPoP-Nonce': outcome.nonce });
-    return true;
-  }
-
-  /** The user of the outcome, `undefined` for a guest; else throws the answer's HttpError. */
-  private userOf(action: Action, outcome: Authentication<U>): U | undefined {
+  readonly currentUserChecker = async (action: Action): Promise<U | undefined> => {
+    const outcome = await this.authenticate(action);
     switch (outcome.kind) {
       case 'authenticated':
         if (outcome.nonce !== undefined) setHeaders(action, { 'DPoP-Nonce': outcome.nonce });
@@ -281,5 +209,14 @@ export class Auth0<U extends Auth0User = Auth0User> {
         if (this.config.guestOnInvalidToken && outcome.error.status === 401) return undefined;
         throw this.fail(action, outcome.error, outcome.scheme);
     }
+  };
+
+  /** Sets the answer's headers on the response and returns the error as routing-controllers' HttpError. */
+  private fail(action: Action, error: Auth0Error, scheme: AuthScheme): Auth0HttpError {
+    const request = action.request as NodeRequestLike;
+    this.pipeline.refused(error, scheme, request.path ?? request.url?.split('?')[0]);
+    const answer = this.pipeline.answer(error, scheme);
+    setHeaders(action, answer.headers);
+    return new Auth0HttpError(error, answer.headers);
   }
 }

@@ -19,3 +19,4 @@ export {
   type SeededUser,
 } from './local-tenant/seed';
 export { DpopKey, type DpopProofOptions } from './dpop-key';
+export { certificateThumbprint } from '../core/binding/certificate';

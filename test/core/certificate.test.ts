@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { certificateFromHeader } from '../../src';
+import { certificateFromHeader } from '../../src/core/binding/certificate';
 import { checkCertificateBinding } from '../../src/core/binding/certificate';
 
 describe('certificate-bound tokens (RFC 8705 §3)', () => {

@@ -1,8 +1,6 @@
 import { expect } from 'chai';
+import { answerOf, bearerChallenge, challengeOf, type ChallengeContext } from '../../src/core/challenge';
 import {
-  answerOf,
-  bearerChallenge,
-  challengeOf,
   InsufficientScopeError,
   InvalidDpopProofError,
   InvalidRequestError,
@@ -10,7 +8,6 @@ import {
   KeySetUnavailableError,
   UnauthorizedError,
   UseDpopNonceError,
-  type ChallengeContext,
 } from '../../src';
 
 const bearerOnly: ChallengeContext = { realm: 'api', offer: { bearer: true }, requestScheme: 'Bearer' };

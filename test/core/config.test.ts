@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Auth0, Auth0ConfigError, optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig } from '../../src';
+import { Auth0, Auth0ConfigError, type Auth0Options } from '../../src';
+import { optionsWithEnv, resolveConfig, type ResolvedConfig } from '../../src/core/config';
 
 describe('configuration', () => {
   it('derives issuer and key set from an Auth0 domain', () => {
@@ -76,7 +77,10 @@ describe('configuration', () => {
 
   it('refuses a user class that is not an Auth0User', () => {
     class NotAUser {}
-    expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', userClass: NotAUser as never })).to.throw(TypeError, /userClass/);
+    expect(() => new Auth0({ domain: 't.auth0.com', audience: 'a', userClass: NotAUser as never })).to.throw(
+      Auth0ConfigError,
+      /`userClass` must be Auth0User or a subclass of it/,
+    );
   });
 });
 
@@ -449,7 +453,7 @@ describe('configuration: unknown option names', () => {
         jtiPerSubject: 1,
         origin: 'https://api.example.com',
         nonce: { secret: SIGNING_SECRET, lifetime: 1 },
-        replayStore: { remember: () => true },
+        replayStore: { remember: async () => true },
       },
       mtls: { required: true, certificateHeader: 'x-client-cert' },
       clock: () => 0,

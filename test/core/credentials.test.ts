@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readCredentials, type CredentialsOptions } from '../../src/core/credentials';
 import type { AuthRequest } from '../../src/core/request';
 
-const options: CredentialsOptions = { maxTokenLength: 8192, acceptDpop: true };
+const options: CredentialsOptions = { maxTokenLength: 8192, acceptDpop: true, acceptBearer: true };
 const read = (request: AuthRequest, o: CredentialsOptions = options) => readCredentials(request, o);
 const failure = (request: AuthRequest, o: CredentialsOptions = options) => {
   try {
@@ -25,7 +25,7 @@ describe('credentials (RFC 6750 §2.1, RFC 9449 §7.1)', () => {
     for (const authorization of [undefined, '', 'Basic dXNlcjpwYXNz', 'BearerX a.b.c']) {
       expect(read({ authorization }), String(authorization)).to.equal(undefined);
     }
-    expect(read({ authorization: 'DPoP a.b.c', dpop: 'p.r.f' }, { ...options, acceptDpop: false })).to.equal(undefined);
+    expect(read({ authorization: 'DPoP a.b.c', dpop: 'p.r.f' }, { ...options, acceptDpop: false, acceptBearer: true })).to.equal(undefined);
   });
 
   it('malformed or ambiguous requests are 400 invalid_request', () => {
@@ -39,7 +39,7 @@ describe('credentials (RFC 6750 §2.1, RFC 9449 §7.1)', () => {
   });
 
   it('refuses tokens over the size bound with 401 invalid_token', () => {
-    const small = { maxTokenLength: 100, acceptDpop: false };
+    const small = { maxTokenLength: 100, acceptDpop: false, acceptBearer: true };
     expect(failure({ authorization: `Bearer ${'a'.repeat(101)}` }, small)).to.include({ status: 401, code: 'invalid_token' });
     expect(read({ authorization: `Bearer ${'a'.repeat(100)}` }, small)?.token).to.have.length(100);
   });

@@ -176,30 +176,6 @@ describe('the remote key set', () => {
     expect(keys.stats.keys).to.equal(5);
   });
 
-  it('chosenKey: the key getKey chose, at once, only for that kid and alg, only while the key set is fresh and holds it', async () => {
-    tenant.handler = json({ keys: [{ ...rsa, kid: 'rsa' }] });
-    const keys = keySet();
-    expect(keys.chosenKey({ kid: 'rsa', alg: 'RS256' }), 'nothing loaded yet').to.equal(undefined);
-    const key = await keys.getKey({ kid: 'rsa', alg: 'RS256' });
-    expect(keys.chosenKey({ kid: 'rsa', alg: 'RS256' })).to.equal(key);
-    for (const header of [
-      { kid: 'rsa', alg: 'RS384' },
-      { kid: 'other', alg: 'RS256' },
-      { kid: 'rsa' },
-      { kid: ['rsa'], alg: 'RS256' },
-      { kid: 'rsa', alg: 'RS256\0' },
-    ]) {
-      expect(keys.chosenKey(header), JSON.stringify(header)).to.equal(undefined);
-    }
-    // Stale: getKey answers (and refreshes in the background); the new document drops the revoked key.
-    clock = MAX_AGE + 1;
-    expect(keys.chosenKey({ kid: 'rsa', alg: 'RS256' }), 'stale').to.equal(undefined);
-    tenant.handler = json({ keys: [{ ...rsa2, kid: 'rotated' }] });
-    await keys.getKey({ kid: 'rsa', alg: 'RS256' });
-    await until(() => !keys.has('rsa'));
-    expect(keys.chosenKey({ kid: 'rsa', alg: 'RS256' }), 'revoked').to.equal(undefined);
-  });
-
   it('keeps at most maxKeys keys', async () => {
     tenant.handler = json({ keys: ['a', 'b', 'c', 'd'].map((kid) => ({ ...rsa, kid })) });
     const keys = keySet({ maxKeys: 3 });

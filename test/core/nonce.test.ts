@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { DpopNonces } from '../../src/core/binding/nonce';
-import { Auth0ConfigError } from '../../src/core/errors';
 
 const LIFETIME = 300;
 const WINDOW = LIFETIME * 1000;
@@ -151,15 +150,5 @@ describe('DpopNonces (RFC 9449 §8.1, §9)', () => {
     const nonce = server.current();
     expect(nonce.split('.')[0]).to.equal(Math.floor(Date.now() / 60_000).toString(36));
     expect(server.check(nonce)).to.equal(true);
-  });
-
-  it('refuses a short secret and a lifetime that is not a positive number', () => {
-    for (const bad of [new Uint8Array(31), 'a'.repeat(64) as unknown as Uint8Array, undefined as unknown as Uint8Array]) {
-      expect(() => new DpopNonces({ secret: bad, lifetime: 60 })).to.throw(Auth0ConfigError, /secret/);
-    }
-    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '60' as unknown as number]) {
-      expect(() => new DpopNonces({ secret: secret(1), lifetime: bad })).to.throw(Auth0ConfigError, /lifetime/);
-    }
-    expect(() => new DpopNonces({ secret: new Uint8Array(32), lifetime: 0.5 })).to.not.throw();
   });
 });

@@ -35,7 +35,7 @@ describe('the pipeline: the one way a token is accepted', () => {
   it("the replay store is told each proof's key, jti, expiry and the token's subject (its sub)", async () => {
     const calls: unknown[][] = [];
     const now = 1_800_000_000_000;
-    const store = { remember: (...args: unknown[]) => (calls.push(args), true) };
+    const store = { remember: async (...args: unknown[]) => (calls.push(args), true) };
     const p = pipeline({ dpop: { replayStore: store }, clock: () => now });
     const token = await tenant.token({ dpopJkt: key.thumbprint, subject: 'auth0|a"b', claims: { iat: now / 1000, exp: now / 1000 + 600 } });
     const url = 'https://api.example.com/ws';
@@ -85,7 +85,7 @@ describe('the pipeline: the one way a token is accepted', () => {
 
   it('verify() with a certificate uses it, also when a proxy header is configured for requests', async () => {
     const der = new Uint8Array([1, 2, 3]);
-    const { certificateThumbprint } = await import('../../src');
+    const { certificateThumbprint } = await import('routing-controllers-auth0/testing');
     const token = await tenant.token({ certificateThumbprint: certificateThumbprint(der) });
     const { user } = await pipeline({ mtls: { certificateHeader: 'x-client-cert' } }).verify(token, { certificate: der });
     expect(user.id).to.equal('auth0|test-user');

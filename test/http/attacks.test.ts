@@ -9,17 +9,8 @@ import { expect } from 'chai';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import type { SchemaObject } from 'openapi3-ts';
 import { Authorized, CurrentUser, Get, JsonController, useKoaServer } from 'routing-controllers';
-import { DpopKey, TestTenant } from 'routing-controllers-auth0/testing';
-import {
-  type AccessTokenClaims,
-  Auth0,
-  Auth0ConfigError,
-  Auth0Error,
-  type Auth0Options,
-  Auth0User,
-  certificateThumbprint,
-  Claim,
-} from '../../src';
+import { certificateThumbprint, DpopKey, TestTenant } from 'routing-controllers-auth0/testing';
+import { type AccessTokenClaims, Auth0, Auth0ConfigError, Auth0Error, type Auth0Options, Auth0User, Claim } from '../../src';
 import { auth0Spec } from '../../src/openapi';
 import { Api } from '../support/controllers';
 import { rejectionOf } from '../support/errors';

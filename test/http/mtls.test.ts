@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { expect } from 'chai';
 import { useKoaServer } from 'routing-controllers';
-import { TestTenant } from 'routing-controllers-auth0/testing';
-import { certificateThumbprint, type Auth0 } from '../../src';
+import { certificateThumbprint, TestTenant } from 'routing-controllers-auth0/testing';
+import type { Auth0 } from '../../src';
 import { Api } from '../support/controllers';
 import { get, startKoa } from '../support/server';
 

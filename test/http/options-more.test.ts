@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import { TestTenant } from 'routing-controllers-auth0/testing';
-import { Auth0, Auth0ConfigError, Auth0HttpError } from '../../src';
+import { Auth0, Auth0ConfigError, Auth0HttpError, Auth0User } from '../../src';
 import { Api } from '../support/controllers';
 import { get, startKoa } from '../support/server';
 
@@ -171,27 +171,36 @@ describe('the checkers on one request', () => {
   });
   after(() => tenant.close());
 
-  it('answer a remembered Bearer token at once, and anything still to verify with a promise', async () => {
+  it('answer a remembered Bearer token as they answer one still to verify, each request with its own user', async () => {
     const auth = tenant.auth0();
     const token = await tenant.token({ scopes: 'openid read:blabla' });
     const action = () => ({ request: { headers: { authorization: `Bearer ${token}` }, url: '/secure', method: 'GET' }, response: {} });
-    // Twice unknown (admission on second sight), then remembered with its user.
-    for (let i = 0; i < 2; i += 1) {
-      const first = action();
-      const allowed = auth.authorizationChecker(first as never, []);
-      expect(allowed, 'a token to verify').to.be.instanceOf(Promise);
-      expect(await allowed).to.equal(true);
-      expect(((await auth.currentUserChecker(first as never)) as { id: string }).id).to.equal('auth0|test-user');
+    // Twice unknown (admission on second sight), then remembered.
+    const users: Auth0User[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const request = action();
+      expect(await auth.authorizationChecker(request as never, ['read:blabla'])).to.equal(true);
+      const user = (await auth.currentUserChecker(request as never)) as Auth0User;
+      expect(user)
+        .to.be.instanceOf(Auth0User)
+        .and.deep.include({ id: 'auth0|test-user', scopes: ['openid', 'read:blabla'] });
+      users.push(user);
     }
-    const hit = action();
-    expect(auth.authorizationChecker(hit as never, ['read:blabla']), 'a remembered token').to.equal(true);
-    expect((auth.currentUserChecker(hit as never) as { id: string }).id).to.equal('auth0|test-user');
+    expect(auth.pipeline.cachedTokenCount, 'remembered').to.equal(1);
+    // A handler changing its user changes no other request's.
+    users[1].scopes.push('write:blabla');
+    expect(users[2].scopes).to.deep.equal(['openid', 'read:blabla']);
     const refused = action();
-    expect(() => auth.authorizationChecker(refused as never, ['write:blabla']))
-      .to.throw(Auth0HttpError, 'Missing "write:blabla" scope')
-      .that.includes({ httpCode: 403, code: 'insufficient_scope' })
-      .and.has.nested.property('headers.WWW-Authenticate')
-      .that.matches(/^Bearer realm="[^"]+", error="insufficient_scope", error_description="[^"]+", scope="write:blabla"/);
+    const error = await auth.authorizationChecker(refused as never, ['write:blabla']).then(
+      () => expect.fail('refused'),
+      (rejection: unknown) => rejection,
+    );
+    expect(error)
+      .to.be.instanceOf(Auth0HttpError)
+      .and.include({ httpCode: 403, code: 'insufficient_scope', message: 'Missing "write:blabla" scope' });
+    expect((error as Auth0HttpError).headers['WWW-Authenticate']).to.match(
+      /^Bearer realm="[^"]+", error="insufficient_scope", error_description="[^"]+", scope="write:blabla"/,
+    );
   });
 
   it('a bug while reading the request rejects every checker of that request alike, read once', async () => {

@@ -223,14 +223,26 @@ describe('RedisReplayStore (routing-controllers-auth0/redis)', () => {
     it('options are checked: Auth0ConfigError naming the option', async () => {
       const client = inspect;
       const cases: [() => unknown, RegExp][] = [
-        [() => new RedisReplayStore({ client, namespace: '' }), /namespace must be a non-empty string/],
+        [
+          () => new RedisReplayStore({ client, namespace: '' }),
+          /^routing-controllers-auth0: `RedisReplayStore\.namespace` must be a non-empty string/,
+        ],
         [() => new RedisReplayStore({ client, namespace: 1 as unknown as string }), /namespace/],
-        [() => new RedisReplayStore({ client, namespace, prefix: 1 as unknown as string }), /prefix must be a string/],
-        [() => new RedisReplayStore({ client, namespace, timeout: 0 }), /timeout must be a whole number/],
+        [() => new RedisReplayStore({ client, namespace, prefix: 1 as unknown as string }), /`RedisReplayStore\.prefix` must be a string/],
+        [
+          () => new RedisReplayStore({ client, namespace, timeout: 0 }),
+          /`RedisReplayStore\.timeout` must be a whole number of milliseconds/,
+        ],
         [() => new RedisReplayStore({ client, namespace, timeout: 1.5 }), /timeout/],
         [() => new RedisReplayStore({ client, namespace, timeout: 2 ** 31 }), /timeout/],
-        [() => new RedisReplayStore({ client, namespace, now: 5 as unknown as () => number }), /now must be a function/],
-        [() => new RedisReplayStore({ client: {} as RedisSetCommand, namespace }), /client must be a connected node-redis client/],
+        [
+          () => new RedisReplayStore({ client, namespace, now: 5 as unknown as () => number }),
+          /`RedisReplayStore\.now` must be a function/,
+        ],
+        [
+          () => new RedisReplayStore({ client: {} as RedisSetCommand, namespace }),
+          /`RedisReplayStore\.client` must be a connected node-redis client/,
+        ],
         [() => new RedisReplayStore({ client: undefined as unknown as RedisSetCommand, namespace }), /client/],
       ];
       for (const [make, message] of cases) {

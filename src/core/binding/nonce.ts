@@ -10,7 +10,6 @@
  * refused. Every character is NQCHAR (§8.1: `%x21 / %x23-5B / %x5D-7E`).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Auth0ConfigError } from '../errors';
 
 /**
  * Secret, window and clock of {@link DpopNonces}.
@@ -37,7 +36,6 @@ const MAC_BYTES = 16;
 const NONCE = /^([0-9a-z]{1,11})\.([A-Za-z0-9_-]{22})$/;
 /** Longer strings are refused before any parsing. */
 const MAX_NONCE_LENGTH = 34;
-const MIN_SECRET_BYTES = 32;
 
 /**
  * Issues and checks stateless DPoP nonces (RFC 9449 §8.1, §9): `current()` for the `DPoP-Nonce` header,
@@ -58,12 +56,7 @@ export class DpopNonces {
   private readonly cache = new Map<number, string>();
 
   constructor(options: DpopNonceOptions) {
-    if (!(options.secret instanceof Uint8Array) || options.secret.byteLength < MIN_SECRET_BYTES) {
-      throw new Auth0ConfigError(`DPoP nonce secret must be at least ${MIN_SECRET_BYTES} bytes`);
-    }
-    if (typeof options.lifetime !== 'number' || !Number.isFinite(options.lifetime) || options.lifetime <= 0) {
-      throw new Auth0ConfigError('DPoP nonce lifetime must be a positive number of seconds');
-    }
+    // The options come checked from the `dpop.nonce` option (`config/resolve.ts`).
     // A copy: later changes to the caller's array do not change the key.
     this.secret = Buffer.from(options.secret);
     this.windowMs = options.lifetime * 1000;

@@ -15,13 +15,14 @@
  * {@link TemporarilyUnavailableError} (503) with the seconds until room frees up, and the proof is
  * never accepted unrecorded.
  */
-import { Auth0ConfigError, TemporarilyUnavailableError } from '../errors';
+import { TemporarilyUnavailableError } from '../errors';
+import { positiveInteger } from '../option-check';
 
 /**
  * Remembers DPoP proof `jti`s against replay (RFC 9449 §11.1): check and record in one atomic operation.
  *
  * A shared store (e.g. Redis `SET key 1 NX PXAT expiresAt`) lets replicas detect a proof replayed
- * to another replica; the interface allows an asynchronous answer for such stores.
+ * to another replica.
  *
  * @example
  * ```ts
@@ -33,17 +34,17 @@ export interface ReplayStore {
   /**
    * Remembers proof `jti` for proof key thumbprint `jkt` until `expiresAt` (epoch ms).
    * Resolves true when this (jkt, jti) was not seen before (now recorded), false when it was seen and
-   * has not expired (a replay). Throws/rejects TemporarilyUnavailableError when it cannot record it
+   * has not expired (a replay). Rejects with TemporarilyUnavailableError when it cannot record it
    * (fail closed: a proof that could not be recorded is never accepted). `subject` names who the
    * proof's access token was issued to (its `sub`), when the caller
    * knows it: a store may bound the live proofs of one subject; a store that ignores it stays correct.
    *
    * @example
    * ```ts
-   * store.remember('0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I', 'e1j3V_bKic8-LAEB', Date.now() + 300_000); // true
+   * await store.remember('0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I', 'e1j3V_bKic8-LAEB', Date.now() + 300_000); // true
    * ```
    */
-  remember(jkt: string, jti: string, expiresAt: number, subject?: string): boolean | Promise<boolean>;
+  remember(jkt: string, jti: string, expiresAt: number, subject?: string): Promise<boolean>;
 }
 
 /**
@@ -128,13 +129,6 @@ class MinHeap<T> {
   }
 }
 
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new Auth0ConfigError(`${name} must be a positive integer`);
-  }
-  return value;
-}
-
 /** Whole seconds until the live entry expiring at `expiresAt` expires (a `Retry-After` value): at least 1, as it is after `now`. */
 function secondsUntil(expiresAt: number, now: number): number {
   return Math.ceil((expiresAt - now) / 1000);
@@ -163,14 +157,14 @@ function busy(message: string, earliest: number, now: number): TemporarilyUnavai
  * subject whose keys together hold `maxPerSubject` live entries, while other subjects keep working;
  * when the whole store holds `maxEntries` live entries, every new proof gets a 503. Expired entries
  * are dropped in expiry order (amortised O(log n) per proof) and a key or subject without live
- * entries takes no memory. Synchronous: check and record cannot interleave. Replicas behind a load
+ * entries takes no memory. Replicas behind a load
  * balancer need a shared store instead.
  *
  * @example
  * ```ts
  * const store = new MemoryReplayStore({ maxEntries: 100_000, maxPerKey: 1_000, maxPerSubject: 10_000 });
- * store.remember(jkt, 'jti-1', Date.now() + 300_000, subject); // true: first time, now recorded
- * store.remember(jkt, 'jti-1', Date.now() + 300_000, subject); // false: a replay
+ * await store.remember(jkt, 'jti-1', Date.now() + 300_000, subject); // true: first time, now recorded
+ * await store.remember(jkt, 'jti-1', Date.now() + 300_000, subject); // false: a replay
  * ```
  */
 export class MemoryReplayStore implements ReplayStore {
@@ -186,9 +180,9 @@ export class MemoryReplayStore implements ReplayStore {
   private readonly byExpiry = new MinHeap<Entry>((a, b) => a.expiresAt < b.expiresAt);
 
   constructor(options: MemoryReplayStoreOptions) {
-    this.maxEntries = positiveInteger('maxEntries', options.maxEntries);
-    this.maxPerKey = positiveInteger('maxPerKey', options.maxPerKey);
-    this.maxPerSubject = options.maxPerSubject === undefined ? this.maxEntries : positiveInteger('maxPerSubject', options.maxPerSubject);
+    this.maxEntries = positiveInteger('MemoryReplayStore.maxEntries', options.maxEntries);
+    this.maxPerKey = positiveInteger('MemoryReplayStore.maxPerKey', options.maxPerKey);
+    this.maxPerSubject = positiveInteger('MemoryReplayStore.maxPerSubject', options.maxPerSubject, this.maxEntries);
     this.now = options.now ?? Date.now;
   }
 
@@ -233,16 +227,17 @@ export class MemoryReplayStore implements ReplayStore {
 
   /**
    * Remembers proof `jti` of key `jkt` until `expiresAt` (epoch ms): true when new (now recorded),
-   * false when a replay of a live entry. Throws {@link TemporarilyUnavailableError} when the key's
-   * quota, the subject's quota or the whole store is full of live entries, and a `RangeError` for a
-   * non-finite `expiresAt`.
+   * false when a replay of a live entry. Rejects with {@link TemporarilyUnavailableError} when the
+   * key's quota, the subject's quota or the whole store is full of live entries, and a `RangeError`
+   * for a non-finite `expiresAt`. Checking and recording happen in one turn of the event loop, so
+   * two copies of a proof cannot both pass.
    *
    * @example
    * ```ts
-   * if (!store.remember(jkt, jti, (iat + 300) * 1000, subject)) throw new InvalidDpopProofError('DPoP proof replayed');
+   * if (!(await store.remember(jkt, jti, (iat + 300) * 1000, subject))) throw new InvalidDpopProofError('DPoP proof replayed');
    * ```
    */
-  remember(jkt: string, jti: string, expiresAt: number, subject?: string): boolean {
+  async remember(jkt: string, jti: string, expiresAt: number, subject?: string): Promise<boolean> {
     if (!Number.isFinite(expiresAt)) throw new RangeError('expiresAt must be a finite epoch time in milliseconds');
     const now = this.now();
     this.evictExpired(now);

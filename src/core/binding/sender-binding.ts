@@ -4,13 +4,22 @@
  * (`cnf["x5t#S256"]`, RFC 8705) needs its client certificate. Neither is ever accepted as a plain
  * bearer token, in a request or outside one.
  */
-import type { ResolvedConfig } from '../config';
+import type { AccessTokenClaims } from '../claims';
 import type { Credentials } from '../credentials';
 import { InvalidRequestError, InvalidTokenError } from '../errors';
 import { requestUrl, type AuthRequest } from '../request';
-import type { AccessTokenClaims } from '../claims';
 import { certificateFromHeader, checkCertificateBinding } from './certificate';
-import type { ProofTarget } from './dpop-proof';
+import type { DpopProofChecker } from './dpop-proof';
+
+/** What proving a binding needs, built once from the options. */
+export interface BindingSettings {
+  /** The DPoP proof checker. */
+  readonly proofs: DpopProofChecker;
+  /** The public origin a proof's `htu` names (`dpop.origin`); `undefined`: the request's own. */
+  readonly origin: string | undefined;
+  /** Certificate-bound tokens (the `mtls` option). */
+  readonly mtls: { readonly enabled: boolean; readonly required: boolean; readonly certificateHeader: string | undefined };
+}
 
 const CHECKED_METHODS = new Set(['jkt', 'x5t#S256']);
 
@@ -30,65 +39,54 @@ function confirmation(claims: AccessTokenClaims): Record<string, unknown> | unde
   return cnf as Record<string, unknown>;
 }
 
-/** A DPoP proof that is still to be checked: the proof, the request it must name, the token and key it must fit. */
-export interface PendingProof {
-  readonly proof: string;
-  readonly target: ProofTarget;
-  /** `subject`: the token's `sub`, for the replay store's per-subject quota. */
-  readonly binding: { readonly accessToken: string; readonly jkt: string; readonly subject: string };
-}
-
 /**
- * Checks everything of the token's binding that needs no waiting: the confirmation's shape, the
- * scheme it demands, and the client certificate. Throws an {@link InvalidTokenError} (or
- * {@link InvalidRequestError}) when the request cannot prove it. Returns the DPoP proof still to be
- * checked, or `undefined` when the binding is proven already: an unbound Bearer token waits for
- * nothing. The pipeline checks the proof last (its replay check may wait for a store), so that a
- * proof and its replay record are spent only by a request that passed every other check.
+ * Step 3 of the pipeline: proves that the sender may use the token. Checks the confirmation's
+ * shape, the scheme it demands and the client certificate, then the DPoP proof last (its replay
+ * record is spent only by a request that passed every other check). Rejects with an
+ * {@link InvalidTokenError}, {@link InvalidRequestError}, `InvalidDpopProofError` or a 503 of the
+ * replay store when the request cannot prove it.
  *
  * @example
  * ```ts
- * const pending = checkBinding(claims, credentials, request, config);
- * if (pending !== undefined) await dpopChecker.checkProof(pending.proof, pending.target, pending.binding);
+ * await proveBinding(claims, credentials, request, settings);
  * ```
  */
-export function checkBinding(
+export async function proveBinding(
   claims: AccessTokenClaims,
   credentials: Credentials,
   request: AuthRequest,
-  config: ResolvedConfig,
-): PendingProof | undefined {
+  settings: BindingSettings,
+): Promise<void> {
   const cnf = confirmation(claims);
   const jkt = cnf?.jkt;
-  let target: ProofTarget | undefined;
-  if (credentials.scheme === 'DPoP') {
-    if (jkt === undefined)
-      throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token', { reason: 'unbound_use' });
-    if (typeof jkt !== 'string') throw new InvalidTokenError('Invalid token claims (cnf.jkt)');
-    if (request.method === undefined) throw new InvalidRequestError('The request method is unknown: DPoP proofs cannot be checked');
-    target = { method: request.method, url: requestUrl(request.location?.(), config.dpop.origin) };
-  } else if (jkt !== undefined) {
+  if (credentials.scheme === 'Bearer' && jkt !== undefined) {
     // RFC 9449 §7.1: a DPoP-bound token must not be usable as a plain bearer token.
     throw new InvalidTokenError('DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof', {
       reason: 'unbound_use',
     });
   }
-  if (config.mtls.enabled) {
-    checkCertificateBinding(claims as { cnf?: unknown }, certificateOf(request, config.mtls.certificateHeader), {
-      required: config.mtls.required,
-    });
+  let proof: { target: { method: string; url: string }; jkt: string } | undefined;
+  if (credentials.scheme === 'DPoP') {
+    if (jkt === undefined) {
+      throw new InvalidTokenError('Token is not DPoP-bound (no cnf.jkt): send it as a Bearer token', { reason: 'unbound_use' });
+    }
+    if (typeof jkt !== 'string') throw new InvalidTokenError('Invalid token claims (cnf.jkt)');
+    if (request.method === undefined) throw new InvalidRequestError('The request method is unknown: DPoP proofs cannot be checked');
+    proof = { target: { method: request.method, url: requestUrl(request.location?.(), settings.origin) }, jkt };
+  }
+  const { mtls } = settings;
+  if (mtls.enabled) {
+    checkCertificateBinding(claims as { cnf?: unknown }, certificateOf(request, mtls.certificateHeader), { required: mtls.required });
   } else if (cnf?.['x5t#S256'] !== undefined) {
     // RFC 8705 §3: a certificate-bound token is honoured only where its certificate can be checked.
     throw new InvalidTokenError('Certificate-bound token: this API does not check client certificates (the mtls option)', {
       reason: 'unbound_use',
     });
   }
-  if (target === undefined) return undefined;
-  return {
-    proof: credentials.proof as string,
-    target,
-    binding: { accessToken: credentials.token, jkt: jkt as string, subject: claims.sub },
-  };
+  if (proof !== undefined) {
+    const binding = { accessToken: credentials.token, jkt: proof.jkt, subject: claims.sub };
+    await settings.proofs.checkProof(credentials.proof as string, proof.target, binding);
+  }
 }
 
 /**

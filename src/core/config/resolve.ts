@@ -5,9 +5,25 @@
 import type { AuthEvent } from '../events';
 import { randomBytes } from 'node:crypto';
 import type { ReplayStore } from '../binding/replay-store';
-import { Auth0ConfigError } from '../errors';
 import type { AccessTokenClaims } from '../claims';
-import type { Auth0User } from '../user';
+import {
+  CACHE_SIZE,
+  callable,
+  COUNT,
+  fail,
+  flag,
+  MILLISECONDS,
+  type NumberRule,
+  numberOption,
+  onlyKnown,
+  POSITIVE_SECONDS,
+  SECONDS,
+  section,
+  shown,
+  TIMER_MILLISECONDS,
+  text,
+} from '../option-check';
+import { Auth0User } from '../user';
 import { list } from './env';
 import type { Auth0Options, AuthorizeWith, DpopOptions, MtlsOptions } from './options';
 
@@ -159,106 +175,6 @@ const DPOP_NAMES: Record<keyof DpopOptions, true> = {
 };
 const MTLS_NAMES: Record<keyof MtlsOptions, true> = { required: true, certificateHeader: true };
 const NONCE_NAMES: Record<'secret' | 'lifetime', true> = { secret: true, lifetime: true };
-
-/** How a numeric option is checked. */
-interface NumberRule {
-  readonly integer?: boolean;
-  readonly unit?: 'milliseconds' | 'seconds';
-  readonly min: number;
-  /** Strictly above `min`. */
-  readonly above?: boolean;
-  readonly max?: number;
-  readonly note?: string;
-}
-
-const MILLISECONDS: NumberRule = { unit: 'milliseconds', min: 0 };
-// AbortSignal.timeout takes a whole number that fits a timer; beyond it the timer fires at once.
-const TIMER_MILLISECONDS: NumberRule = { integer: true, unit: 'milliseconds', min: 0, above: true, max: 2_147_483_647 };
-const SECONDS: NumberRule = { unit: 'seconds', min: 0 };
-const POSITIVE_SECONDS: NumberRule = { unit: 'seconds', min: 0, above: true };
-const COUNT: NumberRule = { integer: true, min: 1 };
-const CACHE_SIZE: NumberRule = { integer: true, min: 0, note: '0 turns the cache off' };
-
-function fail(message: string): never {
-  throw new Auth0ConfigError(`routing-controllers-auth0: ${message}`);
-}
-
-/** A value for a message: numbers and short strings as they are, anything else by its kind. */
-function shown(value: unknown): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'a list' : typeof value;
-}
-
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
-
-/** Refuses names that are not options, suggesting the nearest one. */
-function onlyKnown(prefix: string, value: object, names: Record<string, true>): void {
-  for (const key of Object.keys(value)) {
-    if (Object.hasOwn(names, key)) continue;
-    const near = Object.keys(names).find((name) => distance(name.toLowerCase(), key.toLowerCase()) <= 2);
-    const hint = near === undefined ? '' : ` (did you mean \`${prefix}${near}\`?)`;
-    fail(`unknown option \`${prefix}${key.slice(0, 60)}\`${hint}`);
-  }
-}
-
-/** A nested option object (`dpop`, `mtls`, `dpop.nonce`): a plain object with known names only. */
-function section(name: string, value: unknown, names: Record<string, true>, what = 'an object'): object {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`\`${name}\` must be ${what} (got ${shown(value)})`);
-  onlyKnown(`${name}.`, value, names);
-  return value;
-}
-
-function ruleText(rule: NumberRule): string {
-  let kind = `a number of ${rule.unit ?? 'units'}`;
-  if (rule.integer) kind = rule.unit === undefined ? 'an integer' : `a whole number of ${rule.unit}`;
-  const max = rule.max === undefined ? '' : ` and <= ${rule.max}`;
-  const note = rule.note === undefined ? '' : ` (${rule.note})`;
-  return `${kind} ${rule.above ? '>' : '>='} ${rule.min}${max}${note}`;
-}
-
-function fits(value: number, rule: NumberRule): boolean {
-  return (
-    Number.isFinite(value) &&
-    (!rule.integer || Number.isInteger(value)) &&
-    (rule.above ? value > rule.min : value >= rule.min) &&
-    (rule.max === undefined || value <= rule.max)
-  );
-}
-
-function numberOption(name: string, value: unknown, fallback: number, rule: NumberRule): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !fits(value, rule)) fail(`\`${name}\` must be ${ruleText(rule)} (got ${shown(value)})`);
-  return value;
-}
-
-function flag(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(`\`${name}\` must be true or false (got ${shown(value)})`);
-  return value;
-}
-
-function callable<F extends (...args: never[]) => unknown>(name: string, value: F | undefined): F | undefined {
-  if (value !== undefined && typeof value !== 'function') fail(`\`${name}\` must be a function (got ${shown(value)})`);
-  return value;
-}
-
-function text(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') fail(`\`${name}\` must be a non-empty string`);
-  return value;
-}
 
 /** A string or a list of strings (`domain`, `audience`). */
 function strings(name: string, value: unknown): string[] {
@@ -461,6 +377,13 @@ function resolveMtls(value: unknown): ResolvedConfig['mtls'] {
   return { enabled: true, required: flag('mtls.required', options.required, false), certificateHeader: header?.toLowerCase() };
 }
 
+function checkUserClass(value: unknown): void {
+  if (value === undefined || value === Auth0User) return;
+  if (typeof value !== 'function' || !(value.prototype instanceof Auth0User)) {
+    fail(`\`userClass\` must be Auth0User or a subclass of it (got ${shown(value)})`);
+  }
+}
+
 /**
  * Checks the options and applies the defaults. Throws {@link Auth0ConfigError}, naming the option,
  * for an unknown option name, a value of the wrong kind or out of range, and options that conflict.
@@ -475,6 +398,7 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
   const given: unknown = options;
   if (given === null || typeof given !== 'object' || Array.isArray(given)) fail('pass options: new Auth0({ domain, audience })');
   onlyKnown('', options, OPTION_NAMES);
+  checkUserClass(options.userClass);
   const issuers = resolveIssuers(options);
   const audience = resolveAudience(options.audience);
   return {

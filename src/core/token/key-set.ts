@@ -75,8 +75,6 @@ interface Loaded {
   select: LocalJWKSet;
   /** How many keys were loaded. */
   size: number;
-  /** jose's choice for each `alg` and `kid` asked so far: the same document always gives the same key. */
-  chosen: Map<string, CryptoKey>;
 }
 
 /** The usable keys of a key set document, at most `maxKeys`, in document order. */
@@ -89,7 +87,7 @@ function loadKeys(document: unknown, maxKeys: number): Loaded {
     if (isSigningKey(jwk)) keys.push(jwk);
   }
   const set: JSONWebKeySet = { keys };
-  return { kids: new Set(keys.map((jwk) => jwk.kid as string)), select: createLocalJWKSet(set), size: keys.length, chosen: new Map() };
+  return { kids: new Set(keys.map((jwk) => jwk.kid as string)), select: createLocalJWKSet(set), size: keys.length };
 }
 
 /** Reads a body as UTF-8 text, dropping the connection as soon as it exceeds `limit` bytes. */
@@ -183,32 +181,7 @@ export class RemoteKeySet {
         throw new InvalidTokenError('Invalid kid header (wrong tenant or rotated public key)', { reason: 'unknown_key' });
       }
     }
-    return this.chosen(this.loaded as Loaded, kid, alg);
-  }
-
-  /**
-   * The key already chosen for the header's `kid` and `alg` while the key set is fresh, without
-   * waiting; `undefined` when it is not remembered (then {@link getKey} answers).
-   */
-  chosenKey(header: { kid?: unknown; alg?: unknown }): CryptoKey | undefined {
-    const { kid, alg } = header;
-    const loaded = this.loaded;
-    if (loaded === undefined || typeof kid !== 'string' || typeof alg !== 'string' || alg.includes('\0')) return undefined;
-    if (this.now() - this.loadedAt > this.options.maxAge) return undefined;
-    return loaded.chosen.get(`${alg}\0${kid}`);
-  }
-
-  /** jose's choice for `kid` and `alg` in a loaded document, remembered. */
-  private async chosen(loaded: Loaded, kid: string, alg: unknown): Promise<CryptoKey> {
-    // Remembered per document: a refresh brings a new document and an empty memo. Only a string
-    // `alg` is remembered (jose refuses any other), under a key no `kid` can forge ("\0"). At most
-    // one entry per key and allowed `alg`: `alg` is checked against the allow-list before any key is asked for.
-    const memo = typeof alg === 'string' && !alg.includes('\0') ? `${alg}\0${kid}` : undefined;
-    const known = memo === undefined ? undefined : loaded.chosen.get(memo);
-    if (known !== undefined) return known;
-    const key = await this.select(loaded.select, kid, alg);
-    if (memo !== undefined) loaded.chosen.set(memo, key);
-    return key;
+    return this.select((this.loaded as Loaded).select, kid, alg);
   }
 
   /** The key jose chooses for `kid` and `alg`; the first fitting one when several fit. */

@@ -12,9 +12,8 @@
  * - An entry is dropped as soon as its signing key leaves the key set (revocation).
  * - Admission: a token is remembered from its second verification on, so a stream of one-off tokens
  *   leaves nothing behind but a bounded set of small numbers.
- * - Only verified claims are cached, and what the pipeline derives from them alone (its user, which
- *   it copies for each request); sender binding and `validate` are checked on every request by the
- *   pipeline, cache hit or not.
+ * - Only verified claims are cached (deep-frozen): the user is built for each request, and sender
+ *   binding and `validate` are checked on every request by the pipeline, cache hit or not.
  */
 import type { AccessTokenClaims } from '../claims';
 
@@ -28,15 +27,13 @@ export interface VerifiedToken {
   readonly until: number;
 }
 
-/** A remembered token, and what the pipeline derived from its claims. */
-export interface CachedToken<T = unknown> {
+/** A remembered token. */
+export interface CachedToken {
   /** The token itself: a fingerprint match counts only when the whole token is equal. */
   readonly token: string;
   readonly verified: VerifiedToken;
   /** Used since the eviction hand last passed it (second chance). */
   used: boolean;
-  /** Built from the claims alone, kept and dropped with the entry; `undefined` until built. */
-  derived: T | undefined;
 }
 
 /** Limits of {@link TokenCache}. */
@@ -63,8 +60,8 @@ function fingerprint(token: string): number {
  * const entry = cache.lookup(token) ?? cache.remember(token, await verify(token));
  * ```
  */
-export class TokenCache<T = unknown> {
-  private readonly entries = new Map<number, CachedToken<T>>();
+export class TokenCache {
+  private readonly entries = new Map<number, CachedToken>();
   private readonly seenOnce = new Set<number>();
   private readonly options: TokenCacheOptions;
 
@@ -78,7 +75,7 @@ export class TokenCache<T = unknown> {
   }
 
   /** The entry of a remembered token while it is still good (marked as used), else `undefined`. */
-  lookup(token: string): CachedToken<T> | undefined {
+  lookup(token: string): CachedToken | undefined {
     const print = fingerprint(token);
     const entry = this.entries.get(print);
     if (entry === undefined || entry.token !== token) return;
@@ -95,14 +92,14 @@ export class TokenCache<T = unknown> {
    * Offers a fresh verification: it is remembered when the token is seen for the second time, and
    * the new entry is returned; else `undefined`.
    */
-  remember(token: string, verified: VerifiedToken): CachedToken<T> | undefined {
+  remember(token: string, verified: VerifiedToken): CachedToken | undefined {
     const { size, now } = this.options;
     if (size === 0 || verified.until <= now()) return;
     const print = fingerprint(token);
     if (!this.admit(print)) return;
     // An entry under the same fingerprint (expired, or another token) is replaced where it stands.
     if (!this.entries.has(print)) this.makeRoom(size);
-    const entry: CachedToken<T> = { token, verified, used: false, derived: undefined };
+    const entry: CachedToken = { token, verified, used: false };
     this.entries.set(print, entry);
     return entry;
   }

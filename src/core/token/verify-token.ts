@@ -9,25 +9,19 @@
  * - §3.8/§3.9 issuer and audience are checked exactly (`https://{domain}/`, trailing slash included);
  * - unknown critical headers (`crit`) are refused (RFC 7515 §4.1.11); `exp` and `sub` are required.
  *
- * Two ways to the same decision. jose's `jwtVerify` does everything for any token. A token of the
- * plain shape every Auth0 access token has (three base64url segments, `alg` RS256/RS384/RS512
- * allowed here, no `crit` or `b64`) takes a faster way through the same jose checks, in the same
- * order: jose parses the header, the key resolver below picks the key (jose's key set), node:crypto
- * checks the RSA signature on the calling thread instead of WebCrypto's thread pool
- * (`rsa-signature.ts`), and only then jose parses and checks the claims. Anything else goes to
- * `jwtVerify`, so the two ways never disagree on an odd token.
+ * Every signature is checked by jose's `jwtVerify`. A token verified before is answered from the
+ * verified-token cache (`token-cache.ts`), which keeps its frozen claims only.
  *
  * Step 2 of the pipeline. It proves the token was issued for this API; it does not prove that the
  * sender may use it (sender binding is the next step), so nothing outside the pipeline calls it.
  */
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, UnsecuredJWT, type JWTHeaderParameters, type JWTVerifyOptions } from 'jose';
+import { decodeJwt, errors, jwtVerify, type JWTHeaderParameters, type JWTVerifyOptions } from 'jose';
 import type { AccessTokenClaims } from '../claims';
 import type { ResolvedConfig } from '../config';
 import { Auth0Error, InvalidTokenError } from '../errors';
 import { emit } from '../events';
 import { RemoteKeySet } from './key-set';
-import { RSA_PKCS1_ALGORITHMS, rsaSignatureValid, rsaVerificationKey } from './rsa-signature';
-import type { VerifiedToken } from './token-cache';
+import { TokenCache, type VerifiedToken } from './token-cache';
 
 const FOREIGN_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
@@ -58,13 +52,13 @@ function describe(error: unknown): string {
 interface IssuerEntry {
   keys: RemoteKeySet;
   options: JWTVerifyOptions;
-  resolveKey: (header: JWTHeaderParameters) => CryptoKey | Uint8Array | Promise<CryptoKey>;
+  resolveKey: (header: JWTHeaderParameters) => Uint8Array | Promise<CryptoKey>;
 }
 
 /**
  * RFC 8725 §3.10: keys come from the issuer's key set (or the API's secret), never from the token.
- * A key already chosen for this `kid` and `alg` is returned at once; otherwise the key set answers
- * (fetching it when needed). Throws for a header that names its own key or no `kid`.
+ * The key set answers (fetching it when needed). Throws for a header that names its own key or no
+ * `kid`.
  */
 function keyResolver(keys: RemoteKeySet, secret: Uint8Array | undefined): IssuerEntry['resolveKey'] {
   return (header) => {
@@ -72,7 +66,7 @@ function keyResolver(keys: RemoteKeySet, secret: Uint8Array | undefined): Issuer
     if (named !== undefined) throw new InvalidTokenError(`Token header names its own key ("${named}"): refused`);
     if (secret !== undefined) return secret;
     if (typeof header.kid !== 'string' || header.kid === '') throw new InvalidTokenError('Invalid kid header (missing)');
-    return keys.chosenKey(header) ?? keys.getKey(header);
+    return keys.getKey(header);
   };
 }
 
@@ -93,26 +87,6 @@ function deepFreeze(value: unknown): void {
   for (const item of Object.values(value)) deepFreeze(item);
 }
 
-/** Three base64url segments, nothing else: the shape of every access token Auth0 issues. */
-const PLAIN_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-/** `{"alg":"none"}`, base64url. */
-const NO_SIGNATURE_HEADER = Buffer.from('{"alg":"none"}').toString('base64url');
-
-/**
- * The claims of a token whose signature has just been checked, through jose's own claim checks.
- *
- * jose offers its claim checks on their own only as `UnsecuredJWT.decode`, which reads a JWT with
- * `alg: "none"`. So the token's payload segment, as signed, gets a header of its own here: `none`
- * and, when the `typ` check is on, the token's `typ`. No token from a request is ever decoded this
- * way; the verifier's `none` refusal is jose's, at the header, before any key is looked up.
- */
-function checkedClaims(header: JWTHeaderParameters, payloadSegment: string, options: JWTVerifyOptions): AccessTokenClaims {
-  const carrier =
-    options.typ === undefined ? NO_SIGNATURE_HEADER : Buffer.from(JSON.stringify({ alg: 'none', typ: header.typ })).toString('base64url');
-  return UnsecuredJWT.decode(`${carrier}.${payloadSegment}.`, options).payload as AccessTokenClaims;
-}
-
 /** Opaque (JWE) and other non-JWS tokens are refused before any parsing. */
 function checkSegments(token: string): void {
   let dots = 0;
@@ -125,31 +99,34 @@ function checkSegments(token: string): void {
   if (dots !== 2) throw new InvalidTokenError('Malformed token');
 }
 
+/** Verified claims, and whether they came from the verified-token cache. */
+export interface Verified {
+  /** The deep-frozen claims. */
+  readonly claims: AccessTokenClaims;
+  readonly cache: 'hit' | 'miss';
+}
+
 /**
- * Verifies an access token's signature and claims against the issuer's key set (or the API's secret).
+ * Verifies access tokens against the issuer's key set (or the API's secret), remembering the claims
+ * of tokens seen again.
  *
  * @example
  * ```ts
- * const verifier = new AccessTokenVerifier(resolveConfig({ domain: 'your-tenant.auth0.com', audience: 'https://api' }));
- * const { claims } = await verifier.verifyToken(token); // throws an Auth0Error subclass
+ * const tokens = new AccessTokenVerifier(resolveConfig({ domain: 'your-tenant.auth0.com', audience: 'https://api' }));
+ * const { claims } = await tokens.verified(token); // rejects with an Auth0Error subclass
  * ```
  */
 export class AccessTokenVerifier {
   /** Every allowed issuer's key set. */
   readonly keySets: ReadonlyMap<string, RemoteKeySet>;
+  /** The verified-token cache. */
+  readonly cache: TokenCache;
   private readonly config: ResolvedConfig;
   private readonly byIssuer = new Map<string, IssuerEntry>();
-  private readonly first: IssuerEntry;
-  /** The allowed algorithms node:crypto checks (none with a secret). */
-  private readonly rsaAlgorithms: ReadonlySet<string>;
 
-  /**
-   * @param config The resolved configuration.
-   * @param way `{ joseOnly: true }` sends every token through `jwtVerify` (the reference the faster
-   *   way is tested against); the pipeline never sets it.
-   */
-  constructor(config: ResolvedConfig, way: { joseOnly?: boolean } = {}) {
+  constructor(config: ResolvedConfig) {
     this.config = config;
+    this.cache = new TokenCache({ size: config.tokenCacheSize, now: config.clock });
     const keySets = new Map<string, RemoteKeySet>();
     for (const { issuer, jwksUri } of config.issuers) {
       const keys = new RemoteKeySet(jwksUri, {
@@ -175,42 +152,23 @@ export class AccessTokenVerifier {
       this.byIssuer.set(issuer, { keys, options, resolveKey: keyResolver(keys, config.secret) });
     }
     this.keySets = keySets;
-    this.first = this.byIssuer.values().next().value as IssuerEntry;
-    const nodeCrypto = config.secret === undefined && way.joseOnly !== true;
-    this.rsaAlgorithms = new Set(nodeCrypto ? config.algorithms.filter((alg) => RSA_PKCS1_ALGORITHMS.includes(alg)) : []);
-  }
-
-  /** The header of a token of the plain RSA shape (see the file's comment), else `undefined`. */
-  private plainRsaHeader(token: string): JWTHeaderParameters | undefined {
-    if (this.rsaAlgorithms.size === 0 || !PLAIN_JWS.test(token)) return undefined;
-    // jose's parsing; a header that is not a JSON object throws (a malformed token).
-    const header = decodeProtectedHeader(token) as JWTHeaderParameters;
-    const { alg } = header;
-    if (typeof alg !== 'string' || !this.rsaAlgorithms.has(alg) || header.crit !== undefined || header.b64 !== undefined) {
-      return undefined;
-    }
-    return header;
   }
 
   /**
-   * The faster way, once the key is chosen: the signature through node:crypto, then jose's claim
-   * checks. Its claims, or `undefined` for a key too large to check on the event loop (then
-   * `jwtVerify`). Throws what `jwtVerify` would.
+   * The claims of a token: remembered ones while the token and its key are still good, else
+   * {@link verifyToken}'s, offered to the cache.
    */
-  private verifyPlainRsa(token: string, header: JWTHeaderParameters, cryptoKey: CryptoKey, options: JWTVerifyOptions) {
-    const key = rsaVerificationKey(header.alg, cryptoKey);
-    if (key === undefined) return undefined;
-    const first = token.indexOf('.');
-    const last = token.lastIndexOf('.');
-    if (!rsaSignatureValid(key, token.slice(0, last), token.slice(last + 1))) {
-      throw new errors.JWSSignatureVerificationFailed();
-    }
-    return checkedClaims(header, token.slice(first + 1, last), options);
+  async verified(token: string): Promise<Verified> {
+    const known = this.cache.lookup(token);
+    if (known !== undefined) return { claims: known.verified.claims, cache: 'hit' };
+    const verified = await this.verifyToken(token);
+    this.cache.remember(token, verified);
+    return { claims: verified.claims, cache: 'miss' };
   }
 
   /** The issuer entry for a token: the only one, or the one its (unverified) `iss` names when it is listed. */
   private entryFor(token: string): IssuerEntry {
-    if (this.byIssuer.size === 1) return this.first;
+    if (this.byIssuer.size === 1) return this.byIssuer.values().next().value as IssuerEntry;
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss;
@@ -224,40 +182,26 @@ export class AccessTokenVerifier {
   }
 
   /**
-   * Verifies a compact JWT. Resolves with its deep-frozen claims and how long they may be
+   * Verifies a compact JWT with jose. Resolves with its deep-frozen claims and how long they may be
    * remembered; rejects with an {@link Auth0Error}: 401 `invalid_token` for any defect of the token,
    * 503 when the key set cannot be had.
    */
   async verifyToken(token: string): Promise<VerifiedToken> {
     checkSegments(token);
     const entry = this.entryFor(token);
-    const { clock } = this.config;
     let claims: AccessTokenClaims;
     let kid: string;
     // A narrow try: only jose's own failures are translated.
     try {
-      const options = clock === Date.now ? entry.options : { ...entry.options, currentDate: new Date(clock()) };
-      const header = this.plainRsaHeader(token);
-      let plain: AccessTokenClaims | undefined;
-      if (header !== undefined) {
-        const resolved = entry.resolveKey(header);
-        const cryptoKey = (resolved instanceof Promise ? await resolved : resolved) as CryptoKey;
-        plain = this.verifyPlainRsa(token, header, cryptoKey, options);
-      }
-      if (plain !== undefined) {
-        claims = plain;
-        kid = header?.kid as string;
-      } else {
-        const result = await jwtVerify(token, entry.resolveKey, options);
-        claims = result.payload as AccessTokenClaims;
-        kid = (result.protectedHeader.kid as string | undefined) ?? '';
-      }
+      const result = await jwtVerify(token, entry.resolveKey, { ...entry.options, currentDate: new Date(this.config.clock()) });
+      claims = result.payload as AccessTokenClaims;
+      kid = (result.protectedHeader.kid as string | undefined) ?? '';
     } catch (error) {
       if (error instanceof Auth0Error) throw error;
       throw new InvalidTokenError(describe(error), { cause: error });
     }
     checkClaimTypes(claims);
-    // The same claims may be handed to every request that carries the token: nobody may change them.
+    // The same claims are handed to every request that carries the token: nobody may change them.
     deepFreeze(claims);
     return {
       claims,
