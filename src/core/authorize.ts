@@ -4,13 +4,14 @@
  */
 import type { ResolvedConfig } from './config';
 import { isClaimRule, type ClaimRule } from './rules';
-import { grants, requireScopes } from './scopes';
+import { requireScopes } from './scopes';
 import type { AccessTokenClaims } from './claims';
 
 /**
  * Throws `InsufficientScopeError` unless the claims grant every scope listed and satisfy every
  * rule. With `enforceScopes: false` only scope requirements (names and `anyOf`) are skipped; claim
- * rules are always checked.
+ * rules are always checked. A requirement that is neither a scope name nor a claim rule is a bug
+ * of the route, never skipped: a `TypeError`.
  *
  * @example
  * ```ts
@@ -22,17 +23,14 @@ export function authorize(
   requirements: ReadonlyArray<string | ClaimRule>,
   config: Pick<ResolvedConfig, 'enforceScopes' | 'authorizeWith'>,
 ): void {
-  if (requirements.length === 0) return;
   const { enforceScopes, authorizeWith } = config;
-  // The usual route names scopes only, all granted: checked one by one, no list built.
-  if (enforceScopes && requirements.some((r) => typeof r === 'string' && !grants(claims, r, authorizeWith))) {
-    requireScopes(
-      claims,
-      requirements.filter((r): r is string => typeof r === 'string'),
-      authorizeWith,
-    );
-  }
+  const scopes: string[] = [];
+  const rules: ClaimRule[] = [];
   for (const requirement of requirements) {
-    if (isClaimRule(requirement) && (enforceScopes || requirement.scopes.length === 0)) requirement.check(claims, authorizeWith);
+    if (typeof requirement === 'string') scopes.push(requirement);
+    else if (isClaimRule(requirement)) rules.push(requirement);
+    else throw new TypeError('routing-controllers-auth0: a requirement is a scope name or a claim rule (anyOf, claimEquals, …)');
   }
+  if (enforceScopes) requireScopes(claims, scopes, authorizeWith);
+  for (const rule of rules) if (enforceScopes || rule.scopes.length === 0) rule.check(claims, authorizeWith);
 }

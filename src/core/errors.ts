@@ -18,7 +18,11 @@ export type Auth0ErrorCode =
   | 'use_dpop_nonce'
   | 'temporarily_unavailable';
 
-/** Why a request was refused, from a fixed set (dashboards can group by it). */
+/**
+ * Why a request was refused, from a fixed set (dashboards can group by it).
+ *
+ * @inline
+ */
 export type RefusalReason =
   | 'no_credentials'
   | 'scheme_not_accepted'
@@ -42,7 +46,11 @@ export type RefusalReason =
 /** The authentication scheme a failure is about: `Bearer` (RFC 6750) or `DPoP` (RFC 9449). */
 export type AuthScheme = 'Bearer' | 'DPoP';
 
-/** The JSON body of an error answer. */
+/**
+ * The JSON body of an error answer.
+ *
+ * @inline
+ */
 export interface Auth0ErrorBody {
   /** Stable code (see {@link Auth0ErrorCode}). */
   error: Auth0ErrorCode;
@@ -52,7 +60,11 @@ export interface Auth0ErrorBody {
   scope?: string;
 }
 
-/** Options every error takes. */
+/**
+ * Options every error takes.
+ *
+ * @inline
+ */
 export interface Auth0ErrorOptions {
   /** The error that caused this one (a jose error, a fetch failure…). */
   cause?: unknown;

@@ -18,7 +18,11 @@ import {
   UseDpopNonceError,
 } from './errors';
 
-/** A request was authenticated. */
+/**
+ * A request was authenticated.
+ *
+ * @inline
+ */
 export interface AuthenticatedEvent {
   readonly type: 'authenticated';
   /** The token's `sub`. */
@@ -30,7 +34,11 @@ export interface AuthenticatedEvent {
   readonly durationMs: number;
 }
 
-/** A request was refused. */
+/**
+ * A request was refused.
+ *
+ * @inline
+ */
 export interface RefusedEvent {
   readonly type: 'refused';
   readonly status: number;
@@ -41,7 +49,11 @@ export interface RefusedEvent {
   readonly route?: string;
 }
 
-/** The tenant's key set was fetched (or a fetch failed). */
+/**
+ * The tenant's key set was fetched (or a fetch failed).
+ *
+ * @inline
+ */
 export interface KeySetFetchEvent {
   readonly type: 'keySetFetch';
   readonly issuer: string;
@@ -51,7 +63,11 @@ export interface KeySetFetchEvent {
   readonly keys: number;
 }
 
-/** The DPoP replay store could not record a proof (the request was refused with 503). */
+/**
+ * The DPoP replay store could not record a proof (the request was refused with 503).
+ *
+ * @inline
+ */
 export interface ReplayStoreErrorEvent {
   readonly type: 'replayStoreError';
   /** What went wrong (the store's message; never a proof). */

@@ -101,7 +101,11 @@ function requestOf(token: string, binding: TokenBinding): AuthRequest {
  * ```
  */
 export class Pipeline<U extends Auth0User = Auth0User> {
-  /** The checked configuration. */
+  /**
+   * The checked configuration, read by this package's OpenAPI entry; not part of the API.
+   *
+   * @internal
+   */
   readonly config: ResolvedConfig;
   /** Where DPoP proof `jti`s are recorded. */
   readonly replayStore: ReplayStore;

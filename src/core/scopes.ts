@@ -26,30 +26,6 @@ export function grantedScopes(claims: AccessTokenClaims, mode: AuthorizeWith): S
   return granted;
 }
 
-/** Whether `name` is one of the space-separated names of `scope`, as `scope.split(' ')` would list them. */
-function listed(scope: string, name: string): boolean {
-  if (name === '' || name.includes(' ')) return false;
-  for (let at = scope.indexOf(name); at !== -1; at = scope.indexOf(name, at + 1)) {
-    const end = at + name.length;
-    if ((at === 0 || scope.charCodeAt(at - 1) === 32) && (end === scope.length || scope.charCodeAt(end) === 32)) return true;
-  }
-  return false;
-}
-
-/**
- * Whether the token grants one scope under the given mode: what `grantedScopes(claims, mode).has(name)`
- * answers, without building the set.
- *
- * @example
- * ```ts
- * grants({ scope: 'openid read:blabla' }, 'read:blabla', 'scope'); // true
- * ```
- */
-export function grants(claims: Pick<AccessTokenClaims, 'scope' | 'permissions'>, name: string, mode: AuthorizeWith): boolean {
-  if (mode !== 'permissions' && typeof claims.scope === 'string' && listed(claims.scope, name)) return true;
-  return mode !== 'scope' && Array.isArray(claims.permissions) && claims.permissions.includes(name);
-}
-
 /**
  * Throws {@link InsufficientScopeError} unless every required scope is granted.
  *
@@ -60,7 +36,8 @@ export function grants(claims: Pick<AccessTokenClaims, 'scope' | 'permissions'>,
  */
 export function requireScopes(claims: AccessTokenClaims, required: readonly string[], mode: AuthorizeWith): void {
   if (required.length === 0) return;
-  const missing = required.find((s) => !grants(claims, s, mode));
+  const granted = grantedScopes(claims, mode);
+  const missing = required.find((s) => !granted.has(s));
   if (missing !== undefined) {
     const noun = mode === 'permissions' ? 'permission' : 'scope';
     throw new InsufficientScopeError(`Missing "${missing}" ${noun}`, { scope: [...required] });

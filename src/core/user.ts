@@ -41,6 +41,8 @@ export class Auth0User {
 /**
  * Builds the user of a class from the claims and the base user the library made of them. Rejects
  * with an `InvalidTokenError` for claims that do not fit.
+ *
+ * @inline
  */
 export type UserFactory<U extends Auth0User> = (claims: AccessTokenClaims, base: Auth0User) => Promise<U>;
 

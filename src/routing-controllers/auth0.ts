@@ -7,7 +7,7 @@ import type { Auth0Options, ResolvedConfig } from '../core/config';
 import { Auth0Error, type AuthScheme } from '../core/errors';
 import { Pipeline, type Authentication, type TokenBinding } from '../core/pipeline';
 import type { AuthRequest, RequestLocation } from '../core/request';
-import { isClaimRule, type ClaimRule } from '../core/rules';
+import type { ClaimRule } from '../core/rules';
 import type { AccessTokenClaims } from '../core/claims';
 import type { Auth0User } from '../core/user';
 import { Auth0HttpError } from './http-error';
@@ -94,15 +94,9 @@ function authorizationFields(raw: string[] | undefined): number {
   return count;
 }
 
-/** The requirements of `@Authorized(...)`: scope names and claim rules, nested lists flattened. */
+/** The requirements of `@Authorized(...)`: scope names and claim rules, nested lists flattened (the core checks each). */
 function requirementsOf(roles: readonly unknown[]): Array<string | ClaimRule> {
-  const requirements = roles.flat(Number.POSITIVE_INFINITY as 1);
-  for (const requirement of requirements) {
-    if (typeof requirement !== 'string' && !isClaimRule(requirement)) {
-      throw new TypeError('routing-controllers-auth0: @Authorized() takes scope names and claim rules (anyOf, claimEquals, …)');
-    }
-  }
-  return requirements as Array<string | ClaimRule>;
+  return roles.flat(Number.POSITIVE_INFINITY as 1) as Array<string | ClaimRule>;
 }
 
 function setHeaders(action: Action, headers: Readonly<Record<string, string>>): void {
@@ -135,7 +129,12 @@ export class Auth0<U extends Auth0User = Auth0User> {
     this.pipeline = new Pipeline(options, { userFactory: options.userClass && userClassFactory(options.userClass) });
   }
 
-  /** The checked configuration (issuer, audience, scopes…). */
+  /**
+   * The checked configuration (issuer, audience, scopes…), read by this package's OpenAPI entry;
+   * not part of the API.
+   *
+   * @internal
+   */
   get config(): ResolvedConfig {
     return this.pipeline.config;
   }

@@ -42,7 +42,7 @@ export function Claim(name: string, map: (value: any, claims: Record<string, any
 }
 
 /**
- * The {@link UserFactory} of a user class: the base user's properties, then the class's `@Claim`
+ * The user factory of a user class: the base user's properties, then the class's `@Claim`
  * properties, then class-validator. `undefined` for `Auth0User` itself (the base user is enough).
  *
  * @example

@@ -26,6 +26,20 @@ describe('claim rules and per-route authorisation', () => {
     expect(() => authorize(claims({ org: 'x' }), [claimEquals('org', 'y')], lax)).to.throw(InsufficientScopeError);
   });
 
+  it('a requirement that is neither a scope name nor a claim rule is a TypeError, never skipped (also with enforceScopes: false)', () => {
+    for (const config of [
+      { enforceScopes: true, authorizeWith: 'scope' as const },
+      { enforceScopes: false, authorizeWith: 'scope' as const },
+    ]) {
+      for (const bad of [{}, { check: () => undefined, scopes: [], description: 'look-alike' }, 7, null]) {
+        expect(() => authorize(claims({ scope: 'a' }), ['a', bad as never], config), String(bad)).to.throw(
+          TypeError,
+          /scope name or a claim rule/,
+        );
+      }
+    }
+  });
+
   it('a bug in a rule is not turned into a 403', () => {
     const rule = {
       [Symbol.for('routing-controllers-auth0.rule')]: true,

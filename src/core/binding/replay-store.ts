@@ -54,6 +54,8 @@ export interface ReplayStore {
  * ```ts
  * const options: MemoryReplayStoreOptions = { maxEntries: 100_000, maxPerKey: 1_000, maxPerSubject: 10_000 };
  * ```
+ *
+ * @inline
  */
 export interface MemoryReplayStoreOptions {
   /** Most entries in all (a positive integer). */

@@ -14,6 +14,8 @@ import type { Auth0User } from '../user';
  * ```ts
  * const authorizeWith: AuthorizeWith = 'permissions'; // RBAC: the token's `permissions` claim
  * ```
+ *
+ * @inline
  */
 export type AuthorizeWith = 'scope' | 'permissions' | 'either';
 
@@ -27,6 +29,8 @@ export type AuthorizeWith = 'scope' | 'permissions' | 'either';
  * }
  * const userClass: UserClass<MyUser> = MyUser;
  * ```
+ *
+ * @inline
  */
 export type UserClass<U extends Auth0User = Auth0User> = new () => U;
 
@@ -164,6 +168,8 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
  * ```ts
  * const dpop: DpopOptions = { mode: 'required', origin: 'https://api.example.com', nonce: true };
  * ```
+ *
+ * @inline
  */
 export interface DpopOptions {
   /**
@@ -227,6 +233,8 @@ export interface DpopOptions {
  * ```ts
  * const mtls: MtlsOptions = { required: true, certificateHeader: 'x-client-cert' };
  * ```
+ *
+ * @inline
  */
 export interface MtlsOptions {
   /** Refuse tokens that carry no `cnf["x5t#S256"]`. Default false (unbound tokens pass; bound ones are checked). */

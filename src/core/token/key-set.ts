@@ -35,7 +35,11 @@ export interface KeySetOptions {
   now?: () => number;
 }
 
-/** Counters, for operators and the soak test. */
+/**
+ * Counters, for operators and the soak test.
+ *
+ * @inline
+ */
 export interface KeySetStats {
   /** Fetches started. */
   fetches: number;
