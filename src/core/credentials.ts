@@ -56,6 +56,9 @@ function singleProof(proof: string | string[] | undefined): string {
  * ```
  */
 export function readCredentials(request: AuthRequest, options: CredentialsOptions): Credentials | undefined {
+  if (request.headersCut === true) {
+    throw new InvalidRequestError('Too many header fields: the server may have dropped some, so the request cannot be checked');
+  }
   const header = request.authorization;
   if (Array.isArray(header) || (request.authorizationCount ?? 1) > 1) {
     throw new InvalidRequestError('Send exactly one Authorization header');

@@ -31,6 +31,8 @@ export interface AuthRequest {
   readonly authorization: string | string[] | undefined;
   /** How many `Authorization` fields the request carried (from the raw headers); 1 when unknown. */
   readonly authorizationCount?: number;
+  /** Whether the framework may have dropped header fields beyond its limit (a duplicate could hide there). */
+  readonly headersCut?: boolean;
   /** Whether the query string carries `access_token`. */
   readonly queryToken?: boolean;
   /** The HTTP method (DPoP's `htm`). */
@@ -41,6 +43,8 @@ export interface AuthRequest {
   readonly location?: () => RequestLocation;
   /** The client certificate (DER) of the TLS connection, read on demand (RFC 8705). */
   readonly certificate?: () => Uint8Array | undefined;
+  /** The connection's peer address (`socket.remoteAddress`), read on demand: is it a trusted proxy? */
+  readonly remoteAddress?: () => string | undefined;
   /** Reads any request header by its lower-case name, e.g. a proxy's forwarded certificate. */
   readonly header?: (name: string) => string | string[] | undefined;
 }

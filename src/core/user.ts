@@ -34,7 +34,7 @@ export class Auth0User {
   /** The `scope` claim, split on spaces. */
   scopes!: string[];
 
-  /** True for a machine-to-machine (client-credentials) token. */
+  /** True for a machine-to-machine token: Auth0's `gty: "client-credentials"` (the `sub` is not read). */
   isMachine!: boolean;
 }
 
@@ -79,7 +79,9 @@ function baseUser(claims: AccessTokenClaims, emailClaim: string | undefined): Au
   user.permissions = claims.permissions === undefined ? [] : [...claims.permissions];
   user.email = email;
   user.scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter((name) => name !== '') : [];
-  user.isMachine = claims.gty === 'client-credentials' || claims.sub.endsWith('@clients');
+  // Auth0 sets `gty` on every machine-to-machine token; a person's `sub` may end in `@clients` too
+  // (an enterprise connection's NameID, a custom database id), so the `sub` is not read.
+  user.isMachine = claims.gty === 'client-credentials';
   return user;
 }
 

@@ -25,7 +25,12 @@ interface NodeRequestLike {
   path?: string;
   /** The request target as received (Koa and Express keep it when a router rewrites `url`). */
   originalUrl?: string;
-  socket?: { getPeerCertificate?: () => { raw?: Uint8Array } | null };
+  socket?: {
+    remoteAddress?: string;
+    getPeerCertificate?: () => { raw?: Uint8Array } | null;
+    /** The Node server the connection came to: its `maxHeadersCount`. */
+    server?: { maxHeadersCount?: number | null };
+  };
   /** Koa: the Node request under `ctx.request`. */
   req?: NodeRequestLike;
 }
@@ -47,12 +52,25 @@ function locationOf(request: NodeRequestLike): RequestLocation {
 }
 
 /**
+ * Node's parser keeps at most `server.maxHeadersCount` header fields (1,000 when it is not set; 0:
+ * no limit) and drops the rest without a word, so a second `Authorization` field placed after them
+ * would go unseen. A request holding that many fields may have been cut.
+ */
+function mayHaveCutHeaders(request: NodeRequestLike): boolean {
+  const fields = (request.rawHeaders?.length ?? 0) / 2;
+  const limit = request.socket?.server?.maxHeadersCount;
+  const kept = typeof limit === 'number' ? limit : 1000;
+  return kept > 0 && fields >= kept;
+}
+
+/**
  * What the pipeline needs from a Koa or Express request: the fields every request reads, and the
  * rest (location, certificate, any header) read from the request only when a check asks for it.
  */
 class NodeAuthRequest implements AuthRequest {
   readonly authorization: string | string[] | undefined;
   readonly authorizationCount: number;
+  readonly headersCut: boolean;
   readonly queryToken: boolean;
   readonly method: string | undefined;
   readonly dpop: string | string[] | undefined;
@@ -65,7 +83,9 @@ class NodeAuthRequest implements AuthRequest {
     const query = url.indexOf('?');
     this.request = request;
     this.authorization = authorization;
-    this.authorizationCount = authorization === undefined ? 1 : authorizationFields((request.req ?? request).rawHeaders);
+    const node = request.req ?? request;
+    this.authorizationCount = authorization === undefined ? 1 : authorizationFields(node.rawHeaders);
+    this.headersCut = mayHaveCutHeaders(node);
     this.queryToken = query !== -1 && /[?&]access_token=/.test(url.slice(query));
     this.method = request.method;
     this.dpop = headers.dpop;
@@ -73,6 +93,10 @@ class NodeAuthRequest implements AuthRequest {
 
   location(): RequestLocation {
     return locationOf(this.request);
+  }
+
+  remoteAddress(): string | undefined {
+    return (this.request.socket ?? this.request.req?.socket)?.remoteAddress;
   }
 
   certificate(): Uint8Array | undefined {

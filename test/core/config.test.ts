@@ -291,20 +291,22 @@ describe('configuration: numeric options fail at construction, naming the option
     expect(configError(() => resolveWith('tokenCacheSize', '5')).message).to.include('(got "5")');
   });
 
-  it('dpop.jtiPerKey may not exceed dpop.jtiCacheSize; by default it is 1000, or jtiCacheSize when smaller', () => {
+  it('dpop.jtiPerKey may not exceed dpop.jtiCacheSize; by default it is 5000, or jtiCacheSize when smaller; the window (iatOffset) is 60 s', () => {
     expectRefused(() => resolveWith('dpop', { jtiCacheSize: 10, jtiPerKey: 11 }), '`dpop.jtiPerKey`', '`dpop.jtiCacheSize`');
     expectRefused(() => resolveWith('dpop', { jtiPerKey: 100_001 }), '`dpop.jtiPerKey`', '`dpop.jtiCacheSize`');
     expect(resolveWith('dpop', { jtiCacheSize: 10, jtiPerKey: 10 }).dpop.jtiPerKey).to.equal(10);
     expect(resolveWith('dpop', { jtiCacheSize: 5 }).dpop.jtiPerKey).to.equal(5);
     const defaults = resolveConfig({ ...BASE }).dpop;
     expect(defaults.jtiCacheSize).to.equal(100_000);
-    expect(defaults.jtiPerKey).to.equal(1000);
+    expect(defaults.jtiPerKey).to.equal(5000);
+    expect([defaults.iatOffset, defaults.iatLeeway]).to.deep.equal([60, 30]);
   });
 
   it('dpop.jtiPerSubject may not exceed dpop.jtiCacheSize; by default it is a tenth of it, and no less than jtiPerKey', () => {
     expectRefused(() => resolveWith('dpop', { jtiCacheSize: 10, jtiPerSubject: 11 }), '`dpop.jtiPerSubject`', '`dpop.jtiCacheSize`');
     expect(resolveWith('dpop', { jtiCacheSize: 10, jtiPerSubject: 10 }).dpop.jtiPerSubject).to.equal(10);
-    expect(resolveWith('dpop', { jtiCacheSize: 50_000 }).dpop.jtiPerSubject).to.equal(5000);
+    expect(resolveWith('dpop', { jtiCacheSize: 80_000 }).dpop.jtiPerSubject).to.equal(8000);
+    expect(resolveWith('dpop', { jtiCacheSize: 20_000 }).dpop.jtiPerSubject, 'no less than jtiPerKey').to.equal(5000);
     // A tenth of 5 is 0, of 50 is 5: the key's own quota is the floor.
     expect(resolveWith('dpop', { jtiCacheSize: 5 }).dpop.jtiPerSubject).to.equal(5);
     expect(resolveWith('dpop', { jtiCacheSize: 50, jtiPerKey: 10 }).dpop.jtiPerSubject).to.equal(10);
@@ -333,7 +335,6 @@ describe('configuration: booleans, functions and strings are what they say', () 
     { name: 'clientId', value: 'cid' },
     { name: 'emailClaim', value: 'https://x/email' },
     { name: 'jwksUri', value: 'https://keys.example.com/jwks.json' },
-    { name: 'mtls.certificateHeader', value: 'X-Client-Cert', resolved: 'x-client-cert' },
   ];
   for (const { name, value, resolved } of strings) {
     it(`${name} must be a non-empty string when given`, () => {
@@ -352,6 +353,43 @@ describe('configuration: booleans, functions and strings are what they say', () 
   it('mtls.certificateHeader must be a header name', () => {
     expectRefused(() => resolveWith('mtls.certificateHeader', 'x client cert'), '`mtls.certificateHeader`');
     expectRefused(() => resolveWith('mtls.certificateHeader', 'x-cert:'), '`mtls.certificateHeader`');
+    for (const bad of ['', '  ', 42, null, ['x']]) {
+      expectRefused(
+        () => resolveWith('mtls', { certificateHeader: bad, trustedProxies: 'loopback' }),
+        '`mtls.certificateHeader` must be a non-empty string',
+      );
+    }
+    expect(resolveWith('mtls', { certificateHeader: 'X-Client-Cert', trustedProxies: 'loopback' }).mtls.certificateHeader).to.equal(
+      'x-client-cert',
+    );
+  });
+
+  it('mtls.certificateHeader needs mtls.trustedProxies, and trustedProxies needs the header', () => {
+    expectRefused(
+      () => resolveWith('mtls', { certificateHeader: 'x-client-cert' }),
+      '`mtls.certificateHeader` needs `mtls.trustedProxies`',
+    );
+    expectRefused(
+      () => resolveWith('mtls', { trustedProxies: 'loopback' }),
+      '`mtls.trustedProxies` has no effect without `mtls.certificateHeader`',
+    );
+  });
+
+  it('mtls.trustedProxies: addresses, CIDR ranges and the names loopback, linklocal, uniquelocal, compared with the peer address', () => {
+    const trusted = (proxies: unknown) =>
+      resolveWith('mtls', { certificateHeader: 'x-client-cert', trustedProxies: proxies }).mtls.trustedProxy;
+    const loopback = trusted('loopback');
+    expect(['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1'].map(loopback)).to.deep.equal([true, true, true, true]);
+    expect(['10.0.0.1', '::2', 'localhost', '', 'not an address'].map(loopback)).to.deep.equal([false, false, false, false, false]);
+    const listed = trusted('10.0.0.0/8, 192.168.1.7,fd00::/8');
+    expect(['10.200.1.1', '::ffff:10.0.0.1', '192.168.1.7', 'fd12::1'].map(listed)).to.deep.equal([true, true, true, true]);
+    expect(['11.0.0.1', '192.168.1.8', 'fe80::1', '127.0.0.1'].map(listed)).to.deep.equal([false, false, false, false]);
+    expect(['169.254.1.1', 'fe80::1'].map(trusted(['linklocal']))).to.deep.equal([true, true]);
+    expect(['172.16.0.1', '192.168.0.1', 'fc00::1', '172.32.0.1'].map(trusted('uniquelocal'))).to.deep.equal([true, true, true, false]);
+    expect(resolveWith('mtls', {}).mtls.trustedProxy('127.0.0.1'), 'no header: no proxy is trusted').to.equal(false);
+    for (const bad of [[], '', 'loopbacks', '10.0.0.0/33', '::/129', '10.0.0.0/8/8', '10.0.0.0/x', '10.0.0.0/-1', 'example.com', 42]) {
+      expectRefused(() => trusted(bad), '`mtls.trustedProxies`');
+    }
   });
 
   it('dpop, mtls and scopes must be objects; audience and domain strings', () => {
@@ -455,7 +493,7 @@ describe('configuration: unknown option names', () => {
         nonce: { secret: SIGNING_SECRET, lifetime: 1 },
         replayStore: { remember: async () => true },
       },
-      mtls: { required: true, certificateHeader: 'x-client-cert' },
+      mtls: { required: true, certificateHeader: 'x-client-cert', trustedProxies: 'loopback' },
       clock: () => 0,
     });
     expect(config.clock()).to.equal(0);

@@ -41,7 +41,7 @@ describe('the pipeline: the one way a token is accepted', () => {
     const url = 'https://api.example.com/ws';
     const proof = await key.proof({ url, accessToken: token, iat: now / 1000, jti: 'proof-1' });
     await p.verify(token, { dpop: { proof, method: 'GET', url } });
-    expect(calls).to.deep.equal([[key.thumbprint, 'proof-1', (now / 1000 + 301) * 1000, 'auth0|a"b']]);
+    expect(calls).to.deep.equal([[key.thumbprint, 'proof-1', (now / 1000 + 61) * 1000, 'auth0|a"b']]);
   });
 
   it('verify() refuses a certificate-bound token without its certificate, with or without the mtls option', async () => {
@@ -54,9 +54,24 @@ describe('the pipeline: the one way a token is accepted', () => {
     });
   });
 
-  it('a confirmation of an unknown shape or method is refused, not taken as unbound', async () => {
+  it('a confirmation with a checked method and an extension member is checked by that method, the member ignored', async () => {
     const p = pipeline();
-    for (const cnf of ['jkt', [key.thumbprint], null, { jwk: { kty: 'EC' } }, { kid: 'k' }]) {
+    const token = await tenant.token({ claims: { cnf: { jkt: key.thumbprint, 'x-ext': { any: 'thing' } } } });
+    const url = 'https://api.example.com/ws';
+    const proof = await key.proof({ url, accessToken: token });
+    expect((await p.verify(token, { dpop: { proof, method: 'GET', url } })).user.id).to.equal('auth0|test-user');
+    const other = await (await DpopKey.generate()).proof({ url, accessToken: token });
+    expect(await rejectionOf(p.verify(token, { dpop: { proof: other, method: 'GET', url } }))).to.include({
+      status: 401,
+      code: 'invalid_dpop_proof',
+    });
+    // Still a DPoP-bound token: never accepted as a plain bearer token.
+    expect(await rejectionOf(p.verify(token))).to.include({ status: 401, code: 'invalid_token' });
+  });
+
+  it('a confirmation of an unknown shape, or with no method this API checks, is refused, not taken as unbound', async () => {
+    const p = pipeline();
+    for (const cnf of ['jkt', [key.thumbprint], null, {}, { jwk: { kty: 'EC' } }, { kid: 'k' }, { jwk: {}, 'x-ext': 1 }]) {
       const outcome = await p.authenticate({ authorization: `Bearer ${await tenant.token({ claims: { cnf } })}` });
       expect(outcome.kind === 'failed' && [outcome.error.status, outcome.error.code], JSON.stringify(cnf)).to.deep.equal([
         401,
@@ -87,7 +102,9 @@ describe('the pipeline: the one way a token is accepted', () => {
     const der = new Uint8Array([1, 2, 3]);
     const { certificateThumbprint } = await import('routing-controllers-auth0/testing');
     const token = await tenant.token({ certificateThumbprint: certificateThumbprint(der) });
-    const { user } = await pipeline({ mtls: { certificateHeader: 'x-client-cert' } }).verify(token, { certificate: der });
+    const { user } = await pipeline({ mtls: { certificateHeader: 'x-client-cert', trustedProxies: '0.0.0.0/0' } }).verify(token, {
+      certificate: der,
+    });
     expect(user.id).to.equal('auth0|test-user');
   });
 

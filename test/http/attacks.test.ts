@@ -255,6 +255,77 @@ describe('attack: two DPoP proofs on one request', () => {
   });
 });
 
+describe('attack: a second Authorization field hidden past the header limit', () => {
+  let tenant: TestTenant;
+  before(async () => {
+    tenant = await TestTenant.start();
+  });
+  after(() => tenant.close());
+
+  /** A GET of `path` with `fillers` header fields, then the given Authorization fields. */
+  async function send(url: string, path: string, fillers: number, authorizations: string[]): Promise<RawAnswer> {
+    const port = Number(new URL(url).port);
+    const filler = Array.from({ length: fillers }, (_, i) => `F${i}: 1`);
+    return rawRequest(port, `GET ${path} HTTP/1.1`, [
+      `Host: 127.0.0.1:${port}`,
+      ...filler,
+      ...authorizations.map((a) => `Authorization: ${a}`),
+    ]);
+  }
+
+  for (const [framework, start] of [
+    ['Koa', startKoa],
+    ['Express', startExpress],
+  ] as const) {
+    it(`${framework}: a request with as many header fields as Node keeps gets 400 invalid_request on a secured route`, async () => {
+      const app = await start(tenant.auth0(), [Api]);
+      try {
+        const token = await tenant.token();
+        const mine = `Bearer ${token}`;
+        const other = `Bearer ${await tenant.token({ subject: 'auth0|someone-else' })}`;
+        // A plain duplicate is seen, and refused.
+        expect((await send(app.url, '/secure', 0, [mine, other])).status).to.equal(400);
+        // The same duplicate after 1,021 fillers (10 KB): Node drops it, the request may have been cut.
+        for (const authorizations of [[mine, other], [mine], []]) {
+          const cut = await send(app.url, '/secure', 1021, authorizations);
+          expect(cut.status, String(authorizations.length)).to.equal(400);
+          expect(bodyOf(cut)).to.deep.equal({
+            error: 'invalid_request',
+            message: 'Too many header fields: the server may have dropped some, so the request cannot be checked',
+          });
+          expect(cut.headers['www-authenticate']).to.include('error="invalid_request"');
+        }
+        // Fewer fields than the limit: answered as usual; a public route never asks.
+        expect((await send(app.url, '/secure', 900, [mine])).status).to.equal(200);
+        expect((await send(app.url, '/public', 1021, [mine, other])).status).to.equal(200);
+      } finally {
+        await app.close();
+      }
+    });
+  }
+
+  it("the limit is the server's own maxHeadersCount", async () => {
+    const koa = new Koa();
+    const auth = tenant.auth0();
+    useKoaServer(koa, {
+      controllers: [Api],
+      development: false,
+      authorizationChecker: auth.authorizationChecker,
+      currentUserChecker: auth.currentUserChecker,
+    });
+    const server = koa.listen(0, '127.0.0.1');
+    server.maxHeadersCount = 50;
+    const app = await listening(server);
+    try {
+      const mine = `Bearer ${await tenant.token()}`;
+      expect((await send(app.url, '/secure', 30, [mine])).status).to.equal(200);
+      expect((await send(app.url, '/secure', 60, [mine])).status).to.equal(400);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 let claimMappings = 0;
 
 /** A user class whose claim mapper is user code that must not run for an unproven token. */

@@ -283,6 +283,13 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
       });
     });
 
+    it('isMachine comes from gty alone: a person whose sub ends in @clients is not a machine', async () => {
+      const token = await tenant.token({ subject: 'samlp|acme|jane@clients' });
+      const res = await get(`${app.url}/secure`, { token });
+      expect(res.status).to.equal(200);
+      expect(res.body).to.include({ id: 'samlp|acme|jane@clients', isMachine: false });
+    });
+
     it('no permissions claim gives []', async () => {
       const res = await get(`${app.url}/secure`, { token: await tenant.token() });
       expect(res.body.permissions).to.deep.equal([]);

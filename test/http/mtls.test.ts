@@ -7,7 +7,7 @@ import { useKoaServer } from 'routing-controllers';
 import { certificateThumbprint, TestTenant } from 'routing-controllers-auth0/testing';
 import type { Auth0 } from '../../src';
 import { Api } from '../support/controllers';
-import { get, startKoa } from '../support/server';
+import { get, startExpress, startKoa } from '../support/server';
 
 interface Pems {
   private: string;
@@ -56,7 +56,12 @@ describe('certificate-bound tokens (RFC 8705)', function () {
     return { port: (server.address() as AddressInfo).port, server };
   }
 
-  function tlsGet(port: number, token: string, client?: Pems): Promise<{ status: number; body: any; challenge: string | undefined }> {
+  function tlsGet(
+    port: number,
+    token: string,
+    client?: Pems,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; challenge: string | undefined }> {
     return new Promise((resolve, reject) => {
       const req = request(
         {
@@ -65,7 +70,7 @@ describe('certificate-bound tokens (RFC 8705)', function () {
           path: '/secure',
           servername: 'localhost',
           ca: serverPems.cert,
-          headers: { authorization: `Bearer ${token}` },
+          headers: { authorization: `Bearer ${token}`, ...headers },
           ...(client ? { key: client.private, cert: client.cert } : {}),
           agent: false,
         },
@@ -123,7 +128,7 @@ describe('certificate-bound tokens (RFC 8705)', function () {
   });
 
   it('behind a trusted TLS-terminating proxy: the certificate from the configured header', async () => {
-    const app = await startKoa(tenant.auth0({ mtls: { certificateHeader: 'X-Client-Cert' } }), [Api]);
+    const app = await startKoa(tenant.auth0({ mtls: { certificateHeader: 'X-Client-Cert', trustedProxies: 'loopback' } }), [Api]);
     try {
       const token = await tenant.token({ certificateThumbprint: thumbprintOf(clientA.cert) });
       const escaped = encodeURIComponent(clientA.cert);
@@ -139,6 +144,55 @@ describe('certificate-bound tokens (RFC 8705)', function () {
       expect(missing.status).to.equal(401);
     } finally {
       await app.close();
+    }
+  });
+
+  for (const [framework, start] of [
+    ['Koa', startKoa],
+    ['Express', startExpress],
+  ] as const) {
+    it(`${framework}: the header is not believed from a peer that is not a trusted proxy`, async () => {
+      const app = await start(tenant.auth0({ mtls: { certificateHeader: 'x-client-cert', trustedProxies: '10.0.0.0/8' } }), [Api]);
+      try {
+        // The victim's certificate is public: sent in the clear by TLS 1.2, kept in proxies' logs.
+        const token = await tenant.token({ certificateThumbprint: thumbprintOf(clientA.cert) });
+        const forged = await get(`${app.url}/secure`, { token, headers: { 'x-client-cert': encodeURIComponent(clientA.cert) } });
+        expect(forged.status).to.equal(401);
+        expect(forged.body).to.deep.equal({ error: 'invalid_token', message: 'Certificate-bound token sent without a client certificate' });
+        expect(forged.headers.get('www-authenticate')).to.include('error="invalid_token"');
+      } finally {
+        await app.close();
+      }
+    });
+  }
+
+  it("from a peer that is not a trusted proxy, the connection's own certificate counts, whatever the header says", async () => {
+    const { port, server } = await startTls(tenant.auth0({ mtls: { certificateHeader: 'x-client-cert', trustedProxies: '10.0.0.0/8' } }));
+    try {
+      const victims = await tenant.token({ certificateThumbprint: thumbprintOf(clientA.cert) });
+      const forged = await tlsGet(port, victims, clientB, { 'x-client-cert': encodeURIComponent(clientA.cert) });
+      expect(forged.status).to.equal(401);
+      expect(forged.body.message).to.equal('Certificate-bound token sent with another client certificate');
+      const own = await tenant.token({ certificateThumbprint: thumbprintOf(clientB.cert) });
+      expect((await tlsGet(port, own, clientB, { 'x-client-cert': encodeURIComponent(clientA.cert) })).status).to.equal(200);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("from a trusted proxy, the header alone counts: without it, not the proxy's own connection certificate", async () => {
+    const { port, server } = await startTls(tenant.auth0({ mtls: { certificateHeader: 'x-client-cert', trustedProxies: 'loopback' } }));
+    try {
+      const proxys = await tenant.token({ certificateThumbprint: thumbprintOf(clientB.cert) });
+      const none = await tlsGet(port, proxys, clientB);
+      expect(none.status).to.equal(401);
+      expect(none.body.message).to.equal('Certificate-bound token sent without a client certificate');
+      const forwarded = await tenant.token({ certificateThumbprint: thumbprintOf(clientA.cert) });
+      expect((await tlsGet(port, forwarded, clientB, { 'x-client-cert': encodeURIComponent(clientA.cert) })).status).to.equal(200);
+    } finally {
+      server.closeAllConnections();
+      server.close();
     }
   });
 

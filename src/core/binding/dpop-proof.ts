@@ -101,7 +101,7 @@ function describeProofError(error: unknown): string {
  *
  * @example
  * ```ts
- * const checker = new DpopProofChecker({ algorithms: ['ES256'], iatOffset: 300, iatLeeway: 30,
+ * const checker = new DpopProofChecker({ algorithms: ['ES256'], iatOffset: 60, iatLeeway: 30,
  *   replayStore: new MemoryReplayStore({ maxEntries: 100000, maxPerKey: 1000 }), nonces: undefined, now: Date.now });
  * await checker.checkProof(proof, { method: 'GET', url: 'https://api.example.com/secure' }, { accessToken: token, jkt: claims.cnf.jkt });
  * ```

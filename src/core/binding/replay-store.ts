@@ -15,6 +15,7 @@
  * {@link TemporarilyUnavailableError} (503) with the seconds until room frees up, and the proof is
  * never accepted unrecorded.
  */
+import { createHash } from 'node:crypto';
 import { TemporarilyUnavailableError } from '../errors';
 import { positiveInteger } from '../option-check';
 
@@ -26,8 +27,8 @@ import { positiveInteger } from '../option-check';
  *
  * @example
  * ```ts
- * const store: ReplayStore = new MemoryReplayStore({ maxEntries: 100_000, maxPerKey: 1_000 });
- * if (!(await store.remember(jkt, jti, (iat + 300) * 1000))) throw new InvalidDpopProofError('DPoP proof replayed');
+ * const store: ReplayStore = new MemoryReplayStore({ maxEntries: 100_000, maxPerKey: 5_000 });
+ * if (!(await store.remember(jkt, jti, (iat + 60 + 1) * 1000))) throw new InvalidDpopProofError('DPoP proof replayed');
  * ```
  */
 export interface ReplayStore {
@@ -52,7 +53,7 @@ export interface ReplayStore {
  *
  * @example
  * ```ts
- * const options: MemoryReplayStoreOptions = { maxEntries: 100_000, maxPerKey: 1_000, maxPerSubject: 10_000 };
+ * const options: MemoryReplayStoreOptions = { maxEntries: 100_000, maxPerKey: 5_000, maxPerSubject: 10_000 };
  * ```
  *
  * @inline
@@ -75,8 +76,18 @@ export interface MemoryReplayStoreOptions {
 interface Entry {
   readonly expiresAt: number;
   readonly jkt: string;
+  /** The digest of its `jti` (see {@link digestOf}). */
   readonly jti: string;
   readonly subject: string | undefined;
+}
+
+/**
+ * A compact record of a `jti`: 128 bits of its SHA-256, 22 characters however long the `jti` is
+ * (up to 256), so that each remembered proof takes the same few hundred bytes whatever a client
+ * sends. Two `jti`s of one key with the same digest are as likely as guessing a 128-bit secret.
+ */
+function digestOf(jti: string): string {
+  return createHash('sha256').update(jti).digest('base64url').slice(0, 22);
 }
 
 /** The live proofs of one key: their `jti`s, and their expiries as a min-heap (for Retry-After). */
@@ -164,7 +175,7 @@ function busy(message: string, earliest: number, now: number): TemporarilyUnavai
  *
  * @example
  * ```ts
- * const store = new MemoryReplayStore({ maxEntries: 100_000, maxPerKey: 1_000, maxPerSubject: 10_000 });
+ * const store = new MemoryReplayStore({ maxEntries: 100_000, maxPerKey: 5_000, maxPerSubject: 10_000 });
  * await store.remember(jkt, 'jti-1', Date.now() + 300_000, subject); // true: first time, now recorded
  * await store.remember(jkt, 'jti-1', Date.now() + 300_000, subject); // false: a replay
  * ```
@@ -236,11 +247,12 @@ export class MemoryReplayStore implements ReplayStore {
    *
    * @example
    * ```ts
-   * if (!(await store.remember(jkt, jti, (iat + 300) * 1000, subject))) throw new InvalidDpopProofError('DPoP proof replayed');
+   * if (!(await store.remember(jkt, jti, (iat + 60 + 1) * 1000, subject))) throw new InvalidDpopProofError('DPoP proof replayed');
    * ```
    */
-  async remember(jkt: string, jti: string, expiresAt: number, subject?: string): Promise<boolean> {
+  async remember(jkt: string, proofJti: string, expiresAt: number, subject?: string): Promise<boolean> {
     if (!Number.isFinite(expiresAt)) throw new RangeError('expiresAt must be a finite epoch time in milliseconds');
+    const jti = digestOf(proofJti);
     const now = this.now();
     this.evictExpired(now);
     const entries = this.keys.get(jkt);

@@ -18,23 +18,30 @@ export interface BindingSettings {
   /** The public origin a proof's `htu` names (`dpop.origin`); `undefined`: the request's own. */
   readonly origin: string | undefined;
   /** Certificate-bound tokens (the `mtls` option). */
-  readonly mtls: { readonly enabled: boolean; readonly required: boolean; readonly certificateHeader: string | undefined };
+  readonly mtls: {
+    readonly enabled: boolean;
+    readonly required: boolean;
+    readonly certificateHeader: string | undefined;
+    readonly trustedProxy: (address: string) => boolean;
+  };
 }
 
 const CHECKED_METHODS = new Set(['jkt', 'x5t#S256']);
 
 /**
- * The token's confirmation (RFC 7800 §3.1): none, or an object whose every member is a method this
- * API checks. Any other shape or method (`jwk`, `jku`, `kid`…) binds the token to something the API
- * cannot verify, so the token is refused rather than taken as unbound.
+ * The token's confirmation (RFC 7800 §3.1): none, or an object naming at least one method this API
+ * checks (`jkt`, `x5t#S256`). Its other members are ignored, as RFC 7800 §3.1 asks of members that
+ * are not understood. A confirmation with none of those methods (`jwk`, `jku`, `kid` alone…) binds
+ * the token to something this API cannot verify: the token is refused rather than taken as
+ * unbound (fail closed).
  */
 function confirmation(claims: AccessTokenClaims): Record<string, unknown> | undefined {
   const { cnf } = claims;
   if (cnf === undefined) return undefined;
   if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw new InvalidTokenError('Invalid token claims (cnf)');
-  for (const method of Object.keys(cnf)) {
-    if (!CHECKED_METHODS.has(method))
-      throw new InvalidTokenError(`Token bound by a confirmation method this API cannot check (cnf.${method})`);
+  const methods = Object.keys(cnf);
+  if (!methods.some((method) => CHECKED_METHODS.has(method))) {
+    throw new InvalidTokenError(`Token bound by a confirmation method this API cannot check (cnf.${methods[0] ?? '{}'})`);
   }
   return cnf as Record<string, unknown>;
 }
@@ -76,7 +83,7 @@ export async function proveBinding(
   }
   const { mtls } = settings;
   if (mtls.enabled) {
-    checkCertificateBinding(claims as { cnf?: unknown }, certificateOf(request, mtls.certificateHeader), { required: mtls.required });
+    checkCertificateBinding(claims as { cnf?: unknown }, certificateOf(request, mtls), { required: mtls.required });
   } else if (cnf?.['x5t#S256'] !== undefined) {
     // RFC 8705 §3: a certificate-bound token is honoured only where its certificate can be checked.
     throw new InvalidTokenError('Certificate-bound token: this API does not check client certificates (the mtls option)', {
@@ -90,11 +97,14 @@ export async function proveBinding(
 }
 
 /**
- * The client certificate: from the trusted proxy's header when one is configured and the request
- * has headers, else the one the request itself carries (TLS, or passed to `verify`).
+ * The client certificate. On a connection from a trusted proxy, the one its header names (none when
+ * the header is absent: the connection's own certificate would be the proxy's); from anywhere
+ * else, the TLS connection's own (or the one passed to `verify`), whatever headers say.
  */
-function certificateOf(request: AuthRequest, header: string | undefined): Uint8Array | undefined {
-  if (header === undefined || request.header === undefined) return request.certificate?.();
-  const value = request.header?.(header);
+function certificateOf(request: AuthRequest, mtls: BindingSettings['mtls']): Uint8Array | undefined {
+  const { certificateHeader } = mtls;
+  const peer = request.remoteAddress?.();
+  if (certificateHeader === undefined || peer === undefined || !mtls.trustedProxy(peer)) return request.certificate?.();
+  const value = request.header?.(certificateHeader);
   return typeof value === 'string' ? certificateFromHeader(value) : undefined;
 }

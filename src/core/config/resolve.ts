@@ -4,6 +4,7 @@
  */
 import type { AuthEvent } from '../events';
 import { randomBytes } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import type { ReplayStore } from '../binding/replay-store';
 import type { AccessTokenClaims } from '../claims';
 import {
@@ -109,7 +110,13 @@ export interface ResolvedConfig {
     replayStore: ReplayStore | undefined;
   };
   /** Certificate-bound token settings. */
-  mtls: { enabled: boolean; required: boolean; certificateHeader: string | undefined };
+  mtls: {
+    enabled: boolean;
+    required: boolean;
+    certificateHeader: string | undefined;
+    /** Whether a connection's peer address is one of `mtls.trustedProxies` (never true without them). */
+    trustedProxy: (address: string) => boolean;
+  };
   /** The time, in epoch ms, every expiry and window is measured with. */
   clock: () => number;
   /** The auth event hook, if any. */
@@ -173,7 +180,7 @@ const DPOP_NAMES: Record<keyof DpopOptions, true> = {
   nonce: true,
   replayStore: true,
 };
-const MTLS_NAMES: Record<keyof MtlsOptions, true> = { required: true, certificateHeader: true };
+const MTLS_NAMES: Record<keyof MtlsOptions, true> = { required: true, certificateHeader: true, trustedProxies: true };
 const NONCE_NAMES: Record<'secret' | 'lifetime', true> = { secret: true, lifetime: true };
 
 /** A string or a list of strings (`domain`, `audience`). */
@@ -344,7 +351,7 @@ function resolveDpop(value: unknown): ResolvedConfig['dpop'] {
   if (refused !== undefined) fail(`DPoP algorithm "${refused}" is not accepted`);
   const jtiCacheSize = numberOption('dpop.jtiCacheSize', options.jtiCacheSize, 100_000, COUNT);
   const withinCache: NumberRule = { ...COUNT, max: jtiCacheSize, note: 'at most `dpop.jtiCacheSize`' };
-  const jtiPerKey = numberOption('dpop.jtiPerKey', options.jtiPerKey, Math.min(1000, jtiCacheSize), withinCache);
+  const jtiPerKey = numberOption('dpop.jtiPerKey', options.jtiPerKey, Math.min(5000, jtiCacheSize), withinCache);
   const nonce = resolveNonce(options.nonce);
   const replayStore = resolveReplayStore(options.replayStore);
   if (mode === 'disabled' && (nonce !== undefined || replayStore !== undefined)) {
@@ -353,7 +360,7 @@ function resolveDpop(value: unknown): ResolvedConfig['dpop'] {
   return {
     mode,
     algorithms: [...algorithms],
-    iatOffset: numberOption('dpop.iatOffset', options.iatOffset, 300, POSITIVE_SECONDS),
+    iatOffset: numberOption('dpop.iatOffset', options.iatOffset, 60, POSITIVE_SECONDS),
     iatLeeway: numberOption('dpop.iatLeeway', options.iatLeeway, 30, SECONDS),
     jtiCacheSize,
     jtiPerKey,
@@ -369,12 +376,68 @@ function resolveDpop(value: unknown): ResolvedConfig['dpop'] {
   };
 }
 
+const NO_PROXY = (): boolean => false;
+
+/** Express's named ranges (`proxy-addr`): loopback, link-local and unique local addresses. */
+const PROXY_RANGES: Record<string, Array<[string, number]>> = {
+  loopback: [
+    ['127.0.0.0', 8],
+    ['::1', 128],
+  ],
+  linklocal: [
+    ['169.254.0.0', 16],
+    ['fe80::', 10],
+  ],
+  uniquelocal: [
+    ['10.0.0.0', 8],
+    ['172.16.0.0', 12],
+    ['192.168.0.0', 16],
+    ['fc00::', 7],
+  ],
+};
+
+/** `mtls.trustedProxies` as a check of a peer address, through node:net's BlockList. */
+function resolveTrustedProxies(value: unknown): (address: string) => boolean {
+  const entries = strings('mtls.trustedProxies', value);
+  if (entries.length === 0) fail('`mtls.trustedProxies` must list at least one address or CIDR range');
+  const trusted = new BlockList();
+  const family = (address: string) => (isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  for (const entry of entries) {
+    const named = PROXY_RANGES[entry];
+    if (named !== undefined) {
+      for (const [start, length] of named) trusted.addSubnet(start, length, family(start));
+      continue;
+    }
+    const [address, bits, ...rest] = entry.split('/');
+    const max = isIP(address) === 6 ? 128 : 32;
+    const prefix = bits === undefined ? max : Number(bits);
+    if (isIP(address) === 0 || rest.length > 0 || !/^\d{1,3}$/.test(bits ?? '0') || prefix > max) {
+      fail(`\`mtls.trustedProxies\`: ${shown(entry)} is not an IP address, a CIDR range, loopback, linklocal or uniquelocal`);
+    }
+    trusted.addSubnet(address, prefix, family(address));
+  }
+  return (address) => isIP(address) !== 0 && trusted.check(address, family(address));
+}
+
 function resolveMtls(value: unknown): ResolvedConfig['mtls'] {
-  if (value === undefined) return { enabled: false, required: false, certificateHeader: undefined };
+  if (value === undefined) return { enabled: false, required: false, certificateHeader: undefined, trustedProxy: NO_PROXY };
   const options: MtlsOptions = section('mtls', value, MTLS_NAMES);
   const header = text('mtls.certificateHeader', options.certificateHeader);
   if (header !== undefined && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) fail('`mtls.certificateHeader` must be a header name');
-  return { enabled: true, required: flag('mtls.required', options.required, false), certificateHeader: header?.toLowerCase() };
+  if (header !== undefined && options.trustedProxies === undefined) {
+    fail(
+      '`mtls.certificateHeader` needs `mtls.trustedProxies`: the addresses of the TLS-terminating proxies that set it (e.g. ["10.0.0.0/8"]); the header is believed from them only',
+    );
+  }
+  if (header === undefined && options.trustedProxies !== undefined) {
+    fail('`mtls.trustedProxies` has no effect without `mtls.certificateHeader`: remove it or name the header');
+  }
+  return {
+    enabled: true,
+    required: flag('mtls.required', options.required, false),
+    certificateHeader: header?.toLowerCase(),
+    trustedProxy: header === undefined ? NO_PROXY : resolveTrustedProxies(options.trustedProxies),
+  };
 }
 
 function checkUserClass(value: unknown): void {
