@@ -30,7 +30,13 @@ async function main(): Promise<void> {
   const until = Date.now() + 3_600_000;
   for (let i = 0; i < PROOFS; i += 1) {
     // A fresh string per proof, as JSON.parse makes it for each proof's payload.
-    const jti = JSON.parse(JSON.stringify(randomBytes(Math.ceil((JTI_LENGTH * 3) / 4)).toString('base64url').slice(0, JTI_LENGTH)));
+    const jti = JSON.parse(
+      JSON.stringify(
+        randomBytes(Math.ceil((JTI_LENGTH * 3) / 4))
+          .toString('base64url')
+          .slice(0, JTI_LENGTH),
+      ),
+    );
     await store.remember(keys[i % keys.length], jti, until + i, subjects[i % subjects.length]);
   }
   const after = collect();
