@@ -13,6 +13,7 @@
  * - `/docs/auth0-docs.css`, and swagger-ui-dist's `swagger-ui.css`, `…-bundle.js`, `oauth2-redirect.js`, favicons: `assets.ts`
  */
 import type { OpenAPIObject } from 'openapi3-ts';
+import { organizationSet } from '../../core/organization';
 import { auth0LogoutUrl } from '../logout-url';
 import { auth0Spec } from '../spec';
 import type { HasAuth0Config } from '../tenant';
@@ -51,6 +52,17 @@ export class Auth0Docs {
       throw new TypeError('routing-controllers-auth0: `specPath` must not be inside `docsPath`');
     }
     if (options.logoutReturnTo !== undefined) auth0LogoutUrl(auth, { returnTo: options.logoutReturnTo });
+    if (options.organization !== undefined) {
+      // Ids or names: which of them the tenant takes is the tenant's setting, not the page's.
+      organizationSet([options.organization], {
+        trustNames: true,
+        refuse: (message) => {
+          throw new TypeError(`routing-controllers-auth0: ${message}`);
+        },
+        what: 'the docs option `organization`',
+        trustHow: '',
+      });
+    }
   }
 
   /** The OpenAPI document (built at the first call). */
