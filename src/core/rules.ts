@@ -1,7 +1,7 @@
 /**
  * Claim rules for `@Authorized(...)`, beside plain scope names (all of which are required):
  * any-of scopes, a claim equal to or including a value, a predicate over the claims (and the route's
- * parameters), and the organization rule (`organization.ts`).
+ * parameters), and the organization rule (`organization-rule.ts`).
  *
  * A rule that fails answers 403 `insufficient_scope` (RFC 6750 §3.1: the token is valid but does not
  * grant what the route needs); `anyOf` names its scopes in the challenge's `scope`.
