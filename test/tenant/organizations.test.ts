@@ -104,7 +104,7 @@ describe('the local tenant: Auth0 Organizations', () => {
   const ADMIN = { email: 'admin@example.com', password: 'admin' };
   const USER = { email: 'user@example.com', password: 'user' };
 
-  it('seeds acme and globex with ids like Auth0s (org_ and 16 letters and digits), the same on every start', async () => {
+  it("seeds acme and globex with ids like Auth0's (org_ and 16 letters and digits), the same on every start", async () => {
     expect(acme.id).to.match(/^org_[A-Za-z0-9]{16}$/);
     expect(globex.id).to.match(/^org_[A-Za-z0-9]{16}$/);
     expect(acme.id).not.to.equal(globex.id);
