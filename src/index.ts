@@ -5,6 +5,7 @@
 export { Auth0 } from './routing-controllers/auth0';
 export { Auth0HttpError } from './routing-controllers/http-error';
 export { Claim, userClassFactory } from './routing-controllers/user-class';
+export { protectedResourceController, type ProtectedResourceOptions } from './routing-controllers/resource-metadata';
 export type { Auth0Options } from './core/config';
 export { Pipeline, type Authentication, type TokenBinding } from './core/pipeline';
 export type { AuthRequest, RequestLocation } from './core/request';

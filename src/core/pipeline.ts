@@ -28,6 +28,7 @@ import { Auth0ConfigError, Auth0Error, InvalidRequestError, InvalidTokenError, U
 import { emit, reasonOf } from './events';
 import type { AuthRequest } from './request';
 import type { ClaimRule } from './rules';
+import { metadataUrl, protectedResourceMetadata, type ResourceMetadata } from './resource-metadata';
 import type { KeySetStats } from './token/key-set';
 import { AccessTokenVerifier } from './token/verify-token';
 import { Auth0User, buildUser, type UserFactory, type UserSettings } from './user';
@@ -109,6 +110,8 @@ export class Pipeline<U extends Auth0User = Auth0User> {
   readonly config: ResolvedConfig;
   /** Where DPoP proof `jti`s are recorded. */
   readonly replayStore: ReplayStore;
+  /** The Protected Resource Metadata (RFC 9728), built once; `undefined` without a resource identifier. */
+  readonly resourceMetadata: ResourceMetadata | undefined;
   private readonly credentials: CredentialsOptions;
   private readonly tokens: AccessTokenVerifier;
   private readonly binding: BindingSettings;
@@ -157,6 +160,7 @@ export class Pipeline<U extends Auth0User = Auth0User> {
       requireEmail: this.config.requireEmail,
       factory: extensions.userFactory as UserFactory<Auth0User> | undefined,
     };
+    this.resourceMetadata = protectedResourceMetadata(this.config);
     this.offer = Object.freeze({
       bearer: dpop.mode !== 'required',
       dpopAlgorithms: dpop.mode === 'disabled' ? undefined : dpop.algorithms,
@@ -208,9 +212,23 @@ export class Pipeline<U extends Auth0User = Auth0User> {
     authorize(claims, requirements, this.config);
   }
 
-  /** The HTTP answer to a failure of a request made with `scheme`: status, headers (challenge…) and body. */
-  answer(error: Auth0Error, scheme: AuthScheme = 'Bearer'): ErrorAnswer {
-    return answerOf(error, { realm: this.config.realm, offer: this.offer, requestScheme: scheme });
+  /**
+   * The HTTP answer to a failure of a request made with `scheme`: status, headers (challenge…) and
+   * body. `route.request` gives the origin of the `resource_metadata` URL (unless `publicOrigin`
+   * is set), `route.scopes` the scopes the route needs (named on a 401).
+   */
+  answer(
+    error: Auth0Error,
+    scheme: AuthScheme = 'Bearer',
+    route: { readonly request?: AuthRequest; readonly scopes?: readonly string[] } = {},
+  ): ErrorAnswer {
+    return answerOf(error, {
+      realm: this.config.realm,
+      offer: this.offer,
+      requestScheme: scheme,
+      resourceMetadata: metadataUrl(this.resourceMetadata, this.config.publicOrigin, route.request?.location?.()),
+      routeScopes: route.scopes,
+    });
   }
 
   /** Reports a refusal to the `onEvent` hook (the glue calls it for every answer it refuses). */

@@ -19,7 +19,9 @@ describe('Express driver: the same checkers', () => {
   it('401 with a bare challenge without a token', async () => {
     const res = await get(`${app.url}/secure`);
     expect(res.status).to.equal(401);
-    expect(res.headers.get('www-authenticate')).to.equal(`Bearer realm="${tenant.audience}", DPoP algs="ES256 RS256 PS256 EdDSA"`);
+    expect(res.headers.get('www-authenticate')).to.equal(
+      `Bearer realm="${tenant.audience}", resource_metadata="${app.url}/.well-known/oauth-protected-resource", DPoP algs="ES256 RS256 PS256 EdDSA"`,
+    );
     expect(res.body).to.deep.equal({ error: 'unauthorized', message: 'Missing bearer token' });
   });
 
@@ -47,7 +49,7 @@ describe('Express driver: the same checkers', () => {
     const res = await get(`${app.url}/secure`, { token: await tenant.token({ expiredSecondsAgo: 30 }) });
     expect(res.status).to.equal(401);
     expect(res.headers.get('www-authenticate')).to.equal(
-      `Bearer realm="${tenant.audience}", error="invalid_token", error_description="Expired token", DPoP algs="ES256 RS256 PS256 EdDSA"`,
+      `Bearer realm="${tenant.audience}", error="invalid_token", error_description="Expired token", resource_metadata="${app.url}/.well-known/oauth-protected-resource", DPoP algs="ES256 RS256 PS256 EdDSA"`,
     );
     expect(res.body).to.deep.equal({ error: 'invalid_token', message: 'Expired token' });
   });

@@ -37,7 +37,9 @@ describe('the sample API (Koa)', () => {
   it('GET /secure without a token is 401 with a bare Bearer challenge', async () => {
     const res = await get(`${app.url}/secure`);
     expect(res.status).to.equal(401);
-    expect(res.headers.get('www-authenticate')).to.equal('Bearer realm="https://sample.example.com", DPoP algs="ES256 RS256 PS256 EdDSA"');
+    expect(res.headers.get('www-authenticate')).to.equal(
+      `Bearer realm="https://sample.example.com", resource_metadata="${app.url}/.well-known/oauth-protected-resource", DPoP algs="ES256 RS256 PS256 EdDSA"`,
+    );
     expect(res.body).to.deep.equal({ error: 'unauthorized', message: 'Missing bearer token' });
   });
 

@@ -254,7 +254,7 @@ for (const [driver, start] of [
       const secure = await fetchRaw(`${app.url}/secure`);
       expect(secure.status).to.equal(401);
       expect(secure.headers.get('www-authenticate')).to.equal(
-        'Bearer realm="https://api.example.com", DPoP algs="ES256 RS256 PS256 EdDSA"',
+        `Bearer realm="https://api.example.com", resource_metadata="${app.url}/.well-known/oauth-protected-resource", DPoP algs="ES256 RS256 PS256 EdDSA"`,
       );
     });
   });

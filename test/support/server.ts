@@ -62,7 +62,7 @@ export function startExpress(auth: Auth0<any>, controllers: Function[]): Promise
 /** GET with an optional bearer token; returns status, headers and parsed body. */
 export async function get(
   url: string,
-  options: { token?: string; authorization?: string; headers?: Record<string, string> } = {},
+  options: { token?: string; authorization?: string; headers?: Record<string, string>; withoutResourceMetadata?: boolean } = {},
 ): Promise<{ status: number; headers: Headers; body: any }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -74,6 +74,14 @@ export async function get(
     body = JSON.parse(text);
   } catch {
     // not JSON
+  }
+  // RFC 9728 §5.1: every 401 and 403 of the library names the resource's metadata. Checked on every
+  // answer the suites read, so that no refusal path goes without it.
+  const challenge = response.headers.get('www-authenticate');
+  if ((response.status === 401 || response.status === 403) && challenge !== null && !options.withoutResourceMetadata) {
+    if (!/resource_metadata="https?:\/\/[^"]+\/\.well-known\/oauth-protected-resource[^"]*"/.test(challenge)) {
+      throw new Error(`a ${response.status} without resource_metadata: ${challenge}`);
+    }
   }
   return { status: response.status, headers: response.headers, body };
 }
