@@ -241,6 +241,20 @@ export class Auth0<U extends Auth0User = Auth0User> {
     }
   };
 
+  /**
+   * Both checkers, to spread into routing-controllers' options, so that neither can be forgotten:
+   * `createKoaServer({ controllers: [Api], ...auth.checkers })`.
+   */
+  readonly checkers = { authorizationChecker: this.authorizationChecker, currentUserChecker: this.currentUserChecker } as const;
+
+  /**
+   * Fetches the tenant's discovery document and key set once and rejects with the cause, for a
+   * deploy to fail fast (`await auth.ready()` before listening). Optional: start-up needs no network.
+   */
+  ready(): Promise<void> {
+    return this.pipeline.ready();
+  }
+
   /** The answer to a failure on this request's route (`roles`: what the route needs). */
   private answer(action: Action, error: Auth0Error, scheme: AuthScheme, roles: unknown[]): ErrorAnswer {
     const request = action.request as NodeRequestLike;

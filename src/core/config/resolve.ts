@@ -237,6 +237,14 @@ function resolveIssuers(options: Auth0Options<Auth0User>): ResolvedConfig['issue
   if (base !== '' && domains.length > 0) {
     fail('`domain` and `issuerBaseURL` are both set: set one of them (the issuer is `https://{domain}/`, or `issuerBaseURL` itself)');
   }
+  for (const domain of domains) {
+    const { pathname, host } = checkedUrl('domain', domain);
+    if (pathname !== '/') {
+      fail(
+        `\`domain\` is your tenant's domain, without a path (got ${shown(domain)}): set "${host}", or \`issuerBaseURL\` for an issuer with a path`,
+      );
+    }
+  }
   const issuers = base === '' ? domains.map((domain) => issuerOf('domain', domain)) : [issuerOf('issuerBaseURL', base)];
   if (issuers.length === 0) {
     fail('set `domain` (your tenant, e.g. "your-tenant.auth0.com") or the AUTH0_DOMAIN environment variable');
