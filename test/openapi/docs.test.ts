@@ -61,6 +61,12 @@ async function initializerConfig(url: string): Promise<InitializerConfig> {
   return JSON.parse(res.text);
 }
 
+/** The client id in the configuration an {@link Auth0Docs} serves to the page. */
+function servedClientId(docs: Auth0Docs): string {
+  const answer = docs.handle({ method: 'GET', path: '/docs/swagger-initializer.json' });
+  return (JSON.parse(String(answer?.body)) as InitializerConfig).oauth.clientId;
+}
+
 /** The initializer script, as it is in the source tree. */
 const INITIALIZER_SOURCE = readFileSync(join(__dirname, '../../src/openapi/browser/swagger-initializer.js'));
 
@@ -321,6 +327,41 @@ describe('Swagger UI options', () => {
     app = await koaApp(auth());
     const config = await initializerConfig(`${app.url}/docs/swagger-initializer.json`);
     expect(config.oauth.clientId).to.equal('from-env');
+  });
+
+  it('reads AUTH0_CLIENT_ID once, when the docs are set up, not at each request (Koa and Express)', async () => {
+    for (const start of [koaApp, expressApp]) {
+      // The Auth0 object is made without the variable, so that only the docs can read it.
+      delete process.env.AUTH0_CLIENT_ID;
+      const a = auth();
+      process.env.AUTH0_CLIENT_ID = 'at-set-up';
+      const running = await start(a);
+      try {
+        process.env.AUTH0_CLIENT_ID = 'changed-later';
+        const config = await initializerConfig(`${running.url}/docs/swagger-initializer.json`);
+        expect(config.oauth.clientId, start.name).to.equal('at-set-up');
+        const logout = await fetchRaw(`${running.url}/docs/logout`);
+        expect(new URL(String(logout.headers.get('location'))).searchParams.get('client_id'), start.name).to.equal('at-set-up');
+      } finally {
+        await running.close();
+      }
+    }
+  });
+
+  it('leaves the client id out when AUTH0_CLIENT_ID is set only after the docs are set up', async () => {
+    delete process.env.AUTH0_CLIENT_ID;
+    const docs = new Auth0Docs(auth());
+    process.env.AUTH0_CLIENT_ID = 'too-late';
+    expect(servedClientId(docs)).to.equal('');
+    expect(docs.logoutUrl({ origin: 'http://localhost:3000' })).to.equal(
+      'https://tenant.example.com/v2/logout?returnTo=http%3A%2F%2Flocalhost%3A3000%2Fdocs%2F',
+    );
+  });
+
+  it('prefers the clientId option, then the Auth0 object, to AUTH0_CLIENT_ID', () => {
+    process.env.AUTH0_CLIENT_ID = 'from-env';
+    expect(servedClientId(new Auth0Docs(auth({ clientId: 'from-auth' }), { clientId: 'from-option' }))).to.equal('from-option');
+    expect(servedClientId(new Auth0Docs(auth({ clientId: 'from-auth' })))).to.equal('from-auth');
   });
 
   it('serves a finished document, or one from a function, as given', async () => {

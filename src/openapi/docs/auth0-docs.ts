@@ -13,9 +13,9 @@
  * - `/docs/auth0-docs.css`, and swagger-ui-dist's `swagger-ui.css`, `…-bundle.js`, `oauth2-redirect.js`, favicons: `assets.ts`
  */
 import type { OpenAPIObject } from 'openapi3-ts';
-import { auth0LogoutUrl } from '../logout-url';
+import { logoutUrlFor } from '../logout-url';
 import { auth0Spec } from '../spec';
-import type { HasAuth0Config } from '../tenant';
+import { clientIdOf, type HasAuth0Config } from '../tenant';
 import { initializerScript, pageCss, swaggerUiAsset, swaggerUiFile } from './assets';
 import { ok, redirect, type DocsRequest, type DocsResponse } from './http';
 import { initializerConfigJson } from './initializer-config';
@@ -38,6 +38,7 @@ export class Auth0Docs {
   readonly docsPath: string;
   /** Where the document is served, e.g. `/openapi.json`. */
   readonly specPath: string;
+  private readonly clientId: string | undefined;
   private document: OpenAPIObject | undefined;
   private specJson: string | undefined;
 
@@ -50,7 +51,9 @@ export class Auth0Docs {
     if (this.specPath.startsWith(`${this.docsPath}/`)) {
       throw new TypeError('routing-controllers-auth0: `specPath` must not be inside `docsPath`');
     }
-    if (options.logoutReturnTo !== undefined) auth0LogoutUrl(auth, { returnTo: options.logoutReturnTo });
+    // Chosen once: the environment is configuration read at set-up, and a request must not see it change.
+    this.clientId = clientIdOf(auth, options.clientId);
+    if (options.logoutReturnTo !== undefined) logoutUrlFor(auth.config.issuer, this.clientId, { returnTo: options.logoutReturnTo });
   }
 
   /** The OpenAPI document (built at the first call). */
@@ -99,7 +102,7 @@ export class Auth0Docs {
       case 'swagger-initializer.js':
         return initializerScript();
       case 'swagger-initializer.json':
-        return ok('application/json; charset=utf-8', initializerConfigJson(this.auth, this.options, this.specPath));
+        return ok('application/json; charset=utf-8', initializerConfigJson(this.auth, this.options, this.specPath, this.clientId));
       case 'auth0-docs.css':
         return pageCss();
       case 'oauth2-redirect':
@@ -118,7 +121,8 @@ export class Auth0Docs {
 
   /** Auth0's logout URL that returns to this page (at the request's origin, or `logoutReturnTo`). */
   logoutUrl(request: Pick<DocsRequest, 'origin'> = {}): string {
-    return docsLogoutUrl(this.auth, this.options, this.docsPath, request.origin);
+    const { logoutReturnTo } = this.options;
+    return docsLogoutUrl(this.auth, { clientId: this.clientId, logoutReturnTo }, this.docsPath, request.origin);
   }
 
   private specAnswer(): DocsResponse {
