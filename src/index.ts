@@ -54,3 +54,4 @@ export type { KeySetStats } from './core/token/key-set';
 export type { AccessTokenClaims } from './core/claims';
 export { Auth0User, buildUser, copyUser, emailOf, type UserFactory } from './core/user';
 export { Claim, userClassFactory } from './routing-controllers/user-class';
+export { expressRefusalHandler } from './routing-controllers/express-refusal-handler';
