@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 
 /** An answer read off the wire. */
 export interface RawAnswer {
@@ -7,7 +8,7 @@ export interface RawAnswer {
   body: string;
 }
 
-/** Writes a request head to a loopback port and reads the whole answer (the server closes). */
+/** Writes a request head to a port of `host` and reads the whole answer (the server closes). */
 function exchange(host: string, port: number, head: string): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, host);
@@ -46,11 +47,11 @@ export function rawGet(url: string, authorization: string | undefined, extraHead
 
 /**
  * Sends a request head written out line by line (the request line, then every header field as
- * given, e.g. a Host that no URL could produce or a field sent twice) to a loopback port, adds
- * `Connection: close`, and reads the whole answer.
+ * given, e.g. a Host that no URL could produce or a field sent twice) to a port of `address`
+ * (default 127.0.0.1), adds `Connection: close`, and reads the whole answer.
  */
-export function rawRequest(port: number, requestLine: string, headerLines: string[]): Promise<RawAnswer> {
-  return exchange('127.0.0.1', port, `${[requestLine, ...headerLines, 'Connection: close'].join('\r\n')}\r\n\r\n`);
+export function rawRequest(port: number, requestLine: string, headerLines: string[], address = '127.0.0.1'): Promise<RawAnswer> {
+  return exchange(address, port, `${[requestLine, ...headerLines, 'Connection: close'].join('\r\n')}\r\n\r\n`);
 }
 
 /** Splits the bytes of a connection into its answers, each body read by its `Content-Length`. */
@@ -103,4 +104,11 @@ export function rawPipeline(port: number, paths: string[], headerLines: string[]
     });
     socket.write(Buffer.from(heads.map((head) => `${head}\r\n\r\n`).join(''), 'utf8'));
   });
+}
+
+/** The first IPv4 address of this machine that is not loopback (to connect from it), if it has one. */
+export function outsideAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((info) => info !== undefined && !info.internal && info.family === 'IPv4')?.address;
 }
