@@ -11,7 +11,7 @@
  * Only the name is checked, not the port: the rebinding page controls the name, not the port, and a
  * container's port mapping (`-p 8080:3000`) must keep working.
  */
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 
 /** RFC 6761 §6.3 `localhost` and the loopback addresses, as the local tenant accepts them. */
 const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -64,4 +64,28 @@ export function isOwnRequest(ctx: Pick<Context, 'req'>): boolean {
   return (
     isLoopbackPeer(socket.remoteAddress) && isLoopbackHost(headers.host) && FORWARDING_HEADERS.every((name) => headers[name] === undefined)
   );
+}
+
+/**
+ * A Koa middleware that answers 421 Misdirected Request (RFC 9110 §15.5.20) to a request whose
+ * `Host` is not a loopback name, before anything else runs. 421, not 400: the request is well
+ * formed, but names a server this one does not speak for.
+ *
+ * @example
+ * ```ts
+ * app.use(loopbackHostsOnly());
+ * ```
+ */
+export function loopbackHostsOnly() {
+  return async function refuseForeignHosts(ctx: Context, next: Next): Promise<void> {
+    // The raw header: a forwarded host (X-Forwarded-Host) never counts.
+    if (isLoopbackHost(ctx.req.headers.host)) {
+      await next();
+      return;
+    }
+    ctx.status = 421;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'text/plain';
+    ctx.body = 'Misdirected Request: with the local tenant, the sample answers only requests addressed to localhost, 127.0.0.1 or [::1].\n';
+  };
 }
