@@ -29,3 +29,4 @@ export { anyOf, claimCheck, claimEquals, claimIncludes, type ClaimRule } from '.
 export { Auth0User } from './core/user';
 export { MemoryReplayStore, type ReplayStore } from './core/binding/replay-store';
 export type { AuthEvent } from './core/events';
+export { expressRefusalHandler } from './routing-controllers/express-refusal-handler';

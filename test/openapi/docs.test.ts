@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import express from 'express';
 import Koa from 'koa';
 import { useExpressServer, useKoaServer } from 'routing-controllers';
-import { Auth0 } from '../../src';
+import { Auth0, expressRefusalHandler } from '../../src';
 import { Auth0Docs, auth0LogoutUrl, docsCallbackUrl, useExpressDocs, useKoaDocs, type Auth0DocsOptions } from '../../src/openapi';
 import { createSampleApp, createSampleAuth, sampleCallbackUrl, sampleDocsUrl, settingsFromEnv } from '../../sample/app';
 import { SampleApi } from '../../sample/api';
@@ -35,8 +35,6 @@ function koaApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> {
 
 function expressApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> {
   const app = express();
-  // Express prints every error passed to next() (routing-controllers passes the 401s) unless env is test.
-  app.set('env', 'test');
   const routing = {
     controllers: [SampleApi],
     development: false,
@@ -45,6 +43,7 @@ function expressApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> 
   };
   useExpressDocs(app, a, { spec: { routing }, ...options });
   useExpressServer(app, routing);
+  app.use(expressRefusalHandler());
   return listening(app.listen(0, '127.0.0.1'));
 }
 

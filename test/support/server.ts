@@ -3,7 +3,7 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import Koa from 'koa';
 import express from 'express';
 import { useExpressServer, useKoaServer } from 'routing-controllers';
-import type { Auth0 } from '../../src';
+import { type Auth0, expressRefusalHandler } from '../../src';
 import { TestTenant } from 'routing-controllers-auth0/testing';
 
 /** A running app on a free loopback port. */
@@ -51,11 +51,7 @@ export function startExpress(auth: Auth0<any>, controllers: Function[]): Promise
     authorizationChecker: auth.authorizationChecker,
     currentUserChecker: auth.currentUserChecker,
   });
-  // routing-controllers answers the error, then passes it on: end the chain there, as an app would,
-  // so that Express's final handler does not print every 401.
-  app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (!res.headersSent) next(error);
-  });
+  app.use(expressRefusalHandler());
   return listening(app.listen(0, '127.0.0.1'));
 }
 
