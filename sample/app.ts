@@ -6,6 +6,7 @@ import { Auth0, type Auth0Options, type ReplayStore } from 'routing-controllers-
 import { docsCallbackUrl, useKoaDocs } from 'routing-controllers-auth0/openapi';
 import type { Registry } from 'prom-client';
 import { SampleApi } from './api';
+import { loopbackHostsOnly } from './loopback';
 import { metricsMiddleware } from './observability';
 import { OrganizationApi } from './organizations';
 
@@ -62,15 +63,30 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSet
 /** Where the sample serves its Swagger UI. */
 export const SAMPLE_DOCS_PATH = '/docs';
 
+/** How the sample app answers beyond its routes. */
+export interface SampleAppOptions {
+  /**
+   * Answer only requests whose `Host` is a loopback name (`localhost`, `127.0.0.1`, `[::1]`), 421
+   * Misdirected Request to any other (DNS rebinding). `npm start` turns it on with the local
+   * tenant. Default false: a deployed API answers the names it is deployed under.
+   */
+  loopbackHostsOnly?: boolean;
+  /** The Auth0 Organization the docs page signs in to (`AUTH0_ORGANIZATION`). */
+  organization?: string;
+}
+
 /**
  * Builds the sample Koa app around an {@link Auth0}: the API, its OpenAPI document at
  * `/openapi.json`, Swagger UI with the Auth0 sign-in at `/docs`, with a registry the metrics at
- * `/metrics`, and CORS for the listed origins (a preflight allows `Authorization` and `DPoP`; answers
- * expose `WWW-Authenticate`, `DPoP-Nonce` and `Retry-After`, which a browser app needs to read); the
- * docs page signs in to `organization` when one is given.
+ * `/metrics` (to this machine only: see `metricsMiddleware`), and CORS for the listed origins (a
+ * preflight allows `Authorization` and `DPoP`; answers expose `WWW-Authenticate`, `DPoP-Nonce` and
+ * `Retry-After`, which a browser app needs to read); the docs page signs in to `options.organization`
+ * when one is given.
  */
-export function createSampleApp(auth: Auth0, metrics?: Registry, corsOrigins: readonly string[] = [], organization?: string): Koa {
+export function createSampleApp(auth: Auth0, metrics?: Registry, corsOrigins: readonly string[] = [], options: SampleAppOptions = {}): Koa {
   const app = new Koa();
+  // First, so that a misdirected request reaches nothing else (not even a CORS preflight).
+  if (options.loopbackHostsOnly === true) app.use(loopbackHostsOnly());
   if (corsOrigins.length > 0) {
     const allowed = new Set(corsOrigins);
     app.use(
@@ -96,7 +112,7 @@ export function createSampleApp(auth: Auth0, metrics?: Registry, corsOrigins: re
   };
   useKoaDocs(app, auth, {
     docsPath: SAMPLE_DOCS_PATH,
-    ...(organization === undefined ? {} : { organization }),
+    ...(options.organization === undefined ? {} : { organization: options.organization }),
     spec: {
       info: {
         title: 'routing-controllers-auth0 sample',

@@ -10,10 +10,14 @@
  *   the hit ratio is `rate(…{result="hit"}[5m]) / rate(auth_token_cache_total[5m])`;
  * - `auth_verification_duration_seconds`: time from credentials to user, per authenticated request;
  * - `auth_replay_store_errors_total`: DPoP requests refused because the replay store failed.
+ *
+ * `/metrics` is served to this machine only (see {@link metricsMiddleware}).
  */
 import pino, { type Logger } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { AuthEvent } from 'routing-controllers-auth0';
+import type { Context, Next } from 'koa';
+import { isOwnRequest } from './loopback';
 
 /** The hook and what it feeds. */
 export interface Observability {
@@ -79,10 +83,25 @@ export function createObservability(logger: Logger = pino({ name: 'routing-contr
   };
 }
 
-/** A Koa middleware answering `GET /metrics` from the registry. */
+/**
+ * A Koa middleware answering `GET /metrics` from the registry, to this machine only: a loopback
+ * connection with a loopback `Host` and no proxy's forwarding header (see `isOwnRequest`); 403
+ * otherwise. The metrics have no authentication of their own, and with a real tenant the sample
+ * listens on every interface and answers any `Host`: without this, any host on the network, and
+ * any page the developer visits (DNS rebinding), could read them. A proxy on this machine that
+ * forwards `/metrics` without adding a forwarding header and with a loopback `Host` would
+ * still expose them: do not forward it.
+ */
 export function metricsMiddleware(registry: Registry) {
-  return async function metrics(ctx: { method: string; path: string; type: string; body: unknown }, next: () => Promise<unknown>) {
+  return async function metrics(ctx: Context, next: Next) {
     if (ctx.method !== 'GET' || ctx.path !== '/metrics') return next();
+    ctx.set('Cache-Control', 'no-store');
+    if (!isOwnRequest(ctx)) {
+      ctx.status = 403;
+      ctx.type = 'text/plain';
+      ctx.body = 'Forbidden: /metrics is served only to this machine (a loopback connection addressed to localhost, 127.0.0.1 or [::1]).\n';
+      return;
+    }
     ctx.type = registry.contentType;
     ctx.body = await registry.metrics();
   };

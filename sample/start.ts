@@ -16,6 +16,7 @@ import {
   type LocalTenantHttpsOptions,
 } from 'routing-controllers-auth0/testing';
 import { createSampleApp, createSampleAuth, settingsFromEnv, type SampleSettings } from './app';
+import { isLoopbackHost } from './loopback';
 import { createObservability, type Observability } from './observability';
 import { organizationLines } from './organizations';
 
@@ -179,8 +180,9 @@ function remoteBanner(sample: Omit<RunningSample, 'banner' | 'close'>): string {
  * 4000), over https with `AUTH0_LOCAL_TENANT_HTTPS=1` (its CA in `AUTH0_LOCAL_TENANT_CA_DIR`; this
  * process must trust it: `NODE_EXTRA_CA_CERTS`, as main.ts arranges), with your front end's URLs
  * allowed through `AUTH0_LOCAL_CALLBACKS`, `AUTH0_LOCAL_LOGOUT_URLS` and `AUTH0_LOCAL_WEB_ORIGINS`
- * (see {@link localTenantClients}). Refusals are logged as JSON
- * lines; Prometheus metrics are served at `/metrics`.
+ * (see {@link localTenantClients}). With the local tenant it answers only a loopback `Host` (421
+ * otherwise). Refusals are logged as JSON lines; Prometheus metrics are served at `/metrics`, to
+ * this machine only.
  */
 export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise<RunningSample> {
   const settings = settingsFromEnv(env);
@@ -205,12 +207,18 @@ export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise
       store = await RedisReplayStore.connect({ url: settings.redisUrl, namespace: settings.audience });
     }
     const auth = createSampleAuth(settings, { onEvent: observability.onEvent, replayStore: store });
-    const listener = createServer(createSampleApp(auth, observability.registry, settings.corsOrigins, settings.organization).callback());
-    // With the local tenant (demo users, known passwords) the API is for this machine only unless
-    // HOST says otherwise; with a real tenant it listens where HOST says, all interfaces by default.
-    await listen(listener, settings.port, settings.host ?? (tenant === undefined ? undefined : '127.0.0.1'));
+    // With the local tenant (demo users, known passwords) the sample answers only a loopback Host,
+    // whatever HOST says: a page the developer visits cannot reach it under a name of its own.
+    const local = tenant !== undefined;
+    const app = createSampleApp(auth, observability.registry, settings.corsOrigins, { loopbackHostsOnly: local, organization: settings.organization });
+    const listener = createServer(app.callback());
+    // With the local tenant the API is for this machine only unless HOST says otherwise; with a
+    // real tenant it listens where HOST says, all interfaces by default.
+    await listen(listener, settings.port, settings.host ?? (local ? '127.0.0.1' : undefined));
     const address = listener.address() as AddressInfo;
-    const url = `http://${settings.host ?? 'localhost'}:${address.port}`;
+    // With the local tenant, a HOST that is not a loopback name (0.0.0.0) is not a name it answers.
+    const name = settings.host === undefined || (local && !isLoopbackHost(settings.host)) ? 'localhost' : settings.host;
+    const url = `http://${name}:${address.port}`;
     const running = { url, docsUrl: `${url}/docs`, callbackUrl: `${url}/docs/oauth2-redirect`, address, settings, tenant, observability };
     return {
       ...running,

@@ -119,7 +119,7 @@ function main(): void {
       ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball, ...[...PEERS, ...TYPES].map(versionOf)],
       project,
     );
-    for (const peer of ['routing-controllers-openapi', 'class-validator-jsonschema', 'oidc-provider']) {
+    for (const peer of ['swagger-ui-dist', 'routing-controllers-openapi', 'class-validator-jsonschema', 'oidc-provider']) {
       if (
         run(
           'node',

@@ -5,6 +5,7 @@
 export { Auth0 } from './routing-controllers/auth0';
 export { Auth0HttpError } from './routing-controllers/http-error';
 export { Claim, userClassFactory } from './routing-controllers/user-class';
+export { protectedResourceController, type ProtectedResourceOptions } from './routing-controllers/resource-metadata';
 export type { Auth0Options } from './core/config';
 export { Pipeline, type Authentication, type TokenBinding } from './core/pipeline';
 export type { AuthRequest, RequestLocation } from './core/request';
@@ -29,3 +30,4 @@ export { inOrganization } from './core/organization-rule';
 export { Auth0User } from './core/user';
 export { MemoryReplayStore, type ReplayStore } from './core/binding/replay-store';
 export type { AuthEvent } from './core/events';
+export { expressRefusalHandler } from './routing-controllers/express-refusal-handler';

@@ -24,6 +24,10 @@ export interface ChallengeContext {
   readonly offer: SchemeOffer;
   /** The scheme the request used (`Bearer` when it sent none). */
   readonly requestScheme: AuthScheme;
+  /** The URL of the Protected Resource Metadata (RFC 9728 §5.1), named on every 401 and 403. */
+  readonly resourceMetadata?: string;
+  /** The scopes the route needs, named on a 401 so that a client can ask for them up front. */
+  readonly routeScopes?: readonly string[];
 }
 
 /** A failure as an HTTP answer. */
@@ -91,6 +95,14 @@ export function challengeOf(error: Auth0Error, context: ChallengeContext): strin
   const about = schemeOf(error, context);
   const offerAll = error.status === 401;
   const params = error.challengeParams();
+  // RFC 9728 §5.1 and the MCP authorization spec: every 401 and 403 names the metadata; a 401 on a
+  // route that needs scopes names them (a 403 names its own). Said once, on the challenge the
+  // failure is about.
+  if (error.status === 401 || error.status === 403) {
+    const scopes = context.routeScopes ?? [];
+    if (error.status === 401 && scopes.length > 0 && params.scope === undefined) params.scope = scopes.join(' ');
+    params.resource_metadata = context.resourceMetadata;
+  }
   const challenges: string[] = [];
   if (about === 'Bearer' || (offerAll && context.offer.bearer)) {
     challenges.push(schemeChallenge('Bearer', { realm: context.realm, ...(about === 'Bearer' ? params : {}) }));

@@ -47,6 +47,11 @@ export interface RefusedEvent {
   readonly scheme: AuthScheme;
   /** The request path, when the glue knows it. */
   readonly route?: string;
+  /**
+   * For a wrong issuer or audience: which claim, what this API expects and what the token says (at
+   * most five values of 100 characters; never the token).
+   */
+  readonly claim?: { readonly name: 'iss' | 'aud'; readonly expected: readonly string[]; readonly received: readonly string[] };
 }
 
 /**
@@ -61,6 +66,11 @@ export interface KeySetFetchEvent {
   readonly durationMs: number;
   /** Keys usable after the fetch (the cached ones when it failed). */
   readonly keys: number;
+  /**
+   * Why a fetch failed: a short code (`ECONNREFUSED`, `ENOTFOUND`, a TLS code, `http_503`,
+   * `timeout`, `too_large`, `invalid_json`, `invalid_key_set`) and a message. Absent when it worked.
+   */
+  readonly cause?: { readonly code: string; readonly message: string };
 }
 
 /**
@@ -102,6 +112,23 @@ export function emit(hook: AuthEventHook, event: AuthEvent): void {
   } catch {
     // an observer's bug is not the request's
   }
+}
+
+/**
+ * Which of `iss` and `aud` a refusal is about, with the expected and the received values, from
+ * jose's claim check (whose payload's signature was verified first); `undefined` otherwise.
+ *
+ * @example
+ * ```ts
+ * claimOf(error, { iss: ['https://t.auth0.com/'], aud: ['https://api'] }); // { name: 'aud', expected: ['https://api'], received: ['other'] }
+ * ```
+ */
+export function claimOf(error: Auth0Error, expected: { iss: readonly string[]; aud: readonly string[] }): RefusedEvent['claim'] {
+  const { cause } = error;
+  if (!(cause instanceof errors.JWTClaimValidationFailed) || (cause.claim !== 'iss' && cause.claim !== 'aud')) return undefined;
+  const value: unknown = cause.payload[cause.claim];
+  const received = (Array.isArray(value) ? value : value === undefined ? [] : [value]).slice(0, 5).map((v) => String(v).slice(0, 100));
+  return { name: cause.claim, expected: [...expected[cause.claim]], received };
 }
 
 /**

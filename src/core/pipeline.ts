@@ -27,11 +27,12 @@ import type { AccessTokenClaims } from './claims';
 import { optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig } from './config';
 import { readCredentials, type CredentialsOptions } from './credentials';
 import { Auth0ConfigError, Auth0Error, InvalidRequestError, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
-import { emit, reasonOf } from './events';
+import { claimOf, emit, reasonOf } from './events';
 import { requireOrganization } from './organization';
 import type { AuthRequest } from './request';
 import type { ClaimRule, RouteContext } from './rules';
-import type { KeySetStats } from './token/key-set';
+import { metadataUrl, protectedResourceMetadata, type ResourceMetadata } from './resource-metadata';
+import { causeOf, type KeySetStats, type RemoteKeySet } from './token/key-set';
 import { AccessTokenVerifier } from './token/verify-token';
 import { Auth0User, buildUser, type UserFactory, type UserSettings } from './user';
 
@@ -58,6 +59,16 @@ export interface TokenBinding {
 }
 
 const NO_CREDENTIALS = new UnauthorizedError();
+
+/** A failure of {@link Pipeline.ready} that says itself what went wrong. */
+class ReadyFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Runs the `validate` option: `false` or a throw refuses the token. */
 function runValidate(validate: ResolvedConfig['validate'], claims: AccessTokenClaims): void {
@@ -112,6 +123,8 @@ export class Pipeline<U extends Auth0User = Auth0User> {
   readonly config: ResolvedConfig;
   /** Where DPoP proof `jti`s are recorded. */
   readonly replayStore: ReplayStore;
+  /** The Protected Resource Metadata (RFC 9728), built once; `undefined` without a resource identifier. */
+  readonly resourceMetadata: ResourceMetadata | undefined;
   private readonly credentials: CredentialsOptions;
   private readonly tokens: AccessTokenVerifier;
   private readonly binding: BindingSettings;
@@ -160,6 +173,7 @@ export class Pipeline<U extends Auth0User = Auth0User> {
       requireEmail: this.config.requireEmail,
       factory: extensions.userFactory as UserFactory<Auth0User> | undefined,
     };
+    this.resourceMetadata = protectedResourceMetadata(this.config);
     this.offer = Object.freeze({
       bearer: dpop.mode !== 'required',
       dpopAlgorithms: dpop.mode === 'disabled' ? undefined : dpop.algorithms,
@@ -213,15 +227,71 @@ export class Pipeline<U extends Auth0User = Auth0User> {
     authorize(claims, requirements, this.config, route);
   }
 
-  /** The HTTP answer to a failure of a request made with `scheme`: status, headers (challenge…) and body. */
-  answer(error: Auth0Error, scheme: AuthScheme = 'Bearer'): ErrorAnswer {
-    return answerOf(error, { realm: this.config.realm, offer: this.offer, requestScheme: scheme });
+  /**
+   * The HTTP answer to a failure of a request made with `scheme`: status, headers (challenge…) and
+   * body. `route.request` gives the origin of the `resource_metadata` URL (unless `publicOrigin`
+   * is set), `route.scopes` the scopes the route needs (named on a 401).
+   */
+  answer(
+    error: Auth0Error,
+    scheme: AuthScheme = 'Bearer',
+    route: { readonly request?: AuthRequest; readonly scopes?: readonly string[] } = {},
+  ): ErrorAnswer {
+    return answerOf(error, {
+      realm: this.config.realm,
+      offer: this.offer,
+      requestScheme: scheme,
+      resourceMetadata: metadataUrl(this.resourceMetadata, this.config.publicOrigin, route.request?.location?.()),
+      routeScopes: route.scopes,
+    });
   }
 
   /** Reports a refusal to the `onEvent` hook (the glue calls it for every answer it refuses). */
   refused(error: Auth0Error, scheme: AuthScheme, route?: string): void {
-    const event = { type: 'refused', status: error.status, code: error.code, reason: reasonOf(error), scheme } as const;
-    emit(this.config.onEvent, route === undefined ? event : { ...event, route });
+    const { onEvent, issuers, audience } = this.config;
+    if (onEvent === undefined) return;
+    const claim = claimOf(error, { iss: issuers.map(({ issuer }) => issuer), aud: audience });
+    emit(onEvent, {
+      type: 'refused',
+      status: error.status,
+      code: error.code,
+      reason: reasonOf(error),
+      scheme,
+      ...(route === undefined ? {} : { route }),
+      ...(claim === undefined ? {} : { claim }),
+    });
+  }
+
+  /**
+   * Fetches each tenant's discovery document and key set once, for a deploy to fail fast: resolves
+   * when every issuer answers with its own `issuer` and usable keys; rejects with an `Error` naming
+   * the tenant and the cause (its `cause.code`: `ECONNREFUSED`, `ENOTFOUND`, a TLS code,
+   * `http_404`, `wrong_issuer`…). Optional: requests never wait for it, and the key set is
+   * still fetched on first use without it.
+   */
+  async ready(): Promise<void> {
+    if (this.config.secret !== undefined) return;
+    const { fetch: fetcher = fetch, jwksTimeout } = this.config;
+    await Promise.all(
+      this.config.issuers.map(async ({ issuer }) => {
+        try {
+          const response = await fetcher(`${issuer}.well-known/openid-configuration`, {
+            headers: { accept: 'application/json' },
+            redirect: 'error',
+            signal: AbortSignal.timeout(jwksTimeout),
+          });
+          if (response.status !== 200) throw new ReadyFailure(`http_${response.status}`, `discovery answered HTTP ${response.status}`);
+          const discovered = (await response.json()) as { issuer?: unknown };
+          if (discovered.issuer !== issuer) {
+            throw new ReadyFailure('wrong_issuer', `discovery names another issuer (${String(discovered.issuer).slice(0, 100)})`);
+          }
+          await (this.tokens.keySets.get(issuer) as RemoteKeySet).refresh();
+        } catch (error) {
+          const cause = error instanceof ReadyFailure ? { code: error.code, message: error.message } : causeOf(error);
+          throw new Error(`routing-controllers-auth0: the tenant ${issuer} is not ready: ${cause.code} (${cause.message})`, { cause });
+        }
+      }),
+    );
   }
 
   /** How many verified tokens are cached now. */

@@ -116,6 +116,23 @@ function targetPath(target: string): string {
 }
 
 /**
+ * The origin a request was sent to, from its protocol and a Host that must be a valid
+ * `host[:port]`, normalised; `undefined` when either is missing or malformed.
+ *
+ * @example
+ * ```ts
+ * requestOrigin({ protocol: 'http', host: 'LOCALHOST:3000', target: '/secure' }); // 'http://localhost:3000'
+ * ```
+ */
+export function requestOrigin(location: RequestLocation | undefined): string | undefined {
+  if (location === undefined) return undefined;
+  const { host, protocol } = location;
+  if (host === undefined || !HOST_PORT.test(host) || (protocol !== 'http' && protocol !== 'https')) return undefined;
+  const url = normaliseHttpUrl(`${protocol}://${host}/`);
+  return url === undefined ? undefined : new URL(url).origin;
+}
+
+/**
  * The normalised URL of this request that a DPoP proof's `htu` must name. The scheme, host and
  * port come from `origin` when it is configured, else from the request's protocol and a Host that
  * must be a valid `host[:port]`; the path always comes from the request target. Throws

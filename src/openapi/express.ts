@@ -3,6 +3,8 @@
  * `(req, res, next)` function.
  */
 import { Auth0Docs, type Auth0DocsOptions } from './docs';
+import { isSpecOptions } from './docs/options';
+import { requirePeers } from './optional-peer';
 import type { HasAuth0Config } from './tenant';
 
 /** The parts of Express's request the handler uses. */
@@ -85,6 +87,11 @@ export function useExpressDocs(
   auth: HasAuth0Config,
   options: Auth0DocsOptions = {},
 ): Auth0Docs {
+  // Every package the page and its document need, named at once, now rather than at the first request.
+  requirePeers('useExpressDocs', [
+    'swagger-ui-dist',
+    ...(isSpecOptions(options.spec) ? ['routing-controllers-openapi', 'class-validator-jsonschema'] : []),
+  ]);
   const docs = new Auth0Docs(auth, options);
   app.use(expressDocs(docs));
   return docs;

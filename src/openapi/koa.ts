@@ -3,6 +3,8 @@
  * `(ctx, next)` function, so that this file does not tie the library to one Koa version.
  */
 import { Auth0Docs, type Auth0DocsOptions } from './docs';
+import { isSpecOptions } from './docs/options';
+import { requirePeers } from './optional-peer';
 import type { HasAuth0Config } from './tenant';
 
 /** The parts of Koa's context the middleware uses. */
@@ -72,6 +74,11 @@ export function useKoaDocs(
   auth: HasAuth0Config,
   options: Auth0DocsOptions = {},
 ): Auth0Docs {
+  // Every package the page and its document need, named at once, now rather than at the first request.
+  requirePeers('useKoaDocs', [
+    'swagger-ui-dist',
+    ...(isSpecOptions(options.spec) ? ['routing-controllers-openapi', 'class-validator-jsonschema'] : []),
+  ]);
   const docs = new Auth0Docs(auth, options);
   app.use(koaDocs(docs));
   return docs;

@@ -9,7 +9,7 @@ import { clientIdOf, tenantUrls, type HasAuth0Config } from './tenant';
 export interface Auth0LogoutOptions {
   /** Where Auth0 sends the browser afterwards; must be among the application's "Allowed Logout URLs". */
   returnTo?: string;
-  /** The application. Default: the Auth0 object's `clientId`, else `AUTH0_CLIENT_ID`. */
+  /** The application. Default: the Auth0 object's `clientId`, else `AUTH0_CLIENT_ID` (read at each call). */
   clientId?: string;
   /** Also sign out of the identity provider (Google, …) behind Auth0. Default false. */
   federated?: boolean;
@@ -25,8 +25,25 @@ export interface Auth0LogoutOptions {
  * ```
  */
 export function auth0LogoutUrl(auth: HasAuth0Config, options: Auth0LogoutOptions = {}): string {
+  return logoutUrlFor(auth.config.issuer, clientIdOf(auth, options.clientId), options);
+}
+
+/**
+ * {@link auth0LogoutUrl} for a client id already chosen (`undefined`: none is sent), so that the
+ * docs, which choose it once at set-up, do not read the environment again at each request.
+ *
+ * @example
+ * ```ts
+ * logoutUrlFor('https://your-tenant.auth0.com/', 'abc', { federated: true });
+ * // 'https://your-tenant.auth0.com/v2/logout?client_id=abc&federated='
+ * ```
+ */
+export function logoutUrlFor(
+  issuer: string,
+  clientId: string | undefined,
+  options: Pick<Auth0LogoutOptions, 'returnTo' | 'federated'> = {},
+): string {
   const query = new URLSearchParams();
-  const clientId = clientIdOf(auth, options.clientId);
   if (clientId !== undefined) query.set('client_id', clientId);
   if (options.returnTo !== undefined) {
     let url: URL;
@@ -39,5 +56,6 @@ export function auth0LogoutUrl(auth: HasAuth0Config, options: Auth0LogoutOptions
   }
   if (options.federated) query.set('federated', '');
   const search = query.toString();
-  return search === '' ? tenantUrls(auth.config.issuer).logout : `${tenantUrls(auth.config.issuer).logout}?${search}`;
+  const { logout } = tenantUrls(issuer);
+  return search === '' ? logout : `${logout}?${search}`;
 }

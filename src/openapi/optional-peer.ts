@@ -29,3 +29,24 @@ export function optionalPeer<T>(name: string): T {
     throw error;
   }
 }
+
+/**
+ * Throws one {@link Auth0ConfigError} naming every package of `names` that is not installed, and
+ * the command that installs them all; `what` is the helper that needs them.
+ *
+ * @internal
+ */
+export function requirePeers(what: string, names: readonly string[]): void {
+  const missing = names.filter((name) => {
+    try {
+      require.resolve(`${name}/package.json`);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    const noun = missing.length === 1 ? 'dependency' : 'dependencies';
+    throw new Auth0ConfigError(`${what} needs the optional peer ${noun} ${missing.join(', ')}: npm install ${missing.join(' ')}`);
+  }
+}

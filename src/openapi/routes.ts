@@ -4,10 +4,13 @@
  * what the running app does.
  */
 import type { MetadataArgsStorage, RoutingControllersOptions } from 'routing-controllers';
-import type { ParamMetadataArgs } from 'routing-controllers/types/metadata/args/ParamMetadataArgs';
-import type { ResponseHandlerMetadataArgs } from 'routing-controllers/types/metadata/args/ResponseHandleMetadataArgs';
 import type { IRoute } from 'routing-controllers-openapi';
 import { isClaimRule, type ClaimRule, type OrganizationRequirement } from '../core/rules';
+
+// routing-controllers' entry point does not export its metadata-args types; they are taken from the
+// storage it does export, so that no internal file path of the package is relied on.
+type ParamMetadataArgs = MetadataArgsStorage['params'][number];
+type ResponseHandlerMetadataArgs = MetadataArgsStorage['responseHandlers'][number];
 
 /**
  * What a route asks of the caller:

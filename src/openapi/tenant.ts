@@ -26,7 +26,15 @@ export function tenantUrls(issuer: string): {
   };
 }
 
-/** The client id for the docs' sign-in: the given one, else the Auth0 object's, else `AUTH0_CLIENT_ID`. */
+/**
+ * The client id for the docs' sign-in: the given one, else the Auth0 object's, else
+ * `AUTH0_CLIENT_ID`. Reads the environment: the docs call it once, when they are set up.
+ *
+ * @example
+ * ```ts
+ * clientIdOf(auth, options.clientId); // 'abc', or undefined when none of the three is set
+ * ```
+ */
 export function clientIdOf(auth: HasAuth0Config, explicit?: string): string | undefined {
   return explicit || auth.config.clientId || process.env.AUTH0_CLIENT_ID || undefined;
 }

@@ -5,9 +5,10 @@
 import type { Action } from 'routing-controllers';
 import type { Auth0Options, ResolvedConfig } from '../core/config';
 import { Auth0Error, type AuthScheme } from '../core/errors';
+import type { ErrorAnswer } from '../core/challenge';
 import { Pipeline, type Authentication, type TokenBinding } from '../core/pipeline';
 import type { AuthRequest, RequestLocation } from '../core/request';
-import type { ClaimRule, RouteContext } from '../core/rules';
+import { isClaimRule, type ClaimRule, type RouteContext } from '../core/rules';
 import type { AccessTokenClaims } from '../core/claims';
 import type { Auth0User } from '../core/user';
 import { Auth0HttpError } from './http-error';
@@ -136,6 +137,12 @@ function routeOf(action: Action): RouteContext {
   return { params: Object.freeze(params) };
 }
 
+/** The scopes a route's requirements name: its scope names and those of its rules (`anyOf`). */
+function scopesOf(roles: readonly unknown[]): string[] {
+  const scopes = requirementsOf(roles).flatMap((r) => (typeof r === 'string' ? [r] : isClaimRule(r) ? [...r.scopes] : []));
+  return [...new Set(scopes)];
+}
+
 function setHeaders(action: Action, headers: Readonly<Record<string, string>>): void {
   const response = action.response as ResponseLike;
   for (const [name, value] of Object.entries(headers)) {
@@ -214,11 +221,11 @@ export class Auth0<U extends Auth0User = Auth0User> {
    */
   readonly authorizationChecker = async (action: Action, roles: unknown[] = []): Promise<boolean> => {
     const outcome = await this.authenticate(action);
-    if (outcome.kind !== 'authenticated') throw this.fail(action, outcome.error, outcome.scheme);
+    if (outcome.kind !== 'authenticated') throw this.fail(action, outcome.error, outcome.scheme, roles);
     try {
       this.pipeline.authorize(outcome.claims, requirementsOf(roles), routeOf(action));
     } catch (error) {
-      if (error instanceof Auth0Error) throw this.fail(action, error, outcome.scheme);
+      if (error instanceof Auth0Error) throw this.fail(action, error, outcome.scheme, roles);
       throw error;
     }
     if (outcome.nonce !== undefined) setHeaders(action, { 'DPoP-Nonce': outcome.nonce });
@@ -239,7 +246,7 @@ export class Auth0<U extends Auth0User = Auth0User> {
       case 'anonymous':
         // RFC 7235 §4.1 allows the challenge on any answer: it tells an anonymous caller that
         // credentials would change it, and gives a required @CurrentUser()'s 401 its challenge.
-        setHeaders(action, this.pipeline.answer(outcome.error, outcome.scheme).headers);
+        setHeaders(action, this.answer(action, outcome.error, outcome.scheme, []).headers);
         return undefined;
       case 'failed':
         // A malformed request (400) and an outage (503) are never turned into a guest.
@@ -248,11 +255,34 @@ export class Auth0<U extends Auth0User = Auth0User> {
     }
   };
 
+  /**
+   * Both checkers, to spread into routing-controllers' options, so that neither can be forgotten:
+   * `createKoaServer({ controllers: [Api], ...auth.checkers })`.
+   */
+  readonly checkers = { authorizationChecker: this.authorizationChecker, currentUserChecker: this.currentUserChecker } as const;
+
+  /**
+   * Fetches the tenant's discovery document and key set once and rejects with the cause, for a
+   * deploy to fail fast (`await auth.ready()` before listening). Optional: start-up needs no network.
+   */
+  ready(): Promise<void> {
+    return this.pipeline.ready();
+  }
+
+  /** The answer to a failure on this request's route (`roles`: what the route needs). */
+  private answer(action: Action, error: Auth0Error, scheme: AuthScheme, roles: unknown[]): ErrorAnswer {
+    const request = action.request as NodeRequestLike;
+    return this.pipeline.answer(error, scheme, {
+      request: { authorization: undefined, location: () => locationOf(request) },
+      scopes: scopesOf(roles),
+    });
+  }
+
   /** Sets the answer's headers on the response and returns the error as routing-controllers' HttpError. */
-  private fail(action: Action, error: Auth0Error, scheme: AuthScheme): Auth0HttpError {
+  private fail(action: Action, error: Auth0Error, scheme: AuthScheme, roles: unknown[] = []): Auth0HttpError {
     const request = action.request as NodeRequestLike;
     this.pipeline.refused(error, scheme, request.path ?? request.url?.split('?')[0]);
-    const answer = this.pipeline.answer(error, scheme);
+    const answer = this.answer(action, error, scheme, roles);
     setHeaders(action, answer.headers);
     return new Auth0HttpError(error, answer.headers);
   }

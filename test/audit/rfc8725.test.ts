@@ -31,8 +31,12 @@ describe('RFC 8725 audit', () => {
     expect(res.status).to.equal(401);
     expect(res.body.error).to.equal('invalid_token');
     if (message !== undefined) expect(res.body.message).to.equal(message);
+    // Every 401 names what the route needs and the resource's metadata (RFC 9728 §5.1).
+    const metadata = `resource_metadata="${app.url}/.well-known/oauth-protected-resource"`;
     expect(res.headers.get('www-authenticate')).to.match(
-      /^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", DPoP algs="ES256 RS256 PS256 EdDSA"$/,
+      new RegExp(
+        `^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", scope="read:blabla", ${metadata.replace(/[.]/g, '\\.')}, DPoP algs="ES256 RS256 PS256 EdDSA"$`,
+      ),
     );
   }
 

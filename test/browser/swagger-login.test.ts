@@ -104,8 +104,10 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     expect(result.authorization).to.equal(undefined);
     expect(result.status).to.equal(401);
     expect(result.response.status()).to.equal(401);
-    expect(await result.response.headerValue('www-authenticate')).to.equal(
-      `Bearer realm="${tenant!.audience}", DPoP algs="ES256 RS256 PS256 EdDSA"`,
+    expect(await result.response.headerValue('www-authenticate')).to.match(
+      new RegExp(
+        `^Bearer realm="${tenant!.audience.replace(/\./g, '\\.')}", scope="read:blabla", resource_metadata="http://127\\.0\\.0\\.1:\\d+/\\.well-known/oauth-protected-resource", DPoP algs="ES256 RS256 PS256 EdDSA"$`,
+      ),
     );
     expect(result.body).to.deep.equal({ error: 'unauthorized', message: 'Missing bearer token' });
   });
@@ -157,8 +159,10 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     const result = await docs.execute('/secure/blabla');
     expect(result.status).to.equal(403);
     expect(result.response.status()).to.equal(403);
-    expect(await result.response.headerValue('www-authenticate')).to.equal(
-      `Bearer realm="${tenant!.audience}", error="insufficient_scope", error_description="Missing 'read:blabla' scope", scope="read:blabla"`,
+    expect(await result.response.headerValue('www-authenticate')).to.match(
+      new RegExp(
+        `^Bearer realm="${tenant!.audience.replace(/\./g, '\\.')}", error="insufficient_scope", error_description="Missing 'read:blabla' scope", scope="read:blabla", resource_metadata="http://127\\.0\\.0\\.1:\\d+/\\.well-known/oauth-protected-resource"$`,
+      ),
     );
     expect(result.body).to.deep.equal({ error: 'insufficient_scope', message: 'Missing "read:blabla" scope', scope: 'read:blabla' });
     // The same user may call what needs no scope.

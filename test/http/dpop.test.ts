@@ -5,6 +5,8 @@ import { Auth0User, type MemoryReplayStore } from '../../src';
 import { get, startExpress, startKoa, type Running } from '../support/server';
 
 const ALGS = 'ES256 RS256 PS256 EdDSA';
+/** The `resource_metadata` parameter every 401 and 403 carries (RFC 9728 §5.1). */
+const metadata = (url: string) => `resource_metadata="${url}/.well-known/oauth-protected-resource"`;
 
 @JsonController('/d')
 class DpopApi {
@@ -45,7 +47,7 @@ describe('DPoP (RFC 9449)', () => {
   }
 
   function dpopError(description: string): string {
-    return `Bearer realm="${tenant.audience}", DPoP algs="${ALGS}", error="invalid_dpop_proof", error_description="${description.replace(/"/g, "'")}"`;
+    return `Bearer realm="${tenant.audience}", DPoP algs="${ALGS}", error="invalid_dpop_proof", error_description="${description.replace(/"/g, "'")}", ${metadata(app.url)}`;
   }
 
   it('a DPoP-bound token with a good proof: 200', async () => {
@@ -69,7 +71,7 @@ describe('DPoP (RFC 9449)', () => {
     const res = await call('/d/blabla', token, await key.proof({ url: `${app.url}/d/blabla`, accessToken: token }));
     expect(res.status).to.equal(403);
     expect(res.headers.get('www-authenticate')).to.equal(
-      `DPoP algs="${ALGS}", error="insufficient_scope", error_description="Missing 'read:blabla' scope", scope="read:blabla"`,
+      `DPoP algs="${ALGS}", error="insufficient_scope", error_description="Missing 'read:blabla' scope", scope="read:blabla", ${metadata(app.url)}`,
     );
   });
 
@@ -175,7 +177,7 @@ describe('DPoP (RFC 9449)', () => {
       message: 'DPoP-bound token sent as a Bearer token: send it with the DPoP scheme and a proof',
     });
     expect(res.headers.get('www-authenticate')).to.match(
-      /^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", DPoP algs="[^"]+"$/,
+      /^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+", DPoP algs="[^"]+"$/,
     );
   });
 
@@ -196,10 +198,10 @@ describe('DPoP (RFC 9449)', () => {
     try {
       const bearer = await get(`${strict.url}/d/secure`, { token: await tenant.token() });
       expect(bearer.status).to.equal(401);
-      expect(bearer.headers.get('www-authenticate')).to.equal(`DPoP algs="${ALGS}"`);
+      expect(bearer.headers.get('www-authenticate')).to.equal(`DPoP algs="${ALGS}", ${metadata(strict.url)}`);
       expect(bearer.body.message).to.equal('Bearer tokens are not accepted here: send a DPoP-bound token with a DPoP proof');
       const none = await get(`${strict.url}/d/secure`);
-      expect(none.headers.get('www-authenticate')).to.equal(`DPoP algs="${ALGS}"`);
+      expect(none.headers.get('www-authenticate')).to.equal(`DPoP algs="${ALGS}", ${metadata(strict.url)}`);
       const token = await tenant.token({ dpopJkt: key.thumbprint });
       const ok = await get(`${strict.url}/d/secure`, {
         authorization: `DPoP ${token}`,
@@ -220,7 +222,7 @@ describe('DPoP (RFC 9449)', () => {
         headers: { dpop: await key.proof({ url: `${plain.url}/d/secure`, accessToken: token }) },
       });
       expect(res.status).to.equal(401);
-      expect(res.headers.get('www-authenticate')).to.equal(`Bearer realm="${tenant.audience}"`);
+      expect(res.headers.get('www-authenticate')).to.equal(`Bearer realm="${tenant.audience}", ${metadata(plain.url)}`);
       expect((await get(`${plain.url}/d/secure`, { token: await tenant.token() })).status).to.equal(200);
     } finally {
       await plain.close();

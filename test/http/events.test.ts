@@ -86,7 +86,14 @@ describe('auth events (onEvent)', () => {
       tokens.push(t);
       expect((await get(`${api.url}/secure`, { token: t })).status).to.equal(503);
       expect(shapes(seen)).to.deep.equal([
-        { type: 'keySetFetch', issuer: down.issuer, outcome: 'error', keys: 0 },
+        // The tenant's 'down' mode drops the connection: undici says so in its cause.
+        {
+          type: 'keySetFetch',
+          issuer: down.issuer,
+          outcome: 'error',
+          keys: 0,
+          cause: { code: 'UND_ERR_SOCKET', message: 'other side closed' },
+        },
         {
           type: 'refused',
           status: 503,

@@ -6,10 +6,14 @@ import { get, startKoa, type Running } from '../support/server';
 
 const REALM = 'https://api.example.com';
 const DPOP = ', DPoP algs="ES256 RS256 PS256 EdDSA"';
-const BARE = `Bearer realm="${REALM}"${DPOP}`;
+/** The app under test, for the `resource_metadata` every 401 and 403 carries (RFC 9728 §5.1). */
+let appUrl = '';
+const metadata = () => `resource_metadata="${appUrl}/.well-known/oauth-protected-resource"`;
+/** The challenge without an error: the route's scopes (if any) and the metadata. */
+const bare = (scope?: string) => `Bearer realm="${REALM}", ${scope === undefined ? '' : `scope="${scope}", `}${metadata()}${DPOP}`;
 
 function invalidToken(description: string): string {
-  return `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"${DPOP}`;
+  return `Bearer realm="${REALM}", error="invalid_token", error_description="${description}", ${metadata()}${DPOP}`;
 }
 
 describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
@@ -21,6 +25,7 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
     tenant = await TestTenant.start();
     auth = tenant.auth0({ scopes: { 'read:blabla': 'Read the BlaBla resource' } });
     app = await startKoa(auth, [Api, AdminApi]);
+    appUrl = app.url;
   });
   after(async () => {
     await app.close();
@@ -38,21 +43,21 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
     it('no Authorization header: 401, bare challenge, code unauthorized', async () => {
       const res = await get(`${app.url}/secure`);
       expect(res.status).to.equal(401);
-      expect(res.headers.get('www-authenticate')).to.equal(BARE);
+      expect(res.headers.get('www-authenticate')).to.equal(bare());
       expect(res.body).to.deep.equal({ error: 'unauthorized', message: 'Missing bearer token' });
     });
 
     it('another scheme (Basic): 401 with a bare Bearer challenge', async () => {
       const res = await get(`${app.url}/secure/blabla`, { authorization: 'Basic dXNlcjpwYXNz' });
       expect(res.status).to.equal(401);
-      expect(res.headers.get('www-authenticate')).to.equal(BARE);
+      expect(res.headers.get('www-authenticate')).to.equal(bare('read:blabla'));
       expect(res.body.error).to.equal('unauthorized');
     });
 
     it('a controller-level @Authorized guards every action', async () => {
       const res = await get(`${app.url}/admin/stats`);
       expect(res.status).to.equal(401);
-      expect(res.headers.get('www-authenticate')).to.equal(BARE);
+      expect(res.headers.get('www-authenticate')).to.equal(bare('admin:all'));
     });
   });
 
@@ -213,7 +218,7 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
       const res = await get(`${app.url}/secure/blabla`, { token: await tenant.token({ scopes: 'read:other' }) });
       expect(res.status).to.equal(403);
       expect(res.headers.get('www-authenticate')).to.equal(
-        `Bearer realm="${REALM}", error="insufficient_scope", error_description="Missing 'read:blabla' scope", scope="read:blabla"`,
+        `Bearer realm="${REALM}", error="insufficient_scope", error_description="Missing 'read:blabla' scope", scope="read:blabla", ${metadata()}`,
       );
       expect(res.body).to.deep.equal({ error: 'insufficient_scope', message: 'Missing "read:blabla" scope', scope: 'read:blabla' });
     });
@@ -300,7 +305,7 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
       const res = await get(`${app.url}/guest`);
       expect(res.status).to.equal(200);
       expect(res.body).to.deep.equal({ message: 'guest' });
-      expect(res.headers.get('www-authenticate')).to.equal(BARE);
+      expect(res.headers.get('www-authenticate')).to.equal(bare());
     });
 
     it('optional @CurrentUser: the user with a valid token', async () => {
@@ -326,7 +331,7 @@ describe('Koa: @Authorized and @CurrentUser over HTTP', () => {
     it('required @CurrentUser without @Authorized: 401 with the challenge', async () => {
       const res = await get(`${app.url}/me`);
       expect(res.status).to.equal(401);
-      expect(res.headers.get('www-authenticate')).to.equal(BARE);
+      expect(res.headers.get('www-authenticate')).to.equal(bare());
       const ok = await get(`${app.url}/me`, { token: await tenant.token() });
       expect(ok.status).to.equal(200);
       expect(ok.body.id).to.equal('auth0|test-user');

@@ -90,7 +90,7 @@ describe('the sample process against a local https tenant (AUTH0_DOMAIN=localhos
     const anonymous = await get(`${base}/secure`);
     expect(anonymous.status).to.equal(401);
     expect(anonymous.headers.get('www-authenticate')).to.equal(
-      'Bearer realm="https://sample.example.com", DPoP algs="ES256 RS256 PS256 EdDSA"',
+      `Bearer realm="https://sample.example.com", resource_metadata="${base}/.well-known/oauth-protected-resource", DPoP algs="ES256 RS256 PS256 EdDSA"`,
     );
     const token = await tenant.token({ subject: 'auth0|sample', permissions: ['read:blabla'], email: 'sample@example.com' });
     const res = await get(`${base}/secure`, { token });

@@ -1,9 +1,12 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import pino from 'pino';
 import { TestTenant } from 'routing-controllers-auth0/testing';
 import { createSampleApp, createSampleAuth, settingsFromEnv } from '../../sample/app';
 import { createObservability } from '../../sample/observability';
+import { outsideAddress, rawRequest } from '../support/raw-http';
 import { get, listening, type Running } from '../support/server';
 
 describe('the sample: refusals as JSON logs, metrics at /metrics', () => {
@@ -55,5 +58,89 @@ describe('the sample: refusals as JSON logs, metrics at /metrics', () => {
     expect(text).to.include('auth_token_cache_total{result="miss"} 2');
     expect(text).to.include('auth_token_cache_total{result="hit"} 1');
     expect(text).to.include('auth_verification_duration_seconds_count 3');
+  });
+});
+
+describe('the sample: /metrics to this machine only, even with a real tenant on every interface', () => {
+  let tenant: TestTenant;
+  let server: Server;
+  let port: number;
+
+  before(async () => {
+    tenant = await TestTenant.start({ audience: 'https://sample.example.com' });
+    const observability = createObservability(pino({ level: 'silent' }));
+    const settings = settingsFromEnv({ AUTH0_DOMAIN: tenant.issuer, AUTH0_API_AUDIENCE: tenant.audience });
+    server = createServer(
+      createSampleApp(createSampleAuth(settings, { onEvent: observability.onEvent }), observability.registry).callback(),
+    );
+    // As `npm start` listens with a real tenant and no HOST: every interface, IPv4 peers seen as ::ffff:a.b.c.d.
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '::', resolve);
+    });
+    port = (server.address() as AddressInfo).port;
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+    await tenant.close();
+  });
+
+  const FORBIDDEN =
+    'Forbidden: /metrics is served only to this machine (a loopback connection addressed to localhost, 127.0.0.1 or [::1]).\n';
+
+  it('serves a loopback connection addressed to a loopback name (IPv4, IPv4-mapped and IPv6 peers)', async () => {
+    for (const [address, host] of [
+      ['127.0.0.1', `127.0.0.1:${port}`],
+      ['127.0.0.1', `localhost:${port}`],
+      ['127.0.0.1', `LocalHost:${port}`],
+      ['::1', `[::1]:${port}`],
+    ]) {
+      const res = await rawRequest(port, 'GET /metrics HTTP/1.1', [`Host: ${host}`], address);
+      expect([address, host, res.status, res.headers['content-type']]).to.deep.equal([
+        address,
+        host,
+        200,
+        'text/plain; version=0.0.4; charset=utf-8',
+      ]);
+      expect(res.body).to.include('# TYPE auth_refusals_total counter');
+    }
+  });
+
+  it('refuses a Host that is not a loopback name (DNS rebinding), which the API of a real tenant answers', async () => {
+    for (const host of [`rebound.example:${port}`, 'rebound.example', `localhost.:${port}`, `localhost.rebound.example:${port}`]) {
+      const metrics = await rawRequest(port, 'GET /metrics HTTP/1.1', [`Host: ${host}`]);
+      expect([host, metrics.status, metrics.headers['content-type'], metrics.body]).to.deep.equal([
+        host,
+        403,
+        'text/plain; charset=utf-8',
+        FORBIDDEN,
+      ]);
+      expect(metrics.headers['cache-control']).to.equal('no-store');
+      expect((await rawRequest(port, 'GET /public HTTP/1.1', [`Host: ${host}`])).status).to.equal(200);
+    }
+  });
+
+  it('refuses a request that a proxy on this machine forwarded', async () => {
+    for (const header of [
+      'X-Forwarded-For: 203.0.113.7',
+      'Forwarded: for=203.0.113.7',
+      'X-Real-IP: 203.0.113.7',
+      'X-Forwarded-Host: localhost',
+    ]) {
+      const res = await rawRequest(port, 'GET /metrics HTTP/1.1', [`Host: localhost:${port}`, header]);
+      expect([header, res.status, res.body]).to.deep.equal([header, 403, FORBIDDEN]);
+    }
+  });
+
+  it('refuses a connection from another address, even addressed to a loopback name', async function () {
+    const address = outsideAddress();
+    if (address === undefined) this.skip();
+    const metrics = await rawRequest(port, 'GET /metrics HTTP/1.1', [`Host: localhost:${port}`], address);
+    expect([metrics.status, metrics.body]).to.deep.equal([403, FORBIDDEN]);
+    // The same connection path reaches the API: the refusal is the peer's address.
+    expect((await rawRequest(port, 'GET /public HTTP/1.1', [`Host: localhost:${port}`], address)).status).to.equal(200);
   });
 });

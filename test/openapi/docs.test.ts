@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import express from 'express';
 import Koa from 'koa';
 import { useExpressServer, useKoaServer } from 'routing-controllers';
-import { Auth0 } from '../../src';
+import { Auth0, expressRefusalHandler } from '../../src';
 import { Auth0Docs, auth0LogoutUrl, docsCallbackUrl, useExpressDocs, useKoaDocs, type Auth0DocsOptions } from '../../src/openapi';
 import { createSampleApp, createSampleAuth, sampleCallbackUrl, sampleDocsUrl, settingsFromEnv } from '../../sample/app';
 import { SampleApi } from '../../sample/api';
@@ -35,8 +35,6 @@ function koaApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> {
 
 function expressApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> {
   const app = express();
-  // Express prints every error passed to next() (routing-controllers passes the 401s) unless env is test.
-  app.set('env', 'test');
   const routing = {
     controllers: [SampleApi],
     development: false,
@@ -45,6 +43,7 @@ function expressApp(a: Auth0, options: Auth0DocsOptions = {}): Promise<Running> 
   };
   useExpressDocs(app, a, { spec: { routing }, ...options });
   useExpressServer(app, routing);
+  app.use(expressRefusalHandler());
   return listening(app.listen(0, '127.0.0.1'));
 }
 
@@ -59,6 +58,12 @@ async function initializerConfig(url: string): Promise<InitializerConfig> {
   const res = await fetchRaw(url);
   expect(res.status, url).to.equal(200);
   return JSON.parse(res.text);
+}
+
+/** The client id in the configuration an {@link Auth0Docs} serves to the page. */
+function servedClientId(docs: Auth0Docs): string {
+  const answer = docs.handle({ method: 'GET', path: '/docs/swagger-initializer.json' });
+  return (JSON.parse(String(answer?.body)) as InitializerConfig).oauth.clientId;
 }
 
 /** The initializer script, as it is in the source tree. */
@@ -254,7 +259,7 @@ for (const [driver, start] of [
       const secure = await fetchRaw(`${app.url}/secure`);
       expect(secure.status).to.equal(401);
       expect(secure.headers.get('www-authenticate')).to.equal(
-        'Bearer realm="https://api.example.com", DPoP algs="ES256 RS256 PS256 EdDSA"',
+        `Bearer realm="https://api.example.com", resource_metadata="${app.url}/.well-known/oauth-protected-resource", DPoP algs="ES256 RS256 PS256 EdDSA"`,
       );
     });
   });
@@ -321,6 +326,41 @@ describe('Swagger UI options', () => {
     app = await koaApp(auth());
     const config = await initializerConfig(`${app.url}/docs/swagger-initializer.json`);
     expect(config.oauth.clientId).to.equal('from-env');
+  });
+
+  it('reads AUTH0_CLIENT_ID once, when the docs are set up, not at each request (Koa and Express)', async () => {
+    for (const start of [koaApp, expressApp]) {
+      // The Auth0 object is made without the variable, so that only the docs can read it.
+      delete process.env.AUTH0_CLIENT_ID;
+      const a = auth();
+      process.env.AUTH0_CLIENT_ID = 'at-set-up';
+      const running = await start(a);
+      try {
+        process.env.AUTH0_CLIENT_ID = 'changed-later';
+        const config = await initializerConfig(`${running.url}/docs/swagger-initializer.json`);
+        expect(config.oauth.clientId, start.name).to.equal('at-set-up');
+        const logout = await fetchRaw(`${running.url}/docs/logout`);
+        expect(new URL(String(logout.headers.get('location'))).searchParams.get('client_id'), start.name).to.equal('at-set-up');
+      } finally {
+        await running.close();
+      }
+    }
+  });
+
+  it('leaves the client id out when AUTH0_CLIENT_ID is set only after the docs are set up', async () => {
+    delete process.env.AUTH0_CLIENT_ID;
+    const docs = new Auth0Docs(auth());
+    process.env.AUTH0_CLIENT_ID = 'too-late';
+    expect(servedClientId(docs)).to.equal('');
+    expect(docs.logoutUrl({ origin: 'http://localhost:3000' })).to.equal(
+      'https://tenant.example.com/v2/logout?returnTo=http%3A%2F%2Flocalhost%3A3000%2Fdocs%2F',
+    );
+  });
+
+  it('prefers the clientId option, then the Auth0 object, to AUTH0_CLIENT_ID', () => {
+    process.env.AUTH0_CLIENT_ID = 'from-env';
+    expect(servedClientId(new Auth0Docs(auth({ clientId: 'from-auth' }), { clientId: 'from-option' }))).to.equal('from-option');
+    expect(servedClientId(new Auth0Docs(auth({ clientId: 'from-auth' })))).to.equal('from-auth');
   });
 
   it('serves a finished document, or one from a function, as given', async () => {

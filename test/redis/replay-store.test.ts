@@ -389,7 +389,7 @@ describe('RedisReplayStore (routing-controllers-auth0/redis)', () => {
         expect(again.status).to.equal(401);
         expect(again.body).to.deep.equal({ error: 'invalid_dpop_proof', message: 'DPoP proof replayed (jti already used)' });
         expect(again.headers.get('www-authenticate')).to.equal(
-          `Bearer realm="${tenant.audience}", DPoP algs="${ALGS}", error="invalid_dpop_proof", error_description="DPoP proof replayed (jti already used)"`,
+          `Bearer realm="${tenant.audience}", DPoP algs="${ALGS}", error="invalid_dpop_proof", error_description="DPoP proof replayed (jti already used)", resource_metadata="${replica.url}/.well-known/oauth-protected-resource"`,
         );
       }
       // A fresh proof works on either replica.

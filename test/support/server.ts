@@ -3,7 +3,7 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import Koa from 'koa';
 import express from 'express';
 import { useExpressServer, useKoaServer } from 'routing-controllers';
-import type { Auth0 } from '../../src';
+import { type Auth0, expressRefusalHandler } from '../../src';
 import { TestTenant } from 'routing-controllers-auth0/testing';
 
 /** A running app on a free loopback port. */
@@ -51,18 +51,14 @@ export function startExpress(auth: Auth0<any>, controllers: Function[]): Promise
     authorizationChecker: auth.authorizationChecker,
     currentUserChecker: auth.currentUserChecker,
   });
-  // routing-controllers answers the error, then passes it on: end the chain there, as an app would,
-  // so that Express's final handler does not print every 401.
-  app.use((error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (!res.headersSent) next(error);
-  });
+  app.use(expressRefusalHandler());
   return listening(app.listen(0, '127.0.0.1'));
 }
 
 /** GET with an optional bearer token; returns status, headers and parsed body. */
 export async function get(
   url: string,
-  options: { token?: string; authorization?: string; headers?: Record<string, string> } = {},
+  options: { token?: string; authorization?: string; headers?: Record<string, string>; withoutResourceMetadata?: boolean } = {},
 ): Promise<{ status: number; headers: Headers; body: any }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -74,6 +70,14 @@ export async function get(
     body = JSON.parse(text);
   } catch {
     // not JSON
+  }
+  // RFC 9728 §5.1: every 401 and 403 of the library names the resource's metadata. Checked on every
+  // answer the suites read, so that no refusal path goes without it.
+  const challenge = response.headers.get('www-authenticate');
+  if ((response.status === 401 || response.status === 403) && challenge !== null && !options.withoutResourceMetadata) {
+    if (!/resource_metadata="https?:\/\/[^"]+\/\.well-known\/oauth-protected-resource[^"]*"/.test(challenge)) {
+      throw new Error(`a ${response.status} without resource_metadata: ${challenge}`);
+    }
   }
   return { status: response.status, headers: response.headers, body };
 }

@@ -68,6 +68,21 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
   audience?: string | string[];
   /** Scope name → description, for the OpenAPI security schemes. Default `{}`. */
   scopes?: Record<string, string>;
+  /**
+   * The resource identifier of this API (RFC 9728, RFC 8707): an https URL (plain http on a
+   * loopback host), without query or fragment. Its Protected Resource Metadata is served at
+   * `/.well-known/oauth-protected-resource` followed by its path (`protectedResourceController`),
+   * and every 401 and 403 names that document with `resource_metadata`. For MCP clients it must be
+   * the URL they call, and an audience of this API. Default: the first audience when it is such a
+   * URL; `false` turns the metadata off.
+   */
+  resource?: string | false;
+  /**
+   * The origin clients reach this API at (`https://api.example.com`: scheme, host and port), on
+   * which the `resource_metadata` URL of a challenge is built. Default: the request's own (its
+   * scheme and a Host that must be a valid `host[:port]`, as for DPoP's `htu`).
+   */
+  publicOrigin?: string;
   /** The key set URL. Default `{issuer}.well-known/jwks.json`. Not together with `secret`. */
   jwksUri?: string;
   /**

@@ -49,6 +49,10 @@ export interface ResolvedConfig {
   audience: string[];
   /** Scope name → description. */
   scopes: Record<string, string>;
+  /** The resource identifier (RFC 9728) and the path of its metadata document; `undefined`: none. */
+  resource: { identifier: string; metadataPath: string } | undefined;
+  /** The normalised public origin (`publicOrigin`); `undefined`: the request's own. */
+  publicOrigin: string | undefined;
   /** The accepted signing algorithms: asymmetric ones, or with `secret` symmetric ones only. */
   algorithms: string[];
   /** The signing secret of an HS256/HS384/HS512 API; `undefined` when tokens are checked with the key set. */
@@ -145,6 +149,8 @@ const OPTION_NAMES: Record<keyof Auth0Options, true> = {
   issuerBaseURL: true,
   audience: true,
   scopes: true,
+  resource: true,
+  publicOrigin: true,
   jwksUri: true,
   algorithms: true,
   secret: true,
@@ -237,6 +243,14 @@ function resolveIssuers(options: Auth0Options<Auth0User>): ResolvedConfig['issue
   const base = issuerBaseURL?.trim() ?? '';
   if (base !== '' && domains.length > 0) {
     fail('`domain` and `issuerBaseURL` are both set: set one of them (the issuer is `https://{domain}/`, or `issuerBaseURL` itself)');
+  }
+  for (const domain of domains) {
+    const { pathname, host } = checkedUrl('domain', domain);
+    if (pathname !== '/') {
+      fail(
+        `\`domain\` is your tenant's domain, without a path (got ${shown(domain)}): set "${host}", or \`issuerBaseURL\` for an issuer with a path`,
+      );
+    }
   }
   const issuers = base === '' ? domains.map((domain) => issuerOf('domain', domain)) : [issuerOf('issuerBaseURL', base)];
   if (issuers.length === 0) {
@@ -331,13 +345,41 @@ function resolveAuthorizeWith(value: unknown): AuthorizeWith {
   return value as AuthorizeWith;
 }
 
-/** `dpop.origin`: scheme, host and port only, normalised (lower-case host, default port dropped). */
-function resolveOrigin(value: unknown): string | undefined {
-  const raw = text('dpop.origin', value);
+/** An origin option (`dpop.origin`, `publicOrigin`): scheme, host and port only, normalised (lower-case host, default port dropped). */
+function resolveOrigin(name: string, value: unknown): string | undefined {
+  const raw = text(name, value);
   if (raw === undefined) return undefined;
-  const url = checkedUrl('dpop.origin', raw.trim());
-  if (url.pathname !== '/') fail(`\`dpop.origin\` must be an origin (scheme, host and port) without a path, e.g. "${url.origin}"`);
+  const url = checkedUrl(name, raw.trim());
+  if (url.pathname !== '/') fail(`\`${name}\` must be an origin (scheme, host and port) without a path, e.g. "${url.origin}"`);
   return url.origin;
+}
+
+/**
+ * The resource identifier and its metadata path (RFC 9728 §3.1: the well-known segment goes
+ * between the host and the identifier's path). By default the first audience, when it is an https
+ * URL (or http on a loopback host) without query or fragment.
+ */
+function resolveResource(value: unknown, audience: string[]): ResolvedConfig['resource'] {
+  if (value === false) return undefined;
+  let url: URL;
+  if (value === undefined) {
+    try {
+      url = checkedUrl('audience', audience[0]);
+    } catch {
+      return undefined;
+    }
+    if (!/^https?:\/\//i.test(audience[0])) return undefined;
+  } else {
+    const raw = text('resource', value);
+    url = checkedUrl('resource', (raw as string).trim());
+    if (!/^https?:\/\//i.test(raw as string)) fail('`resource` must be an absolute https URL, e.g. "https://api.example.com/mcp"');
+  }
+  const identifier = value === undefined ? audience[0] : (value as string).trim();
+  if (!audience.includes(identifier)) {
+    fail(`\`resource\` must be one of the audiences (a token for the resource is one for this API): add it to \`audience\``);
+  }
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return { identifier, metadataPath: `/.well-known/oauth-protected-resource${path}` };
 }
 
 function resolveNonce(value: unknown): ResolvedConfig['dpop']['nonce'] {
@@ -393,7 +435,7 @@ function resolveDpop(value: unknown): ResolvedConfig['dpop'] {
       Math.max(jtiPerKey, Math.floor(jtiCacheSize / 10)),
       withinCache,
     ),
-    origin: resolveOrigin(options.origin),
+    origin: resolveOrigin('dpop.origin', options.origin),
     nonce,
     replayStore,
   };
@@ -493,6 +535,8 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
     issuers,
     audience,
     scopes: resolveScopes(options.scopes),
+    resource: resolveResource(options.resource, audience),
+    publicOrigin: resolveOrigin('publicOrigin', options.publicOrigin),
     ...resolveSigning(options),
     maxTokenAge: options.maxTokenAge === undefined ? undefined : numberOption('maxTokenAge', options.maxTokenAge, 0, POSITIVE_SECONDS),
     fetch: callable('fetch', options.fetch),

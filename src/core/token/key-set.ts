@@ -30,7 +30,12 @@ export interface KeySetOptions {
   /** The fetch to use. Default: the global `fetch`. */
   fetch?: typeof fetch;
   /** Told of every fetch: its outcome, duration and the keys usable after it. */
-  onFetch?: (fetch: { outcome: 'ok' | 'error' | 'timeout'; durationMs: number; keys: number }) => void;
+  onFetch?: (fetch: {
+    outcome: 'ok' | 'error' | 'timeout';
+    durationMs: number;
+    keys: number;
+    cause?: { code: string; message: string };
+  }) => void;
   /** The clock every cooldown and age is measured with, in milliseconds. Default: `Date.now`. */
   now?: () => number;
 }
@@ -53,6 +58,32 @@ export interface KeySetStats {
 const MAX_KEY_SET_BYTES = 512 * 1024;
 const SIGNING_KTY = new Set(['RSA', 'EC', 'OKP']);
 const ALGORITHM_MISMATCH = 'Token algorithm does not match its key';
+
+/** A failed fetch's error whose message says what went wrong (and `code` says it in short). */
+class FetchFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Why a fetch failed, in short (`ECONNREFUSED`, `ENOTFOUND`, a TLS code such as
+ * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `http_503`, `timeout`, `too_large`, `invalid_json`,
+ * `invalid_key_set`) and a message of at most 200 characters. undici's `fetch failed` hides the
+ * reason in its `cause`.
+ */
+export function causeOf(error: unknown): { code: string; message: string } {
+  if (error instanceof FetchFailure) return { code: error.code, message: error.message };
+  if (error instanceof Error && error.name === 'TimeoutError') return { code: 'timeout', message: 'the key set did not answer in time' };
+  if (error instanceof SyntaxError) return { code: 'invalid_json', message: 'the key set is not JSON' };
+  const inner = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const code = typeof inner?.code === 'string' ? inner.code : 'fetch_failed';
+  const message = typeof inner?.message === 'string' ? inner.message : error instanceof Error ? error.message : String(error);
+  return { code, message: message.slice(0, 200) };
+}
 
 /** A public signing key with a `kid`: never a private, symmetric or encryption key. */
 function isSigningKey(value: unknown): value is JWK & { kid: string } {
@@ -84,7 +115,7 @@ interface Loaded {
 /** The usable keys of a key set document, at most `maxKeys`, in document order. */
 function loadKeys(document: unknown, maxKeys: number): Loaded {
   const list = (document as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(list)) throw new Error('key set has no "keys" array');
+  if (!Array.isArray(list)) throw new FetchFailure('invalid_key_set', 'the key set has no "keys" array');
   const keys: JWK[] = [];
   for (const jwk of list) {
     if (keys.length >= maxKeys) break;
@@ -100,7 +131,7 @@ async function readBounded(response: Response, limit: number, abort: () => void)
   if (announced !== null && Number(announced) > limit) {
     abort();
     await response.body?.cancel().catch(() => undefined);
-    throw new Error(`key set too large (Content-Length ${announced})`);
+    throw new FetchFailure('too_large', `the key set is too large (Content-Length ${announced})`);
   }
   if (response.body === null) return '';
   const reader = response.body.getReader();
@@ -112,7 +143,7 @@ async function readBounded(response: Response, limit: number, abort: () => void)
     if (size > limit) {
       abort();
       await reader.cancel().catch(() => undefined);
-      throw new Error(`key set too large (over ${limit} bytes)`);
+      throw new FetchFailure('too_large', `the key set is too large (over ${limit} bytes)`);
     }
     text += decoder.decode(chunk.value, { stream: true });
   }
@@ -207,8 +238,13 @@ export class RemoteKeySet {
     this.lastAttempt = this.now();
     this.counters.fetches += 1;
     const started = performance.now();
-    const report = (outcome: 'ok' | 'error' | 'timeout') =>
-      this.options.onFetch?.({ outcome, durationMs: performance.now() - started, keys: this.loaded?.size ?? 0 });
+    const report = (outcome: 'ok' | 'error' | 'timeout', error?: unknown) =>
+      this.options.onFetch?.({
+        outcome,
+        durationMs: performance.now() - started,
+        keys: this.loaded?.size ?? 0,
+        ...(outcome === 'ok' ? {} : { cause: causeOf(error) }),
+      });
     this.inflight = this.load()
       .then(
         (loaded) => {
@@ -220,7 +256,7 @@ export class RemoteKeySet {
         (error: unknown) => {
           this.counters.failures += 1;
           this.lastFailure = error;
-          report(error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'error');
+          report(error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'error', error);
           throw error;
         },
       )
@@ -239,7 +275,7 @@ export class RemoteKeySet {
     });
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
-      throw new Error(`key set answered HTTP ${response.status}`);
+      throw new FetchFailure(`http_${response.status}`, `the key set answered HTTP ${response.status}`);
     }
     const text = await readBounded(response, MAX_KEY_SET_BYTES, () => dropped.abort());
     return loadKeys(JSON.parse(text), this.options.maxKeys);

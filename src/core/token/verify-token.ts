@@ -25,13 +25,25 @@ import { TokenCache, type VerifiedToken } from './token-cache';
 
 const FOREIGN_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
+/**
+ * An ID token sent where an access token belongs: it has a `nonce` or an `at_hash` (OpenID Connect
+ * Core §2, §3.1.3.6), or its audience is the application's client id.
+ */
+function looksLikeIdToken(payload: Record<string, unknown>, clientId: string | undefined): boolean {
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  return payload.nonce !== undefined || payload.at_hash !== undefined || (clientId !== undefined && audiences.includes(clientId));
+}
+
 /** Maps a jose error to the message an API client sees (fastapi-auth0's wording where it has one). */
-function describe(error: unknown): string {
+function describe(error: unknown, clientId: string | undefined): string {
   if (error instanceof errors.JWTExpired) return error.claim === 'iat' ? 'Token too old (maxTokenAge)' : 'Expired token';
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
       case 'iss':
       case 'aud':
+        if (looksLikeIdToken(error.payload, clientId)) {
+          return 'This looks like an ID token: send the access token (requested with the audience of this API)';
+        }
         return 'Invalid token claims (wrong issuer or audience)';
       case 'nbf':
         return 'Token not yet valid';
@@ -203,7 +215,7 @@ export class AccessTokenVerifier {
       kid = (result.protectedHeader.kid as string | undefined) ?? '';
     } catch (error) {
       if (error instanceof Auth0Error) throw error;
-      throw new InvalidTokenError(describe(error), { cause: error });
+      throw new InvalidTokenError(describe(error, this.config.clientId), { cause: error });
     }
     checkClaimTypes(claims);
     // The same claims are handed to every request that carries the token: nobody may change them.

@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ok, type DocsResponse } from './http';
 
-const SWAGGER_UI_DIST = dirname(require.resolve('swagger-ui-dist/package.json'));
+/** swagger-ui-dist's folder, found when a file of it is first asked for (it is an optional peer). */
+let swaggerUiDist: string | undefined;
+function swaggerUiFolder(): string {
+  swaggerUiDist ??= dirname(require.resolve('swagger-ui-dist/package.json'));
+  return swaggerUiDist;
+}
 
 /**
  * The initializer script's file, beside this module's folder: `src/openapi/browser/` when the
@@ -66,7 +71,7 @@ function cached(path: string): Buffer {
  * ```
  */
 export function swaggerUiFile(name: string): Buffer {
-  return cached(join(SWAGGER_UI_DIST, name));
+  return cached(join(swaggerUiFolder(), name));
 }
 
 /**

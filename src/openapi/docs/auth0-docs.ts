@@ -14,9 +14,9 @@
  */
 import type { OpenAPIObject } from 'openapi3-ts';
 import { organizationSet } from '../../core/organization';
-import { auth0LogoutUrl } from '../logout-url';
+import { logoutUrlFor } from '../logout-url';
 import { auth0Spec } from '../spec';
-import type { HasAuth0Config } from '../tenant';
+import { clientIdOf, type HasAuth0Config } from '../tenant';
 import { initializerScript, pageCss, swaggerUiAsset, swaggerUiFile } from './assets';
 import { ok, redirect, type DocsRequest, type DocsResponse } from './http';
 import { initializerConfigJson } from './initializer-config';
@@ -39,6 +39,7 @@ export class Auth0Docs {
   readonly docsPath: string;
   /** Where the document is served, e.g. `/openapi.json`. */
   readonly specPath: string;
+  private readonly clientId: string | undefined;
   private document: OpenAPIObject | undefined;
   private specJson: string | undefined;
 
@@ -51,7 +52,9 @@ export class Auth0Docs {
     if (this.specPath.startsWith(`${this.docsPath}/`)) {
       throw new TypeError('routing-controllers-auth0: `specPath` must not be inside `docsPath`');
     }
-    if (options.logoutReturnTo !== undefined) auth0LogoutUrl(auth, { returnTo: options.logoutReturnTo });
+    // Chosen once: the environment is configuration read at set-up, and a request must not see it change.
+    this.clientId = clientIdOf(auth, options.clientId);
+    if (options.logoutReturnTo !== undefined) logoutUrlFor(auth.config.issuer, this.clientId, { returnTo: options.logoutReturnTo });
     if (options.organization !== undefined) {
       // Ids or names: which of them the tenant takes is the tenant's setting, not the page's.
       organizationSet([options.organization], {
@@ -111,7 +114,7 @@ export class Auth0Docs {
       case 'swagger-initializer.js':
         return initializerScript();
       case 'swagger-initializer.json':
-        return ok('application/json; charset=utf-8', initializerConfigJson(this.auth, this.options, this.specPath));
+        return ok('application/json; charset=utf-8', initializerConfigJson(this.auth, this.options, this.specPath, this.clientId));
       case 'auth0-docs.css':
         return pageCss();
       case 'oauth2-redirect':
@@ -130,7 +133,8 @@ export class Auth0Docs {
 
   /** Auth0's logout URL that returns to this page (at the request's origin, or `logoutReturnTo`). */
   logoutUrl(request: Pick<DocsRequest, 'origin'> = {}): string {
-    return docsLogoutUrl(this.auth, this.options, this.docsPath, request.origin);
+    const { logoutReturnTo } = this.options;
+    return docsLogoutUrl(this.auth, { clientId: this.clientId, logoutReturnTo }, this.docsPath, request.origin);
   }
 
   private specAnswer(): DocsResponse {

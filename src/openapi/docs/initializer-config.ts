@@ -6,7 +6,7 @@
  * browser script's `InitializerConfig` (`../browser/swagger-ui.d.ts`), checked here.
  */
 import type { InitializerConfig } from '../browser/swagger-ui';
-import { clientIdOf, type HasAuth0Config } from '../tenant';
+import type { HasAuth0Config } from '../tenant';
 import type { Auth0DocsOptions } from './options';
 
 /** The docs' organization: the option, else the API's own when it serves exactly one. */
@@ -19,14 +19,19 @@ function organizationOf(auth: HasAuth0Config, options: Auth0DocsOptions): string
 }
 
 /**
- * The configuration as JSON. Built at each request: the client id may come from `AUTH0_CLIENT_ID`.
+ * The configuration as JSON, for the client id the docs chose at set-up (`undefined`: none, sent as `''`).
  *
  * @example
  * ```ts
- * JSON.parse(initializerConfigJson(auth, { clientId: 'abc' }, '/openapi.json')).oauth.clientId; // 'abc'
+ * JSON.parse(initializerConfigJson(auth, {}, '/openapi.json', 'abc')).oauth.clientId; // 'abc'
  * ```
  */
-export function initializerConfigJson(auth: HasAuth0Config, options: Auth0DocsOptions, specPath: string): string {
+export function initializerConfigJson(
+  auth: HasAuth0Config,
+  options: Auth0DocsOptions,
+  specPath: string,
+  clientId: string | undefined,
+): string {
   const { config } = auth;
   const audience = options.audience ?? config.audience[0];
   const organization = organizationOf(auth, options);
@@ -37,7 +42,7 @@ export function initializerConfigJson(auth: HasAuth0Config, options: Auth0DocsOp
     redirectPath: 'oauth2-redirect',
     persistAuthorization: options.persistAuthorization ?? false,
     oauth: {
-      clientId: clientIdOf(auth, options.clientId) ?? '',
+      clientId: clientId ?? '',
       scopes: options.scopes ?? Object.keys(config.scopes),
       usePkceWithAuthorizationCodeGrant: true,
       additionalQueryStringParams: { audience },

@@ -16,7 +16,10 @@ export interface Auth0DocsOptions {
    * that returns one. Built at the first request and kept.
    */
   spec?: Auth0SpecOptions | OpenAPIObject | (() => OpenAPIObject);
-  /** The client id the page signs in with. Default: the Auth0 object's `clientId`, else `AUTH0_CLIENT_ID`. */
+  /**
+   * The client id the page signs in with. Default: the Auth0 object's `clientId`, else
+   * `AUTH0_CLIENT_ID` as it is when the docs are set up.
+   */
   clientId?: string;
   /** Scopes pre-selected in the Authorize dialog. Default: every scope of the Auth0 object. */
   scopes?: string[];
