@@ -244,7 +244,7 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     const other = await docs.execute('/orgs/{orgId}/blabla', { orgId: globex.id });
     expect(other.status).to.equal(403);
     expect(await other.response.headerValue('www-authenticate')).to.equal(
-      `Bearer realm="${tenant!.audience}", error="insufficient_scope", error_description="Organization mismatch: the token is for another organization"`,
+      `Bearer realm="${tenant!.audience}", error="insufficient_scope", error_description="Organization mismatch: the token is for another organization", resource_metadata="${new URL(docs.docsUrl).origin}/.well-known/oauth-protected-resource"`,
     );
 
     // As the user, signed in to globex: the same call to acme's route is refused.

@@ -66,6 +66,7 @@ for (const [driver, start] of drivers) {
     let app: Running;
     let events: AuthEvent[];
     const realm = () => `Bearer realm="${tenant.audience}"`;
+    const metadata = () => `resource_metadata="${app.url}/.well-known/oauth-protected-resource"`;
     const acmeToken = (extra: Record<string, unknown> = {}) =>
       tenant.token({ scopes: 'read:blabla', claims: { org_id: ACME, org_name: 'acme', ...extra } });
 
@@ -94,7 +95,7 @@ for (const [driver, start] of drivers) {
         expect(res.status).to.equal(403);
         const challenge = res.headers.get('www-authenticate');
         expect(challenge).to.equal(
-          `${realm()}, error="insufficient_scope", error_description="Organization mismatch: the token is for another organization"`,
+          `${realm()}, error="insufficient_scope", error_description="Organization mismatch: the token is for another organization", ${metadata()}`,
         );
         expect(res.body).to.deep.equal({
           error: 'insufficient_scope',
@@ -120,7 +121,7 @@ for (const [driver, start] of drivers) {
         const res = await get(`${app.url}/orgs/${ACME}/blabla`, { token: await tenant.token({ scopes: 'read:blabla' }) });
         expect(res.status).to.equal(403);
         expect(res.headers.get('www-authenticate')).to.equal(
-          `${realm()}, error="insufficient_scope", error_description="Organization mismatch: the token is for no organization"`,
+          `${realm()}, error="insufficient_scope", error_description="Organization mismatch: the token is for no organization", ${metadata()}`,
         );
         expect(res.body).to.deep.equal({ error: 'insufficient_scope', message: 'Organization mismatch: the token is for no organization' });
       });
@@ -163,7 +164,7 @@ for (const [driver, start] of drivers) {
       it('without a token: 401 first, as for any route', async () => {
         const res = await get(`${app.url}/orgs/${ACME}/blabla`);
         expect(res.status).to.equal(401);
-        expect(res.headers.get('www-authenticate')).to.equal(`${realm()}, ${DPOP}`);
+        expect(res.headers.get('www-authenticate')).to.equal(`${realm()}, scope="read:blabla", ${metadata()}, ${DPOP}`);
       });
 
       it('with names trusted: the name in any case, or the id; never org_name alone for an id-looking value', async () => {
@@ -188,7 +189,7 @@ for (const [driver, start] of drivers) {
         const res = await get(`${app.url}/rules/any`, { token: await tenant.token() });
         expect(res.status).to.equal(403);
         expect(res.headers.get('www-authenticate')).to.equal(
-          `${realm()}, error="insufficient_scope", error_description="Organization mismatch: the token is for no organization"`,
+          `${realm()}, error="insufficient_scope", error_description="Organization mismatch: the token is for no organization", ${metadata()}`,
         );
       });
 
@@ -259,13 +260,13 @@ for (const [driver, start] of drivers) {
       const other = await get(`${url}/rules/me`, { token: await tenant.token({ claims: { org_id: GLOBEX, org_name: 'globex' } }) });
       expect(other.status).to.equal(401);
       expect(other.headers.get('www-authenticate')).to.equal(
-        `Bearer realm="${tenant.audience}", error="invalid_token", error_description="Invalid token claims (wrong organization)", ${DPOP}`,
+        `Bearer realm="${tenant.audience}", error="invalid_token", error_description="Invalid token claims (wrong organization)", resource_metadata="${url}/.well-known/oauth-protected-resource", ${DPOP}`,
       );
       expect(other.body).to.deep.equal({ error: 'invalid_token', message: 'Invalid token claims (wrong organization)' });
       const none = await get(`${url}/rules/me`, { token: await tenant.token() });
       expect(none.status).to.equal(401);
       expect(none.headers.get('www-authenticate')).to.equal(
-        `Bearer realm="${tenant.audience}", error="invalid_token", error_description="Invalid token claims (no organization)", ${DPOP}`,
+        `Bearer realm="${tenant.audience}", error="invalid_token", error_description="Invalid token claims (no organization)", resource_metadata="${url}/.well-known/oauth-protected-resource", ${DPOP}`,
       );
       expect(none.body).to.deep.equal({ error: 'invalid_token', message: 'Invalid token claims (no organization)' });
     });
