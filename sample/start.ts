@@ -210,7 +210,10 @@ export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise
     // With the local tenant (demo users, known passwords) the sample answers only a loopback Host,
     // whatever HOST says: a page the developer visits cannot reach it under a name of its own.
     const local = tenant !== undefined;
-    const app = createSampleApp(auth, observability.registry, settings.corsOrigins, { loopbackHostsOnly: local, organization: settings.organization });
+    const app = createSampleApp(auth, observability.registry, settings.corsOrigins, {
+      loopbackHostsOnly: local,
+      organization: settings.organization,
+    });
     const listener = createServer(app.callback());
     // With the local tenant the API is for this machine only unless HOST says otherwise; with a
     // real tenant it listens where HOST says, all interfaces by default.
