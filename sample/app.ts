@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import { SampleApi } from './api';
 import { loopbackHostsOnly } from './loopback';
 import { metricsMiddleware } from './observability';
+import { OrganizationApi } from './organizations';
 
 /** The sample's settings, from the environment. */
 export interface SampleSettings {
@@ -25,13 +26,15 @@ export interface SampleSettings {
   redisUrl?: string;
   /** Origins of browser apps allowed to call the API across origins (`CORS_ORIGINS`, comma-separated). */
   corsOrigins?: string[];
+  /** The Auth0 Organization the docs page signs in to (`AUTH0_ORGANIZATION`: an id, or a name). */
+  organization?: string;
 }
 
 /**
  * Reads `PORT`, `HOST`, `AUTH0_DOMAIN`, `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`,
  * for an API set to HS256 `AUTH0_SIGNING_SECRET` with `AUTH0_TOKEN_SIGNING_ALG=HS256`, and
- * `REDIS_URL` for a replay store shared by several replicas, and `CORS_ORIGINS` for browser apps on
- * other origins.
+ * `REDIS_URL` for a replay store shared by several replicas, `CORS_ORIGINS` for browser apps on
+ * other origins, and `AUTH0_ORGANIZATION` for the organization the docs page signs in to.
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSettings {
   const corsOrigins = (env.CORS_ORIGINS ?? '')
@@ -53,6 +56,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SampleSet
     ...(algorithms.length > 0 ? { algorithms } : {}),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     ...(corsOrigins.length > 0 ? { corsOrigins } : {}),
+    ...(env.AUTH0_ORGANIZATION ? { organization: env.AUTH0_ORGANIZATION.trim() } : {}),
   };
 }
 
@@ -67,6 +71,8 @@ export interface SampleAppOptions {
    * tenant. Default false: a deployed API answers the names it is deployed under.
    */
   loopbackHostsOnly?: boolean;
+  /** The Auth0 Organization the docs page signs in to (`AUTH0_ORGANIZATION`). */
+  organization?: string;
 }
 
 /**
@@ -74,7 +80,8 @@ export interface SampleAppOptions {
  * `/openapi.json`, Swagger UI with the Auth0 sign-in at `/docs`, with a registry the metrics at
  * `/metrics` (to this machine only: see `metricsMiddleware`), and CORS for the listed origins (a
  * preflight allows `Authorization` and `DPoP`; answers expose `WWW-Authenticate`, `DPoP-Nonce` and
- * `Retry-After`, which a browser app needs to read).
+ * `Retry-After`, which a browser app needs to read); the docs page signs in to `options.organization`
+ * when one is given.
  */
 export function createSampleApp(auth: Auth0, metrics?: Registry, corsOrigins: readonly string[] = [], options: SampleAppOptions = {}): Koa {
   const app = new Koa();
@@ -98,13 +105,14 @@ export function createSampleApp(auth: Auth0, metrics?: Registry, corsOrigins: re
   }
   if (metrics !== undefined) app.use(metricsMiddleware(metrics));
   const routing = {
-    controllers: [SampleApi],
+    controllers: [SampleApi, OrganizationApi],
     development: false,
     authorizationChecker: auth.authorizationChecker,
     currentUserChecker: auth.currentUserChecker,
   };
   useKoaDocs(app, auth, {
     docsPath: SAMPLE_DOCS_PATH,
+    ...(options.organization === undefined ? {} : { organization: options.organization }),
     spec: {
       info: {
         title: 'routing-controllers-auth0 sample',

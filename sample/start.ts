@@ -18,6 +18,7 @@ import {
 import { createSampleApp, createSampleAuth, settingsFromEnv, type SampleSettings } from './app';
 import { isLoopbackHost } from './loopback';
 import { createObservability, type Observability } from './observability';
+import { organizationLines } from './organizations';
 
 /** The sample, running. */
 export interface RunningSample {
@@ -150,6 +151,8 @@ function localBanner(sample: Omit<RunningSample, 'banner' | 'close'>, tenant: Lo
     `  SPA client id: ${sample.settings.clientId}`,
     `  Users:         ${users.join('\n                 ')}`,
     '',
+    ...organizationLines(tenant, sample.url, sample.docsUrl),
+    '',
     '  An M2M token from the tenant, then /secure with it:',
     `    TOKEN=$(${curl} ${tenant.urls.token} ${form} | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
     `    curl -s ${sample.url}/secure -H "Authorization: Bearer $TOKEN"`,
@@ -164,14 +167,16 @@ function remoteBanner(sample: Omit<RunningSample, 'banner' | 'close'>): string {
   return [
     `Sample API on ${url} (issuer ${settings.domain}, audience ${settings.audience})`,
     `  GET ${url}/public   GET ${url}/secure   GET ${url}/secure/blabla   GET ${url}/guest`,
+    `  GET ${url}/orgs/{organization id}/blabla   (read:blabla in that Auth0 Organization)`,
     `  Docs: ${sample.docsUrl}   (callback URL to allow in Auth0: ${sample.callbackUrl})`,
   ].join('\n');
 }
 
 /**
  * Starts the sample from the environment: `PORT` (default 3000), `HOST`, `AUTH0_DOMAIN`,
- * `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`, `REDIS_URL` (a DPoP replay store
- * shared by replicas); without `AUTH0_DOMAIN`, a local tenant on `AUTH0_LOCAL_TENANT_PORT` (default
+ * `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`, `AUTH0_ORGANIZATION` (the
+ * organization the docs page signs in to), `REDIS_URL` (a DPoP replay store shared by replicas);
+ * without `AUTH0_DOMAIN`, a local tenant on `AUTH0_LOCAL_TENANT_PORT` (default
  * 4000), over https with `AUTH0_LOCAL_TENANT_HTTPS=1` (its CA in `AUTH0_LOCAL_TENANT_CA_DIR`; this
  * process must trust it: `NODE_EXTRA_CA_CERTS`, as main.ts arranges), with your front end's URLs
  * allowed through `AUTH0_LOCAL_CALLBACKS`, `AUTH0_LOCAL_LOGOUT_URLS` and `AUTH0_LOCAL_WEB_ORIGINS`
@@ -205,7 +210,10 @@ export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise
     // With the local tenant (demo users, known passwords) the sample answers only a loopback Host,
     // whatever HOST says: a page the developer visits cannot reach it under a name of its own.
     const local = tenant !== undefined;
-    const app = createSampleApp(auth, observability.registry, settings.corsOrigins, { loopbackHostsOnly: local });
+    const app = createSampleApp(auth, observability.registry, settings.corsOrigins, {
+      loopbackHostsOnly: local,
+      organization: settings.organization,
+    });
     const listener = createServer(app.callback());
     // With the local tenant the API is for this machine only unless HOST says otherwise; with a
     // real tenant it listens where HOST says, all interfaces by default.

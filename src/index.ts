@@ -26,6 +26,7 @@ export {
   type AuthScheme,
 } from './core/errors';
 export { anyOf, claimCheck, claimEquals, claimIncludes, type ClaimRule } from './core/rules';
+export { inOrganization } from './core/organization-rule';
 export { Auth0User } from './core/user';
 export { MemoryReplayStore, type ReplayStore } from './core/binding/replay-store';
 export type { AuthEvent } from './core/events';

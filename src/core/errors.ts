@@ -30,6 +30,7 @@ export type RefusalReason =
   | 'expired'
   | 'bad_signature'
   | 'wrong_issuer_or_audience'
+  | 'wrong_organization'
   | 'unknown_key'
   | 'invalid_token'
   | 'unbound_use'

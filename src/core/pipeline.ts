@@ -4,10 +4,12 @@
  * top to bottom as the order of the checks:
  *
  * 1. credentials — `Authorization` (and the DPoP proof) read from the request (`credentials.ts`);
- * 2. token — signature and claims through jose, or the verified-token cache (`token/`);
+ * 2. token — signature and claims through jose, or the verified-token cache (`token/`), then the
+ *    API's organizations, when the `organization` option names them (`organization.ts`);
  * 3. binding — the DPoP proof or the client certificate the token is bound to (`binding/`);
  * 4. the `validate` option, then the user built from the claims (`user.ts`);
- * 5. per route — scopes and claim rules (`authorize.ts`), through {@link Pipeline.authorize}.
+ * 5. per route — scopes and claim rules, which may read the route's parameters (`authorize.ts`),
+ *    through {@link Pipeline.authorize}.
  *
  * No application code (`validate`, a user class, `@Claim` mappers) runs before step 3 has proven
  * that the sender may use the token. Failures are immutable {@link Auth0Error}s, turned into the
@@ -26,8 +28,9 @@ import { optionsWithEnv, resolveConfig, type Auth0Options, type ResolvedConfig }
 import { readCredentials, type CredentialsOptions } from './credentials';
 import { Auth0ConfigError, Auth0Error, InvalidRequestError, InvalidTokenError, UnauthorizedError, type AuthScheme } from './errors';
 import { claimOf, emit, reasonOf } from './events';
+import { requireOrganization } from './organization';
 import type { AuthRequest } from './request';
-import type { ClaimRule } from './rules';
+import type { ClaimRule, RouteContext } from './rules';
 import { metadataUrl, protectedResourceMetadata, type ResourceMetadata } from './resource-metadata';
 import { causeOf, type KeySetStats, type RemoteKeySet } from './token/key-set';
 import { AccessTokenVerifier } from './token/verify-token';
@@ -189,6 +192,7 @@ export class Pipeline<U extends Auth0User = Auth0User> {
       if (credentials === undefined) return { kind: 'anonymous', error: NO_CREDENTIALS, scheme };
       scheme = credentials.scheme;
       const { claims, cache } = await this.tokens.verified(credentials.token);
+      requireOrganization(claims, this.config.organization);
       await proveBinding(claims, credentials, request, this.binding);
       runValidate(this.config.validate, claims);
       const user = (await buildUser(claims, this.users)) as U;
@@ -216,10 +220,11 @@ export class Pipeline<U extends Auth0User = Auth0User> {
 
   /**
    * Step 5: throws `InsufficientScopeError` unless the claims grant every listed scope and satisfy
-   * every claim rule.
+   * every claim rule. `route` holds the route's path parameters, which rules bound to the route
+   * (`inOrganization({ param })`) read; the routing-controllers checkers pass them.
    */
-  authorize(claims: AccessTokenClaims, requirements: ReadonlyArray<string | ClaimRule>): void {
-    authorize(claims, requirements, this.config);
+  authorize(claims: AccessTokenClaims, requirements: ReadonlyArray<string | ClaimRule>, route?: RouteContext): void {
+    authorize(claims, requirements, this.config, route);
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * Claim rules for `@Authorized(...)`, beside plain scope names (all of which are required):
- * any-of scopes, a claim equal to or including a value, or a predicate over the claims.
+ * any-of scopes, a claim equal to or including a value, a predicate over the claims (and the route's
+ * parameters), and the organization rule (`organization-rule.ts`).
  *
  * A rule that fails answers 403 `insufficient_scope` (RFC 6750 §3.1: the token is valid but does not
  * grant what the route needs); `anyOf` names its scopes in the challenge's `scope`.
@@ -12,6 +13,33 @@ import type { AccessTokenClaims } from './claims';
 
 const RULE = Symbol.for('routing-controllers-auth0.rule');
 
+/**
+ * What the glue tells a claim rule about the route being called.
+ *
+ * @inline
+ */
+export interface RouteContext {
+  /**
+   * The route's path parameters as the router decoded them (`{ orgId: 'org_…' }` for
+   * `/orgs/:orgId`), in an object without a prototype.
+   */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What an organization rule asks, for the OpenAPI document.
+ *
+ * @inline
+ */
+export interface OrganizationRequirement {
+  /** The path parameter that names the organization, for a rule bound to the route. */
+  readonly param?: string;
+  /** The organizations allowed (ids, and lower-case names when trusted), for a listed rule. */
+  readonly oneOf?: readonly string[];
+  /** Whether names are compared (`org_name`) beside ids (`org_id`). */
+  readonly names: boolean;
+}
+
 /** A check over the verified claims, usable as a role of `@Authorized(...)`. */
 export interface ClaimRule {
   readonly [RULE]: true;
@@ -19,12 +47,18 @@ export interface ClaimRule {
   readonly description: string;
   /** Scopes the rule names (any of them), for the challenge and the OpenAPI document. */
   readonly scopes: readonly string[];
-  /** Throws {@link InsufficientScopeError} when the claims do not satisfy the rule. */
-  check(claims: AccessTokenClaims, mode: AuthorizeWith): void;
+  /** What the rule asks of the token's organization, when it is an organization rule. */
+  readonly organization?: OrganizationRequirement;
+  /**
+   * Throws {@link InsufficientScopeError} when the claims do not satisfy the rule. `route` holds
+   * the route's parameters when the glue knows them (the routing-controllers checkers pass them).
+   */
+  check(claims: AccessTokenClaims, mode: AuthorizeWith, route?: RouteContext): void;
 }
 
 /**
- * True for rules made by {@link anyOf}, {@link claimEquals}, {@link claimIncludes} and {@link claimCheck}.
+ * True for rules made by {@link anyOf}, {@link claimEquals}, {@link claimIncludes}, {@link claimCheck}
+ * and `inOrganization`.
  *
  * @example
  * ```ts
@@ -36,8 +70,22 @@ export function isClaimRule(value: unknown): value is ClaimRule {
   return typeof value === 'object' && value !== null && (value as { [RULE]?: unknown })[RULE] === true;
 }
 
-function rule(description: string, scopes: readonly string[], check: ClaimRule['check']): ClaimRule {
-  return Object.freeze({ [RULE]: true as const, description, scopes: Object.freeze([...scopes]), check });
+/**
+ * Makes a claim rule (frozen), for the rules of this library.
+ *
+ * @example
+ * ```ts
+ * const rule = makeRule('claim "x" is set', [], (claims) => { if (claims.x === undefined) throw new InsufficientScopeError('Missing claim "x"'); });
+ * ```
+ */
+export function makeRule(
+  description: string,
+  scopes: readonly string[],
+  check: ClaimRule['check'],
+  organization?: OrganizationRequirement,
+): ClaimRule {
+  const made = { [RULE]: true as const, description, scopes: Object.freeze([...scopes]), check };
+  return Object.freeze(organization === undefined ? made : { ...made, organization });
 }
 
 /**
@@ -52,7 +100,7 @@ export function anyOf(...scopes: string[]): ClaimRule {
   if (scopes.length === 0 || scopes.some((s) => typeof s !== 'string' || s === '')) {
     throw new TypeError('routing-controllers-auth0: anyOf() takes one or more scope names');
   }
-  return rule(`any of ${scopes.join(', ')}`, scopes, (claims, mode) => {
+  return makeRule(`any of ${scopes.join(', ')}`, scopes, (claims, mode) => {
     const granted = grantedScopes(claims, mode);
     if (!scopes.some((s) => granted.has(s))) {
       throw new InsufficientScopeError(`Missing one of the scopes: ${scopes.map((s) => `"${s}"`).join(', ')}`, { scope: scopes });
@@ -73,7 +121,7 @@ function sameValue(a: unknown, b: unknown): boolean {
  * ```
  */
 export function claimEquals(claim: string, value: unknown): ClaimRule {
-  return rule(`claim "${claim}" equals ${JSON.stringify(value)}`, [], (claims) => {
+  return makeRule(`claim "${claim}" equals ${JSON.stringify(value)}`, [], (claims) => {
     if (!sameValue(claims[claim], value)) throw new InsufficientScopeError(`Claim "${claim}" does not have the required value`);
   });
 }
@@ -87,7 +135,7 @@ export function claimEquals(claim: string, value: unknown): ClaimRule {
  * ```
  */
 export function claimIncludes(claim: string, ...values: unknown[]): ClaimRule {
-  return rule(`claim "${claim}" includes ${values.map((v) => JSON.stringify(v)).join(', ')}`, [], (claims) => {
+  return makeRule(`claim "${claim}" includes ${values.map((v) => JSON.stringify(v)).join(', ')}`, [], (claims) => {
     const actual = claims[claim];
     const list: unknown[] = Array.isArray(actual) ? actual : typeof actual === 'string' ? actual.split(' ') : [];
     if (!values.every((v) => list.some((item) => sameValue(item, v)))) {
@@ -97,18 +145,23 @@ export function claimIncludes(claim: string, ...values: unknown[]): ClaimRule {
 }
 
 /**
- * A predicate over the claims; `false` (or a throw) refuses the request with 403.
+ * A predicate over the claims, and the route's parameters when the glue knows them; `false` (or a
+ * throw) refuses the request with 403.
  *
  * @example
  * ```ts
  * @Authorized(claimCheck((c) => c.azp === 'my-spa-client-id', 'issued to the SPA'))
+ * @Authorized(claimCheck((c, route) => c['https://example.com/tenant'] === route?.params.tenantId, 'the tenant of the path'))
  * ```
  */
-export function claimCheck(predicate: (claims: AccessTokenClaims) => boolean, description = 'claim check'): ClaimRule {
-  return rule(description, [], (claims) => {
+export function claimCheck(
+  predicate: (claims: AccessTokenClaims, route: RouteContext | undefined) => boolean,
+  description = 'claim check',
+): ClaimRule {
+  return makeRule(description, [], (claims, _mode, route) => {
     let ok = false;
     try {
-      ok = predicate(claims) === true;
+      ok = predicate(claims, route) === true;
     } catch {
       ok = false;
     }

@@ -6,6 +6,7 @@
  */
 import type { AccessTokenClaims } from './claims';
 import { InsufficientScopeError, InvalidTokenError } from './errors';
+import { organizationOf } from './organization';
 
 /**
  * The caller of a secured route: a person (`auth0|…`, `google-oauth2|…`) or a machine
@@ -36,6 +37,14 @@ export class Auth0User {
 
   /** True for a machine-to-machine token: Auth0's `gty: "client-credentials"` (the `sub` is not read). */
   isMachine!: boolean;
+
+  /**
+   * The Auth0 Organization the token is for: `org_id`, and `org_name` when the tenant puts names
+   * into tokens; `undefined` for a sign-in to no organization. The name is for display: authorise
+   * on the id (`inOrganization`), unless names are trusted.
+   */
+  // Declared only: a user of no organization has no such property, and serialises as before.
+  declare organization?: { id: string; name?: string };
 }
 
 /**
@@ -82,6 +91,8 @@ function baseUser(claims: AccessTokenClaims, emailClaim: string | undefined): Au
   // Auth0 sets `gty` on every machine-to-machine token; a person's `sub` may end in `@clients` too
   // (an enterprise connection's NameID, a custom database id), so the `sub` is not read.
   user.isMachine = claims.gty === 'client-credentials';
+  const organization = organizationOf(claims);
+  if (organization !== undefined) user.organization = { ...organization };
   return user;
 }
 

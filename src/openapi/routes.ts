@@ -5,7 +5,7 @@
  */
 import type { MetadataArgsStorage, RoutingControllersOptions } from 'routing-controllers';
 import type { IRoute } from 'routing-controllers-openapi';
-import { isClaimRule, type ClaimRule } from '../core/rules';
+import { isClaimRule, type ClaimRule, type OrganizationRequirement } from '../core/rules';
 
 // routing-controllers' entry point does not export its metadata-args types; they are taken from the
 // storage it does export, so that no internal file path of the package is relied on.
@@ -25,8 +25,10 @@ export interface RouteGuard {
   scopes: string[];
   /** One group per `anyOf(...)` rule: at least one scope of each group is needed. Absent when there is none. */
   anyOf?: string[][];
-  /** What the other claim rules (`claimEquals`, `claimIncludes`, `claimCheck`) ask. Absent when there is none. */
+  /** What the other claim rules (`claimEquals`, `claimIncludes`, `claimCheck`, `inOrganization`) ask. Absent when there is none. */
   rules?: string[];
+  /** What the organization rules (`inOrganization`) ask of the token's organization. Absent when there is none. */
+  organizations?: OrganizationRequirement[];
 }
 
 /** A route of the app and what it asks of the caller (`undefined` for a public route). */
@@ -54,7 +56,9 @@ function rulesOf(handler: ResponseHandlerMetadataArgs | undefined): ClaimRule[] 
 function withRules(guard: RouteGuard, rules: ClaimRule[]): RouteGuard {
   const groups = new Map<string, string[]>();
   const descriptions = new Set<string>();
+  const organizations = new Map<string, OrganizationRequirement>();
   for (const rule of rules) {
+    if (rule.organization !== undefined) organizations.set(JSON.stringify(rule.organization), rule.organization);
     if (rule.scopes.length > 0) {
       const group = [...new Set(rule.scopes)];
       groups.set(JSON.stringify(group), group);
@@ -64,6 +68,7 @@ function withRules(guard: RouteGuard, rules: ClaimRule[]): RouteGuard {
   }
   if (groups.size > 0) guard.anyOf = [...groups.values()];
   if (descriptions.size > 0) guard.rules = [...descriptions];
+  if (organizations.size > 0) guard.organizations = [...organizations.values()];
   return guard;
 }
 

@@ -5,11 +5,21 @@
  */
 import { getMetadataArgsStorage, type MetadataArgsStorage, type RoutingControllersOptions } from 'routing-controllers';
 import type { IRoute } from 'routing-controllers-openapi';
-import type { InfoObject, OpenAPIObject, OperationObject, ReferenceObject, ResponsesObject, SchemaObject, ServerObject } from 'openapi3-ts';
+import type {
+  InfoObject,
+  OpenAPIObject,
+  OperationObject,
+  ParameterObject,
+  ReferenceObject,
+  ResponsesObject,
+  SchemaObject,
+  ServerObject,
+} from 'openapi3-ts';
 import { AUTH0_COMPONENTS, auth0ErrorBodySchema, auth0ErrorResponses } from './error-responses';
 import { guardedRoutes, type RouteGuard } from './routes';
 import { auth0SecurityRequirements, auth0SecuritySchemes, type Auth0SecuritySchemesOptions } from './security-schemes';
 import type { AuthorizeWith } from '../core/config';
+import type { OrganizationRequirement } from '../core/rules';
 import type { HasAuth0Config } from './tenant';
 import { optionalPeer } from './optional-peer';
 
@@ -103,6 +113,26 @@ function describeGuard(guard: RouteGuard, config: HasAuth0Config['config']): str
   return lines.join(' ');
 }
 
+/**
+ * The organization rules of an operation: the `x-auth0-organization` extension (what each rule asks,
+ * as `inOrganization` was given it), and the description of the path parameter that names the
+ * organization. A rule naming a parameter the path does not have could never pass: a `TypeError`.
+ */
+function documentOrganizations(operation: OperationObject, organizations: readonly OrganizationRequirement[], where: string): void {
+  operation['x-auth0-organization'] = organizations.map((requirement) => ({ ...requirement }));
+  for (const { param, names } of organizations) {
+    if (param === undefined) continue;
+    const parameter = (operation.parameters ?? []).find((p): p is ParameterObject => !('$ref' in p) && p.in === 'path' && p.name === param);
+    if (parameter === undefined) {
+      throw new TypeError(
+        `routing-controllers-auth0: ${where}: inOrganization({ param: '${param}' }) names a path parameter the route does not have`,
+      );
+    }
+    const note = `The Auth0 Organization the token must be for: its id (\`org_…\`, the token's \`org_id\`)${names ? ', or its name (`org_name`)' : ''}.`;
+    parameter.description = parameter.description ? `${parameter.description}\n\n${note}` : note;
+  }
+}
+
 function documentable(route: IRoute): boolean {
   return typeof route.action.route !== 'object' && typeof route.controller.route !== 'object' && METHODS.has(route.action.type);
 }
@@ -147,6 +177,9 @@ export function auth0Spec(auth: HasAuth0Config, options: Auth0SpecOptions = {}):
     operation.responses = { ...errorResponses(guard, auth.config), ...operation.responses };
     const note = describeGuard(guard, auth.config);
     operation.description = operation.description ? `${operation.description}\n\n${note}` : note;
+    if (guard.organizations !== undefined) {
+      documentOrganizations(operation, guard.organizations, `${route.action.type.toUpperCase()} ${getFullPath(route)}`);
+    }
   }
   let document: OpenAPIObject = {
     ...spec,

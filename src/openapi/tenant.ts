@@ -7,7 +7,7 @@ import type { ResolvedConfig } from '../core/config';
 /** Anything that exposes the checked configuration, such as `Auth0` or `Pipeline`. */
 export interface HasAuth0Config {
   readonly config: Pick<ResolvedConfig, 'issuer' | 'audience' | 'scopes' | 'clientId'> &
-    Partial<Pick<ResolvedConfig, 'requireEmail' | 'authorizeWith' | 'enforceScopes'>>;
+    Partial<Pick<ResolvedConfig, 'requireEmail' | 'authorizeWith' | 'enforceScopes' | 'organization'>>;
 }
 
 /** The Auth0 endpoints of a tenant, from its issuer (`https://{domain}/`). */

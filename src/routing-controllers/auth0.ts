@@ -8,7 +8,7 @@ import { Auth0Error, type AuthScheme } from '../core/errors';
 import type { ErrorAnswer } from '../core/challenge';
 import { Pipeline, type Authentication, type TokenBinding } from '../core/pipeline';
 import type { AuthRequest, RequestLocation } from '../core/request';
-import { isClaimRule, type ClaimRule } from '../core/rules';
+import { isClaimRule, type ClaimRule, type RouteContext } from '../core/rules';
 import type { AccessTokenClaims } from '../core/claims';
 import type { Auth0User } from '../core/user';
 import { Auth0HttpError } from './http-error';
@@ -124,6 +124,19 @@ function requirementsOf(roles: readonly unknown[]): Array<string | ClaimRule> {
   return roles.flat(Number.POSITIVE_INFINITY as 1) as Array<string | ClaimRule>;
 }
 
+/**
+ * The route's path parameters for the claim rules bound to the route: Koa's `ctx.params`, Express's
+ * `req.params` (both decoded by the router), copied into an object without a prototype so that no
+ * parameter name reaches an inherited property.
+ */
+function routeOf(action: Action): RouteContext {
+  const context = action.context as { params?: unknown } | undefined;
+  const source = context?.params ?? (action.request as { params?: unknown }).params;
+  const params: Record<string, unknown> = Object.create(null);
+  if (source !== null && typeof source === 'object') Object.assign(params, source);
+  return { params: Object.freeze(params) };
+}
+
 /** The scopes a route's requirements name: its scope names and those of its rules (`anyOf`). */
 function scopesOf(roles: readonly unknown[]): string[] {
   const scopes = requirementsOf(roles).flatMap((r) => (typeof r === 'string' ? [r] : isClaimRule(r) ? [...r.scopes] : []));
@@ -202,14 +215,15 @@ export class Auth0<U extends Auth0User = Auth0User> {
   /**
    * routing-controllers' `authorizationChecker`: `@Authorized()` needs a valid token,
    * `@Authorized(['a', 'b'])` also every listed scope, and every claim rule (`anyOf`, `claimEquals`,
-   * `claimIncludes`, `claimCheck`) given beside them. Failures throw {@link Auth0HttpError}
+   * `claimIncludes`, `claimCheck`, `inOrganization`) given beside them; rules bound to the route
+   * read its path parameters. Failures throw {@link Auth0HttpError}
    * (401/403/400/503) with the RFC 6750 challenge set on the response.
    */
   readonly authorizationChecker = async (action: Action, roles: unknown[] = []): Promise<boolean> => {
     const outcome = await this.authenticate(action);
     if (outcome.kind !== 'authenticated') throw this.fail(action, outcome.error, outcome.scheme, roles);
     try {
-      this.pipeline.authorize(outcome.claims, requirementsOf(roles));
+      this.pipeline.authorize(outcome.claims, requirementsOf(roles), routeOf(action));
     } catch (error) {
       if (error instanceof Auth0Error) throw this.fail(action, error, outcome.scheme, roles);
       throw error;

@@ -15,7 +15,10 @@ export {
   SAMPLE_LOGOUT_URLS,
   SAMPLE_WEB_CALLBACK_URLS,
   type LocalTenantClient,
+  type LocalTenantMember,
+  type LocalTenantOrganization,
   type LocalTenantUser,
+  type SeededOrganization,
   type SeededUser,
 } from './local-tenant/seed';
 export { DpopKey, type DpopProofOptions } from './dpop-key';

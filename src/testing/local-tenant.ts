@@ -7,13 +7,15 @@
  * flows instead of minted tokens ({@link TestTenant} mints them without a server library), with
  * Auth0's own client SDKs too: over https (`https: true`, a local CA) they take it for a tenant at
  * `domain: 'localhost:{port}'`. Token requests with a DPoP proof get DPoP-bound tokens; the RFC 9068
- * token profile is an option. It answers only requests addressed to a loopback name.
+ * token profile is an option; Auth0 Organizations, with members, roles and machine access, are
+ * seeded. It answers only requests addressed to a loopback name.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Auth0Options } from '../core/config';
+import { flag } from '../core/option-check';
 import type { Auth0User } from '../core/user';
 import { Auth0 } from '../routing-controllers/auth0';
 import type { DpopKey } from './dpop-key';
@@ -32,9 +34,13 @@ import { tenantRoutes } from './local-tenant/routes';
 import {
   LOCAL_TENANT_DEFAULTS,
   seedClients,
+  seedOrganizations,
+  seedRoles,
   seedUsers,
   type LocalTenantClient,
+  type LocalTenantOrganization,
   type LocalTenantUser,
+  type SeededOrganization,
   type SeededUser,
 } from './local-tenant/seed';
 
@@ -60,6 +66,23 @@ export interface LocalTenantOptions {
    * password grant, and an M2M `local-m2m-client` / `local-m2m-secret` granted `read:blabla`.
    */
   clients?: LocalTenantClient[];
+  /**
+   * Roles (Auth0 dashboard → User Management → Roles): role name → the API permissions it grants,
+   * held by members of organizations. Default `{ 'blabla-reader': ['read:blabla'] }`.
+   */
+  roles?: Record<string, string[]>;
+  /**
+   * Auth0 Organizations. Default `acme` (the admin, with `blabla-reader`; the M2M application has
+   * access) and `globex` (the user, without roles), with ids derived from their names. A sign-in to
+   * an organization (`organization` at `/authorize`, by id or name) gets `org_id`, `org_name` and
+   * the permissions of the member's roles there.
+   */
+  organizations?: LocalTenantOrganization[];
+  /**
+   * The tenant setting "Allow Organization Names in Authentication API": names are taken as
+   * `organization` and tokens carry `org_name` beside `org_id`. Default true.
+   */
+  organizationNames?: boolean;
   /** Access token lifetime in seconds. Default 86400 (Auth0's default for an API). */
   accessTokenLifetime?: number;
   /**
@@ -134,6 +157,31 @@ function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The seeded roles, with the permissions the API has (a tenant of other scopes keeps the roles, emptier). */
+function defaultRoles(apiScopes: readonly string[]): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(LOCAL_TENANT_DEFAULTS.roles).map(([role, permissions]) => [role, permissions.filter((p) => apiScopes.includes(p))]),
+  );
+}
+
+/**
+ * The seeded organizations, with the members and applications this tenant has: a tenant of other
+ * users or applications keeps `acme` and `globex`, with whom of theirs it has.
+ */
+function defaultOrganizations(
+  users: readonly SeededUser[],
+  clients: readonly LocalTenantClient[],
+  roles: Record<string, string[]>,
+): LocalTenantOrganization[] {
+  return LOCAL_TENANT_DEFAULTS.organizations.map((organization) => ({
+    ...organization,
+    members: (organization.members ?? [])
+      .filter((member) => users.some((user) => user.email === member.email))
+      .map((member) => ({ ...member, roles: (member.roles ?? []).filter((role) => Object.hasOwn(roles, role)) })),
+    clients: (organization.clients ?? []).filter((id) => clients.some((client) => client.clientId === id && client.type === 'm2m')),
+  }));
+}
+
 /** The CA of HTTPS mode, opened (made on the first start), or `undefined` over http. */
 function httpsCertificateAuthority(https: LocalTenantOptions['https']): CertificateAuthority | undefined {
   if (https === undefined || https === false) return undefined;
@@ -155,7 +203,8 @@ function httpsCertificateAuthority(https: LocalTenantOptions['https']): Certific
  * `user@example.com` / `user` (no permissions); SPA `local-spa-client` (callbacks
  * `http://localhost:3000/docs/oauth2-redirect`, loopback on any port); regular web application
  * `local-web-client` / `local-web-secret` (password grant); M2M `local-m2m-client` /
- * `local-m2m-secret` granted `read:blabla`.
+ * `local-m2m-secret` granted `read:blabla`; organizations `acme` (the admin, whose role there grants
+ * `read:blabla`; the M2M application has access) and `globex` (the user, without roles).
  *
  * @example
  * ```ts
@@ -193,6 +242,12 @@ export class LocalTenant {
   readonly users: readonly SeededUser[];
   /** The applications. */
   readonly clients: readonly LocalTenantClient[];
+  /** The roles: name → the API permissions they grant. */
+  readonly roles: Readonly<Record<string, readonly string[]>>;
+  /** The organizations, with their ids and members. */
+  readonly organizations: readonly SeededOrganization[];
+  /** Whether organization names are allowed in the Authentication API (`org_name` in tokens). */
+  readonly organizationNames: boolean;
   /** The access tokens' profile (`auth0` or `rfc9068`). */
   readonly accessTokenProfile: AccessTokenProfile;
   /** In HTTPS mode, the certificate authority clients must trust; `undefined` over http. */
@@ -220,6 +275,9 @@ export class LocalTenant {
       emailClaim: string;
       users: SeededUser[];
       clients: LocalTenantClient[];
+      roles: Record<string, string[]>;
+      organizations: SeededOrganization[];
+      organizationNames: boolean;
       accessTokenProfile: AccessTokenProfile;
       ca: CertificateAuthority | undefined;
     },
@@ -241,6 +299,9 @@ export class LocalTenant {
     this.emailClaim = settings.emailClaim;
     this.users = settings.users;
     this.clients = settings.clients;
+    this.roles = settings.roles;
+    this.organizations = settings.organizations;
+    this.organizationNames = settings.organizationNames;
     this.accessTokenProfile = settings.accessTokenProfile;
   }
 
@@ -254,6 +315,9 @@ export class LocalTenant {
     const clients = seedClients(options.clients ?? LOCAL_TENANT_DEFAULTS.clients);
     const audience = options.audience ?? LOCAL_TENANT_DEFAULTS.audience;
     const scopes = { ...(options.scopes ?? LOCAL_TENANT_DEFAULTS.scopes) };
+    const roles = seedRoles(options.roles ?? defaultRoles(Object.keys(scopes)), Object.keys(scopes));
+    const organizations = seedOrganizations(options.organizations ?? defaultOrganizations(users, clients, roles), users, clients, roles);
+    const organizationNames = flag('organizationNames', options.organizationNames, true);
     const emailClaim = options.emailClaim ?? LOCAL_TENANT_DEFAULTS.emailClaim;
     const accessTokenLifetime = options.accessTokenLifetime ?? 86_400;
     if (!Number.isSafeInteger(accessTokenLifetime) || accessTokenLifetime <= 0) {
@@ -293,6 +357,9 @@ export class LocalTenant {
         connection: LOCAL_TENANT_DEFAULTS.connection,
         users,
         clients,
+        roles,
+        organizations,
+        organizationNames,
         accessTokenLifetime,
         accessTokenProfile,
         jwks: { keys: [jwk] },
@@ -305,7 +372,19 @@ export class LocalTenant {
       await Promise.all(servers.map(closeServer));
       throw error;
     }
-    return new LocalTenant(servers, { port, audience, scopes, emailClaim, users, clients, accessTokenProfile, ca });
+    return new LocalTenant(servers, {
+      port,
+      audience,
+      scopes,
+      emailClaim,
+      users,
+      clients,
+      roles,
+      organizations,
+      organizationNames,
+      accessTokenProfile,
+      ca,
+    });
   }
 
   /**
@@ -336,6 +415,20 @@ export class LocalTenant {
     const client = this.clients.find((c) => c.type === 'regular_web');
     if (client === undefined) throw new Error('routing-controllers-auth0/testing: this tenant has no regular_web client');
     return client;
+  }
+
+  /**
+   * The organization with this name or id.
+   *
+   * @example
+   * ```ts
+   * const acme = tenant.organization('acme'); // { id: 'org_…', name: 'acme', members: [...], … }
+   * ```
+   */
+  organization(nameOrId: string): SeededOrganization {
+    const organization = this.organizations.find((o) => o.name === nameOrId || o.id === nameOrId);
+    if (organization === undefined) throw new Error(`routing-controllers-auth0/testing: this tenant has no organization ${nameOrId}`);
+    return organization;
   }
 
   /** The first machine-to-machine application. */
@@ -396,10 +489,18 @@ export class LocalTenant {
 
   /**
    * A machine-to-machine access token (client credentials grant). Default: the first m2m client,
-   * the tenant's API, and every scope granted to the client. With `dpop`, a token bound to that key.
+   * the tenant's API, and every scope granted to the client. With `dpop`, a token bound to that key;
+   * with `organization` (an id or name), a token for that organization (`org_id`), which the
+   * application must be granted access to.
    */
   async machineToken(
-    options: { clientId?: string; clientSecret?: string; scope?: string; audience?: string } & TokenRequestOptions = {},
+    options: {
+      clientId?: string;
+      clientSecret?: string;
+      scope?: string;
+      audience?: string;
+      organization?: string;
+    } & TokenRequestOptions = {},
   ): Promise<string> {
     const client = options.clientId === undefined ? this.m2mClient : this.clients.find((c) => c.clientId === options.clientId);
     const params: Record<string, string> = {
@@ -409,6 +510,7 @@ export class LocalTenant {
       audience: options.audience ?? this.audience,
     };
     if (options.scope !== undefined) params.scope = options.scope;
+    if (options.organization !== undefined) params.organization = options.organization;
     return (await this.requestToken(params, { dpop: options.dpop })).access_token;
   }
 

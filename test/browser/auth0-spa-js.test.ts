@@ -29,7 +29,7 @@ interface Ready {
   ms: number;
 }
 
-/** The application: createAuth0Client, handleRedirectCallback after a login, then what it knows. */
+/** The application: createAuth0Client, handleRedirectCallback after a login (or its error), then what it knows. */
 const APP = `
 (async () => {
   const started = Date.now();
@@ -37,7 +37,7 @@ const APP = `
   const client = await auth0.createAuth0Client(window.SPA_CONFIG);
   window.spa = client;
   const query = new URLSearchParams(location.search);
-  if (query.has('code') && query.has('state')) {
+  if ((query.has('code') || query.has('error')) && query.has('state')) {
     try { await client.handleRedirectCallback(); } catch (e) { error = String((e && e.error) || e); }
     history.replaceState(null, '', '/');
   }
@@ -178,13 +178,13 @@ describe('auth0-spa-js in headless Chromium (local tenant)', function () {
   }
 
   /** The page calls the API across origins (CORS), as the SPA would; a refusal's challenge is readable (exposed). */
-  async function callApi(token: string): Promise<number> {
+  async function callApi(token: string, path = '/secure/blabla'): Promise<number> {
     const [status, challenge] = await page.evaluate(
       async ([url, t]) => {
         const res = await fetch(url, { headers: { authorization: `Bearer ${t}` } });
         return [res.status, res.headers.get('www-authenticate')] as const;
       },
-      [`${apiUrl}/secure/blabla`, token] as const,
+      [`${apiUrl}${path}`, token] as const,
     );
     if (status === 403) expect(challenge).to.include('error="insufficient_scope"');
     return status;
@@ -284,5 +284,61 @@ describe('auth0-spa-js in headless Chromium (local tenant)', function () {
       ),
     );
     expect(afterReuse).to.equal('invalid_grant');
+  });
+
+  it('loginWithRedirect with authorizationParams.organization: the SDK checks the organization in the ID token; 200 on its route, 403 on another’s; a reload keeps it', async () => {
+    const acme = tenant!.organization('acme');
+    const globex = tenant!.organization('globex');
+    const signInTo = (organization: string): void =>
+      configure({
+        authorizationParams: {
+          redirect_uri: `${origin}/`,
+          audience: tenant!.audience,
+          scope: 'openid profile email read:blabla',
+          organization,
+        },
+      });
+    const idTokenClaims = (): Promise<Record<string, unknown>> =>
+      page.evaluate(() =>
+        (globalThis as unknown as { spa: { getIdTokenClaims(): Promise<Record<string, unknown>> } }).spa.getIdTokenClaims(),
+      );
+
+    // By name: auth0-spa-js refuses an ID token without a matching org_name (it passed: the user is signed in).
+    signInTo('acme');
+    await open();
+    expect(await logIn('admin@example.com', 'admin')).to.deep.include({ authenticated: true, error: null });
+    expect(await idTokenClaims()).to.deep.include({ org_id: acme.id, org_name: 'acme' });
+    const token = await tokenFromPage();
+    expect(decodeJwt(token)).to.deep.include({ org_id: acme.id, org_name: 'acme', permissions: ['read:blabla'] });
+    expect(await callApi(token, `/orgs/${acme.id}/blabla`)).to.equal(200);
+    expect(await callApi(token, `/orgs/${globex.id}/blabla`)).to.equal(403);
+
+    // A reload signs in silently, to the same organization (the SDK sends its organization hint).
+    const authorizeRequests: URLSearchParams[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/authorize') authorizeRequests.push(url.searchParams);
+    });
+    expect(await open()).to.deep.include({ authenticated: true, error: null });
+    expect(authorizeRequests.some((query) => query.get('prompt') === 'none' && query.get('organization') !== null)).to.equal(true);
+    const silent = await tokenFromPage({ cacheMode: 'off' });
+    expect(decodeJwt(silent)).to.deep.include({ org_id: acme.id });
+    expect(await callApi(silent, `/orgs/${acme.id}/blabla`)).to.equal(200);
+
+    // By id, as the user, to globex: signed in, but globex's route needs read:blabla there (403), and acme's is another organization (403).
+    await logOut();
+    signInTo(globex.id);
+    await open();
+    expect(await logIn('user@example.com', 'user')).to.deep.include({ authenticated: true, error: null });
+    expect(await idTokenClaims()).to.deep.include({ org_id: globex.id });
+    const user = await tokenFromPage();
+    expect(await callApi(user, `/orgs/${globex.id}/blabla`)).to.equal(403);
+    expect(await callApi(user, `/orgs/${acme.id}/blabla`)).to.equal(403);
+
+    // Not a member: the tenant sends Auth0's access_denied back, and the SDK reports it.
+    await logOut();
+    signInTo('acme');
+    await open();
+    expect(await logIn('user@example.com', 'user')).to.deep.include({ authenticated: false, error: 'access_denied' });
   });
 });

@@ -29,9 +29,9 @@ export class DocsPage {
     readonly docsUrl: string,
   ) {}
 
-  /** Loads the page afresh (Swagger UI keeps tokens in memory only) and waits for the operations. */
-  async open(): Promise<void> {
-    await this.page.goto(this.docsUrl);
+  /** Loads the page afresh (Swagger UI keeps tokens in memory only), with `search` in its address, and waits for the operations. */
+  async open(search = ''): Promise<void> {
+    await this.page.goto(`${this.docsUrl}${search}`);
     await this.page.locator('.opblock-summary-path').first().waitFor();
   }
 
@@ -109,15 +109,23 @@ export class DocsPage {
       });
   }
 
-  /** "Try it out" and "Execute" on `GET path`; returns what the page shows and what was sent. */
-  async execute(path: string): Promise<Execution> {
+  /**
+   * "Try it out" and "Execute" on `GET path`, with the path parameters filled in; returns what the
+   * page shows and what was sent.
+   */
+  async execute(path: string, params: Record<string, string> = {}): Promise<Execution> {
     const operation = this.page.locator('.opblock').filter({ has: this.page.locator(`.opblock-summary-path[data-path="${path}"]`) });
     if ((await operation.locator('.opblock-body').count()) === 0) await operation.locator('.opblock-summary').click();
     const tryOut = operation.locator('button.try-out__btn');
     if ((await tryOut.innerText()).trim() === 'Try it out') await tryOut.click();
     const clear = operation.locator('button.btn-clear');
     if ((await clear.count()) > 0) await clear.click();
-    const responded = this.page.waitForResponse((r) => new URL(r.url()).pathname === path && r.request().method() === 'GET');
+    let called = path;
+    for (const [name, value] of Object.entries(params)) {
+      await operation.locator(`tr[data-param-name="${name}"] input`).fill(value);
+      called = called.replace(`{${name}}`, encodeURIComponent(value));
+    }
+    const responded = this.page.waitForResponse((r) => new URL(r.url()).pathname === called && r.request().method() === 'GET');
     await operation.locator('button.execute').click();
     const response = await responded;
     const row = operation.locator('.live-responses-table tbody tr.response');

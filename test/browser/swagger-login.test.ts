@@ -226,4 +226,31 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     expect(result.status).to.equal(200);
     expect(result.body).to.include({ id: `${m2m.clientId}@clients`, isMachine: true });
   });
+
+  it('?organization= in the address: Authorize signs in to that organization; its route 200, another organization’s 403', async () => {
+    const acme = tenant!.organization('acme');
+    const globex = tenant!.organization('globex');
+    await docs.open();
+    await docs.logOutOfAuth0(`${tenant!.issuer}v2/logout?`);
+    await docs.open('?organization=acme');
+    const authorizeRequest = context!.waitForEvent('request', (r) => r.url().startsWith(`${tenant!.issuer}authorize?`));
+    expect((await docs.authorize(CODE, ADMIN)).loginAsked).to.equal(true);
+    const query = new URL((await authorizeRequest).url()).searchParams;
+    expect(query.getAll('organization')).to.deep.equal(['acme']);
+    expect(query.getAll('audience')).to.deep.equal([tenant!.audience]);
+    const ok = await docs.execute('/orgs/{orgId}/blabla', { orgId: acme.id });
+    expect(ok.status).to.equal(200);
+    expect(ok.body).to.deep.include({ id: adminId, organization: { id: acme.id, name: 'acme' } });
+    const other = await docs.execute('/orgs/{orgId}/blabla', { orgId: globex.id });
+    expect(other.status).to.equal(403);
+    expect(await other.response.headerValue('www-authenticate')).to.equal(
+      `Bearer realm="${tenant!.audience}", error="insufficient_scope", error_description="Organization mismatch: the token is for another organization", resource_metadata="${new URL(docs.docsUrl).origin}/.well-known/oauth-protected-resource"`,
+    );
+
+    // As the user, signed in to globex: the same call to acme's route is refused.
+    await docs.logOutOfAuth0(`${tenant!.issuer}v2/logout?`);
+    await docs.open('?organization=globex');
+    expect((await docs.authorize(CODE, USER)).loginAsked).to.equal(true);
+    expect((await docs.execute('/orgs/{orgId}/blabla', { orgId: acme.id })).status).to.equal(403);
+  });
 });

@@ -32,6 +32,15 @@ function emailClaimOf(env: NodeJS.ProcessEnv): string | undefined {
   return env.AUTH0_RULE_NAMESPACE ? `${env.AUTH0_RULE_NAMESPACE.replace(/\/$/, '')}/email` : undefined;
 }
 
+/**
+ * `organization` from `AUTH0_API_ORGANIZATION` when omitted. The API's own variable: front ends'
+ * `AUTH0_ORGANIZATION` (the organization to sign in to) is not read, as it would refuse every
+ * other organization's token.
+ */
+function organizationFromEnv(organization: string | string[] | undefined, env: NodeJS.ProcessEnv): string | string[] | undefined {
+  return empty(organization) && env.AUTH0_API_ORGANIZATION ? list(env.AUTH0_API_ORGANIZATION) : organization;
+}
+
 /** `dpop` with the nonce secret from `AUTH0_DPOP_NONCE_SECRET` when nonces are on and no secret is given. */
 function dpopWithEnv(dpop: DpopOptions | undefined, secret: string | undefined): DpopOptions | undefined {
   if (!secret || dpop === null || typeof dpop !== 'object') return dpop;
@@ -45,7 +54,8 @@ function dpopWithEnv(dpop: DpopOptions | undefined, secret: string | undefined):
  * Fills omitted options from the environment, as Auth0's SDKs do: `AUTH0_DOMAIN` (or
  * `ISSUER_BASE_URL`, read only when neither `domain` nor `issuerBaseURL` is given), `AUTH0_AUDIENCE`
  * (or `AUTH0_API_AUDIENCE`, `AUDIENCE`), `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM` (or fastapi-auth0's
- * `AUTH0_RULE_NAMESPACE` + `/email`), `AUTH0_TOKEN_SIGNING_ALG` (→ `algorithms`),
+ * `AUTH0_RULE_NAMESPACE` + `/email`), `AUTH0_API_ORGANIZATION` (→ `organization`, comma-separated),
+ * `AUTH0_TOKEN_SIGNING_ALG` (→ `algorithms`),
  * `AUTH0_SIGNING_SECRET` (→ `secret`; HS256 needs both: `AUTH0_TOKEN_SIGNING_ALG=HS256`) and
  * `AUTH0_DPOP_NONCE_SECRET` (→ `dpop.nonce.secret`, when nonces are on). `AUTH0_SECRET`, the
  * session-cookie secret of Auth0's web SDKs, is never read. The options passed are not changed.
@@ -66,6 +76,7 @@ export function optionsWithEnv<O extends Auth0Options<Auth0User>>(options: O, en
     if (audience) filled.audience = list(audience);
   }
   if (empty(filled.clientId) && env.AUTH0_CLIENT_ID) filled.clientId = env.AUTH0_CLIENT_ID;
+  filled.organization = organizationFromEnv(filled.organization, env);
   if (empty(filled.algorithms) && env.AUTH0_TOKEN_SIGNING_ALG) filled.algorithms = list(env.AUTH0_TOKEN_SIGNING_ALG);
   if (empty(filled.secret) && env.AUTH0_SIGNING_SECRET) filled.secret = env.AUTH0_SIGNING_SECRET;
   const emailClaim = emailClaimOf(env);

@@ -126,6 +126,21 @@ export interface Auth0Options<U extends Auth0User = Auth0User> {
   enforceScopes?: boolean;
   /** Refuse users without an email with 403 (fastapi-auth0's `email_auto_error`). Default false. */
   requireEmail?: boolean;
+  /**
+   * The Auth0 Organization(s) this API serves: a token is accepted only when it is for one of them
+   * (its `org_id`, or with `organizationNames` its `org_name`); a token of no organization or of
+   * another is invalid for this API (401 `invalid_token`), like one for another audience. Ids
+   * (`org_…`) as the dashboard shows them; names (lower-case) only with `organizationNames: true`.
+   * For a check per route, see `inOrganization`. Default: `AUTH0_API_ORGANIZATION` from the
+   * environment (comma-separated), else none (tokens of any organization, or none, are accepted).
+   */
+  organization?: string | string[];
+  /**
+   * Trust `org_name`: names in `organization` are compared with the token's `org_name`. Only for a
+   * tenant with "Allow Organization Names in Authentication API" on, where a name cannot be given
+   * to another organization behind your back. Default false: ids only, as Auth0 recommends.
+   */
+  organizationNames?: boolean;
   /** The user class, a subclass of `Auth0User`. Default `Auth0User`. */
   userClass?: UserClass<U>;
   /**

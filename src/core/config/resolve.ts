@@ -24,6 +24,7 @@ import {
   TIMER_MILLISECONDS,
   text,
 } from '../option-check';
+import { organizationSet, type OrganizationSet } from '../organization';
 import { Auth0User } from '../user';
 import { list } from './env';
 import type { Auth0Options, AuthorizeWith, DpopOptions, MtlsOptions } from './options';
@@ -72,6 +73,10 @@ export interface ResolvedConfig {
   emailClaim: string | undefined;
   /** Users without an email get 403. */
   requireEmail: boolean;
+  /** The organizations this API serves (ids, and names when trusted); `undefined`: any or none. */
+  organization: OrganizationSet | undefined;
+  /** Whether `org_name` is trusted for the `organization` option. */
+  organizationNames: boolean;
   /** An optional `@CurrentUser` treats an invalid token as a guest. */
   guestOnInvalidToken: boolean;
   /** The `realm` of the challenge. */
@@ -157,6 +162,8 @@ const OPTION_NAMES: Record<keyof Auth0Options, true> = {
   emailClaim: true,
   enforceScopes: true,
   requireEmail: true,
+  organization: true,
+  organizationNames: true,
   userClass: true,
   guestOnInvalidToken: true,
   realm: true,
@@ -314,6 +321,22 @@ function resolveRealm(value: unknown, audience: string[]): string {
     fail('`realm` goes into the WWW-Authenticate header: use printable ASCII without `"`, `\\` or control characters');
   }
   return realm;
+}
+
+/** The `organization` option: one id or name, or a list (names only when `organizationNames`). */
+function resolveOrganization(value: unknown, names: boolean): OrganizationSet | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' && !Array.isArray(value)) {
+    fail(`\`organization\` must be an organization id (org_…) or a list of them (got ${shown(value)})`);
+  }
+  const what = '`organization` (or the AUTH0_API_ORGANIZATION environment variable)';
+  const values = typeof value === 'string' ? [value] : value;
+  return organizationSet(values, { trustNames: names, refuse: fail, what, trustHow: 'set `organizationNames: true`' });
+}
+
+function resolveOrganizations(options: Auth0Options<Auth0User>): Pick<ResolvedConfig, 'organization' | 'organizationNames'> {
+  const organizationNames = flag('organizationNames', options.organizationNames, false);
+  return { organization: resolveOrganization(options.organization, organizationNames), organizationNames };
 }
 
 function resolveAuthorizeWith(value: unknown): AuthorizeWith {
@@ -523,6 +546,7 @@ export function resolveConfig(options: Auth0Options<Auth0User>): ResolvedConfig 
     enforceScopes: flag('enforceScopes', options.enforceScopes, true),
     emailClaim: text('emailClaim', options.emailClaim),
     requireEmail: flag('requireEmail', options.requireEmail, false),
+    ...resolveOrganizations(options),
     guestOnInvalidToken: flag('guestOnInvalidToken', options.guestOnInvalidToken, false),
     realm: resolveRealm(options.realm, audience),
     jwksCooldown: numberOption('jwksCooldown', options.jwksCooldown, 5000, MILLISECONDS),

@@ -82,13 +82,18 @@ function keyResolver(keys: RemoteKeySet, secret: Uint8Array | undefined): Issuer
   };
 }
 
-/** RFC 6749/Auth0 claim types the user and the scope check rely on. */
+/** RFC 6749/Auth0 claim types the user, the scope check and the organization checks rely on. */
 function checkClaimTypes(claims: AccessTokenClaims): void {
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new InvalidTokenError('Invalid token claims (sub)');
   if (claims.scope !== undefined && typeof claims.scope !== 'string') throw new InvalidTokenError('Invalid token claims (scope)');
   const { permissions } = claims;
   if (permissions !== undefined && (!Array.isArray(permissions) || permissions.some((p) => typeof p !== 'string'))) {
     throw new InvalidTokenError('Invalid token claims (permissions)');
+  }
+  // Auth0 Organizations: an organization is named by strings, or the token is for none.
+  for (const name of ['org_id', 'org_name'] as const) {
+    const value = claims[name];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new InvalidTokenError(`Invalid token claims (${name})`);
   }
 }
 

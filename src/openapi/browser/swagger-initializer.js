@@ -40,6 +40,37 @@
   };
 
   /**
+   * The organization to sign in to: `?organization=` in the page's address, else the configured
+   * one. Auth0 checks it (membership, the application's setting); the page only passes it on.
+   *
+   * @param {InitializerConfig} config
+   * @returns {string | undefined}
+   */
+  const organizationOf = (config) => {
+    const asked = new URLSearchParams(globalThis.location.search).get('organization')?.trim();
+    return asked ? asked : config.organization;
+  };
+
+  /**
+   * The authorization URL with `organization` (the authorization code and implicit sign-ins open
+   * it in the popup; the token requests need none).
+   *
+   * @param {string} href
+   * @param {string | undefined} organization
+   * @returns {string}
+   */
+  const withOrganization = (href, organization) => {
+    if (!organization) return href;
+    try {
+      const url = new URL(href);
+      url.searchParams.set('organization', organization);
+      return url.href;
+    } catch {
+      return href;
+    }
+  };
+
+  /**
    * Auth0 reads the audience of the password and client credentials grants from the form body;
    * Swagger UI puts its extra parameters into the token URL's query only.
    *
@@ -65,7 +96,7 @@
     statePlugins: {
       auth: {
         wrapActions: {
-          authPopup: (original) => (href, redirect) => original(singleParams(href), redirect),
+          authPopup: (original) => (href, redirect) => original(withOrganization(singleParams(href), organizationOf(config)), redirect),
           authorizeRequest: (original) => (data) => original(withAudience(data, config.audience)),
         },
       },

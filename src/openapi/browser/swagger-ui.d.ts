@@ -16,6 +16,8 @@ export interface InitializerConfig {
   specUrl: string;
   /** The audience to send to `/authorize` and `/oauth/token`. */
   audience: string;
+  /** The organization to send to `/authorize`; the page's `?organization=` overrides it. */
+  organization?: string;
   /** The OAuth 2 redirect page, relative to the docs page, e.g. `oauth2-redirect`. */
   redirectPath: string;
   /** Whether Swagger UI keeps the token in localStorage across reloads. */

@@ -13,6 +13,7 @@
  * - `/docs/auth0-docs.css`, and swagger-ui-dist's `swagger-ui.css`, `…-bundle.js`, `oauth2-redirect.js`, favicons: `assets.ts`
  */
 import type { OpenAPIObject } from 'openapi3-ts';
+import { organizationSet } from '../../core/organization';
 import { logoutUrlFor } from '../logout-url';
 import { auth0Spec } from '../spec';
 import { clientIdOf, type HasAuth0Config } from '../tenant';
@@ -54,6 +55,17 @@ export class Auth0Docs {
     // Chosen once: the environment is configuration read at set-up, and a request must not see it change.
     this.clientId = clientIdOf(auth, options.clientId);
     if (options.logoutReturnTo !== undefined) logoutUrlFor(auth.config.issuer, this.clientId, { returnTo: options.logoutReturnTo });
+    if (options.organization !== undefined) {
+      // Ids or names: which of them the tenant takes is the tenant's setting, not the page's.
+      organizationSet([options.organization], {
+        trustNames: true,
+        refuse: (message) => {
+          throw new TypeError(`routing-controllers-auth0: ${message}`);
+        },
+        what: 'the docs option `organization`',
+        trustHow: '',
+      });
+    }
   }
 
   /** The OpenAPI document (built at the first call). */

@@ -25,6 +25,14 @@ export interface Auth0DocsOptions {
   scopes?: string[];
   /** The audience sent to `/authorize` and `/oauth/token`. Default: the Auth0 object's first audience. */
   audience?: string;
+  /**
+   * The Auth0 Organization "Authorize" signs in to: its id (`org_…`) or, on a tenant that allows
+   * names in the Authentication API, its name, sent as `organization` to `/authorize` (the
+   * authorization code and implicit sign-ins). `?organization=…` in the page's address overrides
+   * it for that visit. Default: the Auth0 object's `organization` when it names exactly one, else
+   * none (a sign-in to no organization).
+   */
+  organization?: string;
   /** The page's title. Default: the document's `info.title`. */
   title?: string;
   /**

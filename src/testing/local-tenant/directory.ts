@@ -4,7 +4,8 @@
  * the tenant's own routes consult. Nothing here depends on oidc-provider.
  */
 import type { JWK } from 'jose';
-import type { LocalTenantClient, SeededUser } from './seed';
+import { TenantOrganizations } from './organizations';
+import type { LocalTenantClient, SeededOrganization, SeededUser } from './seed';
 
 /**
  * How the tenant carries `offline_access` (a refresh token, please) through oidc-provider, which
@@ -108,6 +109,12 @@ export interface TenantSettings {
   users: SeededUser[];
   /** The applications. */
   clients: LocalTenantClient[];
+  /** The roles: name → the API permissions they grant. */
+  roles: Record<string, string[]>;
+  /** The organizations. */
+  organizations: SeededOrganization[];
+  /** "Allow Organization Names in Authentication API": names at `/authorize`, `org_name` in tokens. */
+  organizationNames: boolean;
   /** Access token lifetime, seconds. */
   accessTokenLifetime: number;
   /** The access tokens' profile. */
@@ -145,6 +152,8 @@ export interface ResourceServerInfo {
 export class TenantDirectory {
   /** The settings the tenant was built from. */
   readonly settings: TenantSettings;
+  /** The organizations, and the organization of each grant. */
+  readonly organizations: TenantOrganizations;
   private readonly usersById: Map<string, SeededUser>;
   private readonly usersByEmail: Map<string, SeededUser>;
   private readonly clientsById: Map<string, LocalTenantClient>;
@@ -154,6 +163,7 @@ export class TenantDirectory {
     this.usersById = new Map(settings.users.map((u) => [u.userId, u]));
     this.usersByEmail = new Map(settings.users.map((u) => [u.email, u]));
     this.clientsById = new Map(settings.clients.map((c) => [c.clientId, c]));
+    this.organizations = new TenantOrganizations(settings.organizations, settings.roles, settings.organizationNames);
   }
 
   /** The user with this id (`sub`), or undefined. */
@@ -173,17 +183,26 @@ export class TenantDirectory {
     return id === undefined ? undefined : this.clientsById.get(id);
   }
 
-  /** The user's permissions on the API. */
-  permissionsOf(user: SeededUser): string[] {
-    return user.permissions.filter((p) => this.settings.apiScopes.includes(p));
+  /**
+   * The user's permissions on the API: their own, or in a sign-in to an organization what their
+   * roles in that organization grant (Auth0 puts only those into such a token).
+   */
+  permissionsOf(user: SeededUser, organization?: SeededOrganization): string[] {
+    const held = organization === undefined ? user.permissions : this.organizations.permissionsOf(organization, user);
+    return held.filter((p) => this.settings.apiScopes.includes(p));
   }
 
   /**
    * RBAC as Auth0 applies it to users: of the requested scopes, the OpenID ones and the API
-   * permissions the user holds are granted; the rest are dropped.
+   * permissions the user holds (in the organization of the sign-in, if any) are granted; the rest
+   * are dropped.
    */
-  grantedUserScopes(user: SeededUser, requested: Iterable<string>): { granted: string[]; dropped: string[] } {
-    const permissions = new Set(this.permissionsOf(user));
+  grantedUserScopes(
+    user: SeededUser,
+    requested: Iterable<string>,
+    organization?: SeededOrganization,
+  ): { granted: string[]; dropped: string[] } {
+    const permissions = new Set(this.permissionsOf(user, organization));
     const granted: string[] = [];
     const dropped: string[] = [];
     for (const scope of new Set(requested)) {

@@ -19,7 +19,8 @@
 import { OFFLINE_SCOPE, OIDC_SCOPES, PASSWORD_REALM_GRANT, toAuth0Scope, type TenantDirectory } from './directory';
 import type { TokenEndpointDpop } from './dpop';
 import type { OidcProviderModule, Provider, ProviderClient, ProviderContext, ProviderGrant } from './oidc-provider';
-import type { SeededUser } from './seed';
+import { authorizationOrganization, clientCredentialsOrganization } from './organizations';
+import type { SeededOrganization, SeededUser } from './seed';
 
 function splitScope(value: unknown): string[] {
   return typeof value === 'string' ? [...new Set(value.split(' ').filter(Boolean))] : [];
@@ -76,7 +77,9 @@ export function clientCredentialsGrant(provider: Provider, oidc: OidcProviderMod
     if (notGranted.length > 0) {
       throw oauthError(oidc, 'AccessDenied', `Client has not been granted scopes: ${notGranted.join(', ')}`, 403);
     }
+    const organization = clientCredentialsOrganization(ctx, oidc, directory, client.clientId);
     const token = new provider.ClientCredentials({ client, scope: (requested.length > 0 ? requested : granted).join(' ') });
+    if (organization !== undefined) directory.organizations.bindToken(token, organization);
     token.resourceServer = new provider.ResourceServer(audience, directory.resourceServer(client.clientId));
     if (jkt !== undefined) token.setThumbprint('jkt', jkt);
     ctx.oidc.entity('ClientCredentials', token);
@@ -202,19 +205,30 @@ export function passwordGrant(provider: Provider, oidc: OidcProviderModule, dire
   };
 }
 
-/** The grant already stored for this account and client, or a new one. */
-async function storedGrant(ctx: ProviderContext, Grant: Provider['Grant'], accountId: string, clientId: string): Promise<ProviderGrant> {
+/**
+ * The grant already stored for this account and client, or a new one. A sign-in to another
+ * organization (or to none after one) gets a new grant, so that the tokens of the older one keep
+ * their organization.
+ */
+async function storedGrant(
+  ctx: ProviderContext,
+  Grant: Provider['Grant'],
+  { accountId, clientId }: { accountId: string; clientId: string },
+  organization: { directory: TenantDirectory; of: SeededOrganization | undefined },
+): Promise<ProviderGrant> {
   const { oidc } = ctx;
   const grantId = oidc.result?.consent?.grantId ?? oidc.session?.grantIdFor(clientId);
   const stored = grantId === undefined ? undefined : await Grant.find(grantId);
   if (stored === undefined || stored.accountId !== accountId || stored.clientId !== clientId) return new Grant({ accountId, clientId });
+  if (organization.directory.organizations.ofGrant(grantId) !== organization.of) return new Grant({ accountId, clientId });
   return stored;
 }
 
 /**
  * The grant behind user tokens (oidc-provider's `loadExistingGrant`), decided as Auth0 decides:
- * first-party applications need no consent, and RBAC drops requested API scopes the user was not
- * given.
+ * first-party applications need no consent, RBAC drops requested API scopes the user was not
+ * given, and a sign-in to an organization needs a member of it, whose roles there are what RBAC
+ * reads (organizations.ts).
  *
  * Two grants with one id: the stored one follows RBAC (dropped scopes recorded as rejected), and
  * tokens are issued from it (the code exchange reads it back; the implicit response applies the
@@ -226,19 +240,21 @@ async function storedGrant(ctx: ProviderContext, Grant: Provider['Grant'], accou
  * @example
  * ```ts
  * let instance: Provider | undefined;
- * const configuration = { loadExistingGrant: rbacGrant(() => instance as Provider, directory) };
+ * const configuration = { loadExistingGrant: rbacGrant(() => instance as Provider, directory, oidc) };
  * instance = new oidc.Provider(issuer, configuration);
  * ```
  */
-export function rbacGrant(provider: () => Provider, directory: TenantDirectory) {
+export function rbacGrant(provider: () => Provider, directory: TenantDirectory, oidcModule: OidcProviderModule) {
   return async (ctx: ProviderContext): Promise<ProviderGrant | undefined> => {
     const { oidc } = ctx;
     const client = oidc.client;
     const accountId = oidc.account?.accountId;
     if (client === undefined || accountId === undefined) return undefined;
     const user = directory.userById(accountId);
+    // A user who is not a member of the organization asked for is refused here, before any grant.
+    const organization = authorizationOrganization(ctx, oidcModule, directory, user);
     const { Grant } = provider();
-    const stored = await storedGrant(ctx, Grant, accountId, client.clientId);
+    const stored = await storedGrant(ctx, Grant, { accountId, clientId: client.clientId }, { directory, of: organization });
     const shown = new Grant({ accountId, clientId: client.clientId });
     const oidcScopes = [...oidc.requestParamOIDCScopes];
     if (oidcScopes.length > 0) {
@@ -248,12 +264,14 @@ export function rbacGrant(provider: () => Provider, directory: TenantDirectory) 
     for (const [indicator, resourceServer] of Object.entries(oidc.resourceServers)) {
       const requested = [...oidc.requestParamScopes].filter((s) => resourceServer.scopes.has(s));
       if (requested.length === 0) continue;
-      const { granted, dropped } = user === undefined ? { granted: [], dropped: requested } : directory.grantedUserScopes(user, requested);
+      const { granted, dropped } =
+        user === undefined ? { granted: [], dropped: requested } : directory.grantedUserScopes(user, requested, organization);
       if (granted.length > 0) stored.addResourceScope(indicator, granted.join(' '));
       if (dropped.length > 0) stored.rejectResourceScope(indicator, dropped.join(' '));
       shown.addResourceScope(indicator, requested.join(' '));
     }
     shown.jti = await stored.save();
+    directory.organizations.bindGrant(shown.jti, organization);
     return shown;
   };
 }

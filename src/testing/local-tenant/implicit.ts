@@ -90,7 +90,8 @@ export function implicitTokenResponseMode(provider: Provider, directory: TenantD
       const requested = [...oidc.requestParamScopes].filter((s) => resourceServer.scopes.has(s));
       token.resourceServer = resourceServer;
       // The grant shown at /authorize lists every requested scope (see rbacGrant in grants.ts): apply RBAC here.
-      token.scope = user === undefined ? '' : directory.grantedUserScopes(user, requested).granted.join(' ');
+      const organization = directory.organizations.ofGrant(session.grantIdFor(client.clientId));
+      token.scope = user === undefined ? '' : directory.grantedUserScopes(user, requested, organization).granted.join(' ');
     }
     oidc.entity('AccessToken', token);
     const accessToken = await token.save();

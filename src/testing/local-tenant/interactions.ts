@@ -6,6 +6,7 @@
  */
 import type { TenantDirectory } from './directory';
 import type { OidcProviderModule, ProviderContext } from './oidc-provider';
+import { organizationClaims } from './organizations';
 import { errorPage } from './pages';
 
 /** The path of the login page of interaction `uid` (served by routes.ts). */
@@ -13,20 +14,29 @@ function loginUrl(uid: string): string {
   return `/u/login/${uid}`;
 }
 
-/** The account oidc-provider loads for a session or a token (`sub` → the seeded user's claims). */
+/**
+ * The account oidc-provider loads for a session or a token (`sub` → the seeded user's claims), with
+ * the organization of the grant behind it: the token's (a code, a refresh token), else the grant
+ * of the authorization being answered.
+ */
 function findAccount(directory: TenantDirectory) {
-  return async (_ctx: unknown, sub: string) => {
+  return async (ctx: Pick<ProviderContext, 'oidc'> | undefined, sub: string, token?: { grantId?: string }) => {
     const user = directory.userById(sub);
     if (user === undefined) return;
     return {
       accountId: user.userId,
-      claims: async () => ({
-        sub: user.userId,
-        email: user.email,
-        email_verified: true,
-        name: user.name,
-        nickname: user.email.split('@')[0],
-      }),
+      claims: async () => {
+        const { organizations } = directory;
+        const organization = organizations.ofGrant(token?.grantId ?? ctx?.oidc?.grant?.jti);
+        return {
+          sub: user.userId,
+          email: user.email,
+          email_verified: true,
+          name: user.name,
+          nickname: user.email.split('@')[0],
+          ...organizationClaims(organization, organizations.names),
+        };
+      },
     };
   };
 }

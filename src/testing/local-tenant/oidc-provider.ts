@@ -117,6 +117,8 @@ export interface ProviderToken {
   kind: string;
   gty?: string;
   accountId?: string;
+  /** The grant the token was issued from (user tokens). */
+  grantId?: string;
   scope?: string;
   resourceServer?: ProviderResourceServer;
   claims?: unknown;

@@ -70,7 +70,7 @@ export function createProvider(oidc: OidcProviderModule, directory: TenantDirect
       adapter: (model: string) => store.adapter(model),
       routes: ROUTES,
       responseTypes: ['code', 'id_token', 'code id_token', 'none'],
-      loadExistingGrant: rbacGrant(provider, directory),
+      loadExistingGrant: rbacGrant(provider, directory, oidc),
     },
     clientsConfiguration(directory),
     tokensConfiguration(directory, oidc),
@@ -90,6 +90,7 @@ export function createProvider(oidc: OidcProviderModule, directory: TenantDirect
     'scope',
     'audience',
     'resource',
+    'organization',
   ]);
   return instance;
 }

@@ -1,7 +1,9 @@
 /**
- * The local tenant's data: its API, users and applications, and the demo data it starts with.
+ * The local tenant's data: its API, users, applications, roles and organizations, and the demo
+ * data it starts with.
  */
 import { createHash } from 'node:crypto';
+import { fail, onlyKnown, shown } from '../../core/option-check';
 
 /** A user who can sign in at the local tenant (database connection "Username-Password-Authentication"). */
 export interface LocalTenantUser {
@@ -54,6 +56,37 @@ export interface LocalTenantClient {
   webOrigins?: string[];
   /** `m2m`: the API permissions granted to the application (its scopes). Default none. */
   grants?: string[];
+  /**
+   * `spa` and `regular_web`: what the application does with Auth0 Organizations (Auth0's "Type of
+   * Users"): `deny` (individuals: `organization` is refused), `allow` (both) or `require` (business
+   * users: a sign-in without `organization` is refused). Default `allow`.
+   */
+  organizationUsage?: 'deny' | 'allow' | 'require';
+}
+
+/** A member of an organization: a user of the tenant, and the roles they hold in that organization. */
+export interface LocalTenantMember {
+  /** The user's email. */
+  email: string;
+  /** The member's roles in this organization (names of `roles`). Default none. */
+  roles?: string[];
+}
+
+/**
+ * An organization (Auth0 Organizations): its members with their roles, and the machine-to-machine
+ * applications granted access to it.
+ */
+export interface LocalTenantOrganization {
+  /** The name: lower-case letters, digits, `_` and `-`, 1 to 50 (Auth0's rule). */
+  name: string;
+  /** The id. Default `org_` and 16 letters and digits derived from the name (the same on every start). */
+  id?: string;
+  /** The name shown to people. Default the name. */
+  displayName?: string;
+  /** The members. Default none. */
+  members?: LocalTenantMember[];
+  /** `m2m` applications (client ids) allowed the client credentials grant for this organization. Default none. */
+  clients?: string[];
 }
 
 /**
@@ -118,6 +151,21 @@ export const LOCAL_TENANT_DEFAULTS = {
     { email: 'admin@example.com', password: 'admin', permissions: ['read:blabla'], name: 'Admin' },
     { email: 'user@example.com', password: 'user', permissions: [], name: 'User' },
   ] as LocalTenantUser[],
+  /** Roles (Auth0 dashboard → User Management → Roles): name → the API permissions they grant. */
+  roles: { 'blabla-reader': ['read:blabla'] } as Record<string, string[]>,
+  /**
+   * The organizations: `acme`, where the admin holds `blabla-reader` and the M2M application has
+   * access; `globex`, where the user is a member without roles.
+   */
+  organizations: [
+    {
+      name: 'acme',
+      displayName: 'Acme',
+      members: [{ email: 'admin@example.com', roles: ['blabla-reader'] }],
+      clients: ['local-m2m-client'],
+    },
+    { name: 'globex', displayName: 'Globex', members: [{ email: 'user@example.com' }] },
+  ] as LocalTenantOrganization[],
   clients: [
     { type: 'spa', clientId: 'local-spa-client', name: 'Sample docs (SPA)' },
     {
@@ -179,6 +227,15 @@ export function seedUsers(users: readonly LocalTenantUser[]): SeededUser[] {
   });
 }
 
+/** An application's organization setting: `deny`, `allow` or `require`, for applications people sign in to. */
+function checkOrganizationUsage(client: LocalTenantClient): void {
+  const usage: unknown = client.organizationUsage;
+  if (usage === undefined) return;
+  if (client.type === 'm2m' || (usage !== 'deny' && usage !== 'allow' && usage !== 'require')) {
+    fail(`\`clients\`: organizationUsage of ${client.clientId} is "deny", "allow" or "require", for a spa or regular_web application`);
+  }
+}
+
 /**
  * Checks the applications and applies their defaults.
  *
@@ -202,11 +259,167 @@ export function seedClients(clients: readonly LocalTenantClient[]): LocalTenantC
     if (client.type !== 'spa' && !client.clientSecret) {
       throw new TypeError(`routing-controllers-auth0/testing: the ${client.type} client ${client.clientId} needs a clientSecret`);
     }
+    checkOrganizationUsage(client);
     if (client.type === 'm2m') return { ...client, grants: [...(client.grants ?? [])] };
     return {
       ...client,
       redirectUris: [...(client.redirectUris ?? (client.type === 'spa' ? SAMPLE_CALLBACK_URLS : SAMPLE_WEB_CALLBACK_URLS))],
       logoutUrls: [...(client.logoutUrls ?? SAMPLE_LOGOUT_URLS)],
+    };
+  });
+}
+
+/** An organization with every default applied, its members by user id. */
+export interface SeededOrganization {
+  id: string;
+  name: string;
+  displayName: string;
+  /** The members: the user's id and email, and their roles. */
+  members: Array<{ userId: string; email: string; roles: string[] }>;
+  /** The `m2m` applications granted access. */
+  clients: string[];
+}
+
+const ORGANIZATION_NAME = /^[a-z0-9_-]{1,50}$/;
+const ORGANIZATION_ID = /^org_[A-Za-z0-9]{1,60}$/;
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * Auth0 organization ids look like `org_6cQbJvZ8mKp2Lw4R`: derive one from the name, the same on
+ * every start, so that guides and bookmarks can name it.
+ *
+ * @example
+ * ```ts
+ * defaultOrganizationId('acme'); // 'org_' and 16 letters and digits
+ * ```
+ */
+export function defaultOrganizationId(name: string): string {
+  const digest = createHash('sha256').update(`organization\0${name}`).digest();
+  return `org_${[...digest.subarray(0, 16)].map((byte) => ID_ALPHABET[byte % ID_ALPHABET.length]).join('')}`;
+}
+
+const ORGANIZATION_NAMES: Record<keyof LocalTenantOrganization, true> = {
+  name: true,
+  id: true,
+  displayName: true,
+  members: true,
+  clients: true,
+};
+const MEMBER_NAMES: Record<keyof LocalTenantMember, true> = { email: true, roles: true };
+
+function stringList(name: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+    fail(`\`${name}\` must be a list of strings (got ${shown(value)})`);
+  return [...value];
+}
+
+/**
+ * Checks the roles (name → API permissions) against the API's permissions.
+ *
+ * @example
+ * ```ts
+ * seedRoles({ 'blabla-reader': ['read:blabla'] }, ['read:blabla']);
+ * ```
+ */
+export function seedRoles(roles: unknown, apiScopes: readonly string[]): Record<string, string[]> {
+  if (roles === null || typeof roles !== 'object' || Array.isArray(roles))
+    fail(`\`roles\` must be an object of role name → permissions (got ${shown(roles)})`);
+  const seeded: Record<string, string[]> = Object.create(null);
+  for (const [role, permissions] of Object.entries(roles)) {
+    const list = stringList(`roles.${role}`, permissions);
+    const unknown = list.find((permission) => !apiScopes.includes(permission));
+    if (unknown !== undefined) fail(`\`roles.${role}\`: "${unknown}" is not one of the API's permissions (\`scopes\`)`);
+    seeded[role] = list;
+  }
+  return seeded;
+}
+
+function seedMember(
+  where: string,
+  member: unknown,
+  users: readonly SeededUser[],
+  roles: Record<string, string[]>,
+): SeededOrganization['members'][number] {
+  if (member === null || typeof member !== 'object' || Array.isArray(member))
+    fail(`\`${where}\` must be { email, roles } (got ${shown(member)})`);
+  onlyKnown(`${where}.`, member, MEMBER_NAMES);
+  const { email, roles: held } = member as LocalTenantMember;
+  const user = typeof email === 'string' ? users.find((u) => u.email === email.toLowerCase()) : undefined;
+  if (user === undefined) fail(`\`${where}.email\` must be the email of one of the tenant's users (got ${shown(email)})`);
+  const memberRoles = stringList(`${where}.roles`, held);
+  const unknown = memberRoles.find((role) => !Object.hasOwn(roles, role));
+  if (unknown !== undefined) fail(`\`${where}.roles\`: "${unknown}" is not one of the tenant's \`roles\``);
+  return { userId: user.userId, email: user.email, roles: memberRoles };
+}
+
+/** An organization's name (Auth0's rule) and id (given, or derived from the name). */
+function organizationIdentity(where: string, name: unknown, id: unknown): { id: string; name: string } {
+  if (typeof name !== 'string' || !ORGANIZATION_NAME.test(name) || name.startsWith('org_')) {
+    fail(`\`${where}.name\` must be lower-case letters, digits, _ and - (1 to 50, not starting with org_) (got ${shown(name)})`);
+  }
+  const orgId = id ?? defaultOrganizationId(name);
+  if (typeof orgId !== 'string' || !ORGANIZATION_ID.test(orgId))
+    fail(`\`${where}.id\` must be org_ and letters and digits (got ${shown(orgId)})`);
+  return { id: orgId, name };
+}
+
+/** An organization's members: users of the tenant, each once, with roles of the tenant. */
+function seedMembers(
+  where: string,
+  members: unknown,
+  users: readonly SeededUser[],
+  roles: Record<string, string[]>,
+): SeededOrganization['members'] {
+  if (members !== undefined && !Array.isArray(members)) fail(`\`${where}.members\` must be a list (got ${shown(members)})`);
+  const seeded = ((members as unknown[] | undefined) ?? []).map((member, m) => seedMember(`${where}.members[${m}]`, member, users, roles));
+  if (new Set(seeded.map((member) => member.userId)).size !== seeded.length) fail(`\`${where}.members\` lists a user twice`);
+  return seeded;
+}
+
+/** The machine-to-machine applications granted access to an organization: m2m clients of the tenant. */
+function grantedClients(where: string, granted: unknown, clients: readonly LocalTenantClient[]): string[] {
+  const clientIds = stringList(`${where}.clients`, granted);
+  const notMachine = clientIds.find((clientId) => clients.find((c) => c.clientId === clientId)?.type !== 'm2m');
+  if (notMachine !== undefined) fail(`\`${where}.clients\`: "${notMachine}" is not one of the tenant's m2m applications`);
+  return clientIds;
+}
+
+/**
+ * Checks the organizations against the users, applications and roles, and applies their defaults.
+ * Every mistake is an `Auth0ConfigError` that names the option.
+ *
+ * @example
+ * ```ts
+ * const [acme] = seedOrganizations([{ name: 'acme', members: [{ email: 'admin@example.com' }] }], users, clients, {});
+ * acme.id; // 'org_…'
+ * ```
+ */
+export function seedOrganizations(
+  organizations: unknown,
+  users: readonly SeededUser[],
+  clients: readonly LocalTenantClient[],
+  roles: Record<string, string[]>,
+): SeededOrganization[] {
+  if (!Array.isArray(organizations)) fail(`\`organizations\` must be a list (got ${shown(organizations)})`);
+  const seen = new Set<string>();
+  return organizations.map((organization: unknown, index) => {
+    const where = `organizations[${index}]`;
+    if (organization === null || typeof organization !== 'object' || Array.isArray(organization))
+      fail(`\`${where}\` must be an object (got ${shown(organization)})`);
+    onlyKnown(`${where}.`, organization, ORGANIZATION_NAMES);
+    const { name, id, displayName, members, clients: granted } = organization as LocalTenantOrganization;
+    const identity = organizationIdentity(where, name, id);
+    for (const key of [identity.name, identity.id]) {
+      if (seen.has(key)) fail(`\`${where}\`: the organization ${key} is listed twice`);
+      seen.add(key);
+    }
+    if (displayName !== undefined && typeof displayName !== 'string') fail(`\`${where}.displayName\` must be a string`);
+    return {
+      ...identity,
+      displayName: displayName ?? identity.name,
+      members: seedMembers(where, members, users, roles),
+      clients: grantedClients(where, granted, clients),
     };
   });
 }

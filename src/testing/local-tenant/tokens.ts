@@ -1,11 +1,14 @@
 /**
  * What the tenant's tokens are and look like: the signing keys, the API as a resource server
  * (Auth0's `audience`), Auth0-shaped JWT access tokens (see AUTH0.md) or RFC 9068 ones, DPoP-bound
- * tokens on request, the OpenID claims and scopes, revocation, and every token's lifetime.
+ * tokens on request, the organization of the sign-in (`org_id`, `org_name`), the OpenID claims and
+ * scopes, revocation, and every token's lifetime.
  */
 import { OFFLINE_SCOPE, OIDC_SCOPES, toAuth0Scope, type AccessTokenProfile, type TenantDirectory } from './directory';
 import { DPOP_SIGNING_ALGORITHMS } from './dpop';
 import type { OidcProviderModule, ProviderContext, ProviderToken } from './oidc-provider';
+import { organizationClaims, organizationParameter } from './organizations';
+import type { SeededOrganization } from './seed';
 
 /**
  * What the token profile adds: Auth0's `azp`, or RFC 9068's `client_id` and `jti` (and its `typ`);
@@ -21,11 +24,18 @@ function profileClaims(
   return { claims: { azp: clientId, ...cnf }, typ: 'JWT' };
 }
 
+/** The organization a token is issued for: a client credentials token's own, else its grant's. */
+function organizationOfToken(directory: TenantDirectory, token: ProviderToken): SeededOrganization | undefined {
+  const { organizations } = directory;
+  return token.kind === 'ClientCredentials' ? organizations.ofToken(token) : organizations.ofGrant(token.grantId);
+}
+
 /**
  * Shapes a JWT access token as Auth0 does: `typ: JWT`, `sub` (`{client_id}@clients` for machines),
  * `aud` (with `{issuer}userinfo` when `openid` was granted), `scope`, `permissions`, `azp`, `gty`
- * for client credentials and password, the namespaced email claim for users, `cnf.jkt` when bound
- * to a DPoP key; no `client_id`/`jti`. With the RFC 9068 profile: `typ: at+jwt`, `client_id` and
+ * for client credentials and password, the namespaced email claim for users, `org_id` and
+ * `org_name` for a sign-in to an organization, `cnf.jkt` when bound to a DPoP key; no
+ * `client_id`/`jti`. With the RFC 9068 profile: `typ: at+jwt`, `client_id` and
  * `jti` instead of `azp`.
  */
 function auth0Shape(directory: TenantDirectory) {
@@ -42,8 +52,11 @@ function auth0Shape(directory: TenantDirectory) {
     const claims: Record<string, unknown> = {};
     const user = machine ? undefined : directory.userById(token.accountId);
     if (user !== undefined) claims[settings.emailClaim] = user.email;
-    // RBAC once more, where the token is signed: a user token never carries a scope the user lacks.
-    const scope = user === undefined ? scopes : directory.grantedUserScopes(user, scopes).granted;
+    const { organizations } = directory;
+    const organization = organizationOfToken(directory, token);
+    // RBAC once more, where the token is signed: a user token never carries a scope the user lacks
+    // (in the organization of the sign-in, if any).
+    const scope = user === undefined ? scopes : directory.grantedUserScopes(user, scopes, organization).granted;
     Object.assign(claims, {
       iss: source.iss,
       sub: machine ? `${clientId}@clients` : source.sub,
@@ -56,8 +69,9 @@ function auth0Shape(directory: TenantDirectory) {
     else if (token.gty === 'password') claims.gty = 'password';
     const profile = profileClaims(settings.accessTokenProfile, source, clientId);
     Object.assign(claims, profile.claims);
+    Object.assign(claims, organizationClaims(organization, organizations.names));
     if (machine) claims.permissions = scope;
-    else if (user !== undefined) claims.permissions = directory.permissionsOf(user);
+    else if (user !== undefined) claims.permissions = directory.permissionsOf(user, organization);
     jwt.payload = claims;
     jwt.header = { ...jwt.header, typ: profile.typ };
   };
@@ -130,12 +144,13 @@ export function tokensConfiguration(
   return {
     jwks: settings.jwks,
     claims: {
-      openid: ['sub'],
+      // The organization of a sign-in to one goes into its ID token (see findAccount in interactions.ts).
+      openid: ['sub', 'org_id', 'org_name'],
       email: ['email', 'email_verified'],
       profile: ['name', 'nickname', 'updated_at'],
     },
     scopes: [...OIDC_SCOPES],
-    extraParams: ['audience'],
+    extraParams: { audience: null, organization: organizationParameter(oidc, directory) },
     ...refreshTokens,
     // Proof algorithms for DPoP-bound tokens (RFC 9449), at the code exchange and in grants.ts.
     enabledJWA: { dPoPSigningAlgValues: [...DPOP_SIGNING_ALGORITHMS] },
