@@ -15,7 +15,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Auth0Options } from '../core/config';
-import { flag } from '../core/option-check';
+import { fail, flag, numberOption, shown } from '../core/option-check';
 import type { Auth0User } from '../core/user';
 import { Auth0 } from '../routing-controllers/auth0';
 import type { DpopKey } from './dpop-key';
@@ -186,11 +186,11 @@ function defaultOrganizations(
 function httpsCertificateAuthority(https: LocalTenantOptions['https']): CertificateAuthority | undefined {
   if (https === undefined || https === false) return undefined;
   if (https !== true && (typeof https !== 'object' || https === null)) {
-    throw new TypeError('routing-controllers-auth0/testing: https is true, false or { caDir }');
+    fail(`\`https\` must be true, false or { caDir } (got ${shown(https)})`);
   }
   const caDir = https === true ? undefined : https.caDir;
   if (caDir !== undefined && (typeof caDir !== 'string' || caDir === '')) {
-    throw new TypeError('routing-controllers-auth0/testing: https.caDir is a folder path');
+    fail('`https.caDir` must be a folder path');
   }
   return openCertificateAuthority(caDir ?? defaultCaDir());
 }
@@ -319,13 +319,15 @@ export class LocalTenant {
     const organizations = seedOrganizations(options.organizations ?? defaultOrganizations(users, clients, roles), users, clients, roles);
     const organizationNames = flag('organizationNames', options.organizationNames, true);
     const emailClaim = options.emailClaim ?? LOCAL_TENANT_DEFAULTS.emailClaim;
-    const accessTokenLifetime = options.accessTokenLifetime ?? 86_400;
-    if (!Number.isSafeInteger(accessTokenLifetime) || accessTokenLifetime <= 0) {
-      throw new TypeError('routing-controllers-auth0/testing: accessTokenLifetime is a positive whole number of seconds');
-    }
+    const accessTokenLifetime = numberOption('accessTokenLifetime', options.accessTokenLifetime, 86_400, {
+      integer: true,
+      unit: 'seconds',
+      min: 0,
+      above: true,
+    });
     const accessTokenProfile = options.accessTokenProfile ?? 'auth0';
     if (accessTokenProfile !== 'auth0' && accessTokenProfile !== 'rfc9068') {
-      throw new TypeError('routing-controllers-auth0/testing: accessTokenProfile is "auth0" or "rfc9068"');
+      fail(`\`accessTokenProfile\` must be "auth0" or "rfc9068" (got ${shown(accessTokenProfile)})`);
     }
     const ca = httpsCertificateAuthority(options.https);
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Auth0ConfigError } from '../../src';
 import { MemoryStore } from '../../src/testing/local-tenant/adapter';
 
 describe("the local tenant's store for oidc-provider (its adapter interface)", () => {
@@ -115,7 +116,7 @@ describe("the local tenant's store for oidc-provider (its adapter interface)", (
 
   it('refuses a bound that is not a positive whole number', () => {
     for (const maxEntries of [0, -1, 1.5, Number.NaN]) {
-      expect(() => new MemoryStore({ maxEntries }), String(maxEntries)).to.throw(TypeError, 'maxEntries');
+      expect(() => new MemoryStore({ maxEntries }), String(maxEntries)).to.throw(Auth0ConfigError, '`maxEntries` must be an integer >= 1');
     }
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { Authorized, CurrentUser, Get, JsonController } from 'routing-controllers';
 import { DpopKey, LocalTenant, LocalTenantError } from 'routing-controllers-auth0/testing';
-import type { Auth0User } from '../../src';
+import { Auth0ConfigError, type Auth0User } from '../../src';
 import { get, startKoa, type Running } from '../support/server';
 import { authorizationCode } from './browser';
 import { rejectionOf } from '../support/errors';
@@ -237,8 +237,8 @@ describe('the local tenant: RFC 9068 token profile (accessTokenProfile: "rfc9068
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(error).to.be.instanceOf(TypeError);
-    expect(error!.message).to.include('accessTokenProfile');
+    expect(error).to.be.instanceOf(Auth0ConfigError);
+    expect(error!.message).to.include('`accessTokenProfile` must be "auth0" or "rfc9068" (got "jwt")');
   });
 });
 

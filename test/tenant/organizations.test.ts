@@ -369,6 +369,23 @@ describe('the local tenant: Auth0 Organizations', () => {
         [{ roles: { boss: ['write:all'] } }, /`roles\.boss`: "write:all" is not one of the API's permissions/],
         [{ organizationNames: 'yes' }, /`organizationNames` must be true or false/],
         [{ clients: [{ type: 'm2m', clientId: 'm', clientSecret: 's', organizationUsage: 'allow' }] }, /organizationUsage/],
+        // The tenant's other options, checked the same way.
+        [{ users: [{ email: 'a@example.com' }] }, /`users`: every user needs an email and a password/],
+        [
+          {
+            users: [
+              { email: 'a@example.com', password: 'a' },
+              { email: 'A@example.com', password: 'b' },
+            ],
+          },
+          /`users`: "a@example.com" is listed twice/,
+        ],
+        [{ clients: [{ type: 'native', clientId: 'n' }] }, /`clients`: type must be "spa", "regular_web" or "m2m" \(got "native"\)/],
+        [{ clients: [{ type: 'spa' }] }, /`clients`: every application needs a clientId/],
+        [{ clients: [{ type: 'm2m', clientId: 'm' }] }, /`clients`: the m2m application "m" needs a clientSecret/],
+        [{ accessTokenLifetime: 0 }, /`accessTokenLifetime` must be a whole number of seconds > 0 \(got 0\)/],
+        [{ https: 'yes' }, /`https` must be true, false or \{ caDir \}/],
+        [{ https: { caDir: '' } }, /`https.caDir` must be a folder path/],
       ];
       for (const [options, message] of cases) {
         const error = await LocalTenant.start(options as never).then(

@@ -5,6 +5,7 @@
  * `consume`, `destroy`, `revokeByGrantId`). Everything is lost when the tenant stops, as a tenant for
  * development and tests wants.
  */
+import { positiveInteger } from '../../core/option-check';
 
 /** What oidc-provider stores for one model instance (a JSON object). */
 export type AdapterPayload = Record<string, unknown>;
@@ -70,11 +71,7 @@ export class MemoryStore {
   private readonly grants = new Map<string, Set<string>>();
 
   constructor(options: MemoryStoreOptions = {}) {
-    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
-      throw new TypeError('routing-controllers-auth0/testing: maxEntries is a positive whole number');
-    }
-    this.maxEntries = maxEntries;
+    this.maxEntries = positiveInteger('maxEntries', options.maxEntries, DEFAULT_MAX_ENTRIES);
     this.now = options.now ?? Date.now;
   }
 

@@ -212,10 +212,10 @@ export function seedUsers(users: readonly LocalTenantUser[]): SeededUser[] {
   const seen = new Set<string>();
   return users.map((user) => {
     if (typeof user.email !== 'string' || user.email === '' || typeof user.password !== 'string') {
-      throw new TypeError('routing-controllers-auth0/testing: every local tenant user needs an email and a password');
+      fail('`users`: every user needs an email and a password, as strings');
     }
     const email = user.email.toLowerCase();
-    if (seen.has(email)) throw new TypeError(`routing-controllers-auth0/testing: user ${email} is listed twice`);
+    if (seen.has(email)) fail(`\`users\`: ${shown(email)} is listed twice`);
     seen.add(email);
     return {
       email,
@@ -249,15 +249,15 @@ export function seedClients(clients: readonly LocalTenantClient[]): LocalTenantC
   const seen = new Set<string>();
   return clients.map((client) => {
     if (client.type !== 'spa' && client.type !== 'regular_web' && client.type !== 'm2m') {
-      throw new TypeError('routing-controllers-auth0/testing: a local tenant client has type "spa", "regular_web" or "m2m"');
+      fail(`\`clients\`: type must be "spa", "regular_web" or "m2m" (got ${shown(client.type)})`);
     }
     if (typeof client.clientId !== 'string' || client.clientId === '') {
-      throw new TypeError('routing-controllers-auth0/testing: every local tenant client needs a clientId');
+      fail('`clients`: every application needs a clientId');
     }
-    if (seen.has(client.clientId)) throw new TypeError(`routing-controllers-auth0/testing: client ${client.clientId} is listed twice`);
+    if (seen.has(client.clientId)) fail(`\`clients\`: ${shown(client.clientId)} is listed twice`);
     seen.add(client.clientId);
     if (client.type !== 'spa' && !client.clientSecret) {
-      throw new TypeError(`routing-controllers-auth0/testing: the ${client.type} client ${client.clientId} needs a clientSecret`);
+      fail(`\`clients\`: the ${client.type} application ${shown(client.clientId)} needs a clientSecret`);
     }
     checkOrganizationUsage(client);
     if (client.type === 'm2m') return { ...client, grants: [...(client.grants ?? [])] };
