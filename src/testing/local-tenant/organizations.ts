@@ -14,9 +14,14 @@
  * so that an older refresh token keeps its organization), and that of a client credentials token
  * with the token being issued.
  */
-import type { TenantDirectory } from './directory';
 import type { OidcProviderModule, ProviderContext } from './oidc-provider';
-import type { SeededOrganization, SeededUser } from './seed';
+import type { LocalTenantClient, SeededOrganization, SeededUser } from './seed';
+
+/** What the organization checks read of the tenant's directory (`TenantDirectory` is one). */
+export interface OrganizationDirectory {
+  readonly organizations: TenantOrganizations;
+  client(id: string | undefined): LocalTenantClient | undefined;
+}
 
 /** The organization of a token or a grant, as its claims carry it. */
 export function organizationClaims(organization: SeededOrganization | undefined, names: boolean): Record<string, string> {
@@ -118,7 +123,7 @@ function oauthError(oidc: OidcProviderModule, name: string, description: string,
  * const configuration = { extraParams: { audience: null, organization: organizationParameter(oidc, directory) } };
  * ```
  */
-export function organizationParameter(oidc: OidcProviderModule, directory: TenantDirectory) {
+export function organizationParameter(oidc: OidcProviderModule, directory: OrganizationDirectory) {
   return async (_ctx: ProviderContext, value: string | undefined, client: { clientId: string } | undefined): Promise<void> => {
     const usage = directory.client(client?.clientId)?.organizationUsage ?? 'allow';
     if (value === undefined || value === '') {
@@ -143,7 +148,7 @@ export function organizationParameter(oidc: OidcProviderModule, directory: Tenan
 export function authorizationOrganization(
   ctx: ProviderContext,
   oidc: OidcProviderModule,
-  directory: TenantDirectory,
+  directory: OrganizationDirectory,
   user: SeededUser | undefined,
 ): SeededOrganization | undefined {
   const value = ctx.oidc.params.organization;
@@ -174,7 +179,7 @@ export function authorizationOrganization(
 export function clientCredentialsOrganization(
   ctx: ProviderContext,
   oidc: OidcProviderModule,
-  directory: TenantDirectory,
+  directory: OrganizationDirectory,
   clientId: string,
 ): SeededOrganization | undefined {
   const value = ctx.oidc.params.organization;
