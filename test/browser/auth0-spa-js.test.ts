@@ -124,7 +124,7 @@ describe('auth0-spa-js in headless Chromium (local tenant)', function () {
 
   function configure(extra: Record<string, unknown> = {}): void {
     config = {
-      domain: tenant!.issuer.replace(/\/$/, ''), // over http the scheme must be given (AUTH0.md)
+      domain: tenant!.issuer.replace(/\/$/, ''), // over http the scheme must be given (`docs/local-tenant.md`)
       clientId: CLIENT_ID,
       authorizationParams: { redirect_uri: `${origin}/`, audience: tenant!.audience, scope: 'openid profile email read:blabla' },
       ...extra,

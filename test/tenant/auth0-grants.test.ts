@@ -1,6 +1,6 @@
 /**
- * The token endpoint, /userinfo and the login form as Auth0 has them (AUTH0.md, "What Auth0's
- * client SDKs expect of a tenant"): the regular web application's password grant, password-realm,
+ * The token endpoint, /userinfo and the login form as Auth0 has them (`docs/local-tenant.md`,
+ * "A whole stack on the local tenant"): the regular web application's password grant, password-realm,
  * ID tokens, Auth0's error codes, JSON bodies, /userinfo for a JWT access token, and Universal
  * Login's field names. Plain HTTP requests here; node-sdks.test.ts drives Auth0's own clients.
  */

@@ -1,6 +1,6 @@
 /**
  * The oidc-provider configuration that makes it look like an Auth0 tenant: Auth0's URL layout,
- * Auth0-shaped access tokens (see AUTH0.md), RBAC on user scopes, and the grants Auth0 offers
+ * Auth0-shaped access tokens (`docs/local-tenant.md`), RBAC on user scopes, and the grants Auth0 offers
  * (authorization code + PKCE, implicit `response_type=token`, client credentials, password), with
  * DPoP-bound tokens on request and Auth0's RFC 9068 token profile as an option.
  *

@@ -143,7 +143,10 @@ export const LOCAL_TENANT_DEFAULTS = {
   audience: 'https://api.example.com',
   /** The API's permissions (scopes). */
   scopes: { 'read:blabla': 'Read the BlaBla resource' } as Record<string, string>,
-  /** The namespaced claim a post-login Action would add (see AUTH0.md). */
+  /**
+   * The namespaced claim a post-login Action would add (see
+   * [Email in the access token](../../../docs/auth0-tenant.md#email-in-the-access-token)).
+   */
   emailClaim: 'https://example.com/email',
   /** The database connection users sign in with: the `realm` of the password-realm grant. */
   connection: 'Username-Password-Authentication',

@@ -1,8 +1,8 @@
 /**
  * What the tenant's tokens are and look like: the signing keys, the API as a resource server
- * (Auth0's `audience`), Auth0-shaped JWT access tokens (see AUTH0.md) or RFC 9068 ones, DPoP-bound
- * tokens on request, the organization of the sign-in (`org_id`, `org_name`), the OpenID claims and
- * scopes, revocation, and every token's lifetime.
+ * (Auth0's `audience`), Auth0-shaped JWT access tokens (`docs/local-tenant.md`) or RFC 9068 ones,
+ * DPoP-bound tokens on request, the organization of the sign-in (`org_id`, `org_name`), the OpenID
+ * claims and scopes, revocation, and every token's lifetime.
  */
 import { OFFLINE_SCOPE, OIDC_SCOPES, toAuth0Scope, type AccessTokenProfile, type TenantDirectory } from './directory';
 import { DPOP_SIGNING_ALGORITHMS } from './dpop';
