@@ -1,5 +1,5 @@
 /**
- * Auth0 Organizations at the local tenant, as Auth0 has them (see AUTH0.md):
+ * Auth0 Organizations at the local tenant, as Auth0 has them (see `docs/organizations.md`):
  *
  * - `organization=<id or name>` at `/authorize` (names only while "Allow Organization Names in
  *   Authentication API" is on): an unknown organization, or one the application's organization
