@@ -125,10 +125,22 @@ async function logout(ctx: ProviderContext, provider: Provider, directory: Tenan
   ctx.redirect(returnTo);
 }
 
+/**
+ * `resource` (RFC 8707) names the API as `audience` does; with both, `audience` wins and `resource`
+ * is dropped (Auth0's Resource Parameter Compatibility Profile).
+ */
+function audienceOverResource(ctx: ProviderContext): void {
+  const query = new URLSearchParams(ctx.querystring);
+  if ((query.get('audience') ?? '') === '' || !query.has('resource')) return;
+  query.delete('resource');
+  ctx.querystring = query.toString();
+}
+
 /** An authorization request for an API with no scope asks for {@link NO_SCOPE} instead. */
 function askNoScope(ctx: ProviderContext): void {
   const query = new URLSearchParams(ctx.querystring);
-  if ((query.get('audience') ?? '') === '' || (query.get('scope') ?? '').trim() !== '') return;
+  const api = query.get('audience') || query.get('resource') || '';
+  if (api === '' || (query.get('scope') ?? '').trim() !== '') return;
   query.set('scope', NO_SCOPE);
   ctx.querystring = query.toString();
 }
@@ -184,6 +196,7 @@ export function tenantRoutes(provider: Provider, directory: TenantDirectory) {
     if (!(await normaliseTokenRequest(ctx))) return;
     if (ctx.method === 'GET' && ctx.path === '/authorize') {
       rewriteImplicitRequest(ctx);
+      audienceOverResource(ctx);
       askNoScope(ctx);
       askOfflineAccess(ctx);
     }
