@@ -63,6 +63,11 @@ describe('the local tenant: dynamic client registration (RFC 7591) and resource 
       expect(body).not.to.have.property('registration_access_token');
     });
 
+    it("takes a scope member naming API permissions (MCP clients send the resource's scopes) without limiting the client", async () => {
+      const { status, body } = await register({ redirect_uris: [CALLBACK], scope: 'openid read:blabla' });
+      expect(status, JSON.stringify(body)).to.equal(201);
+    });
+
     it('accepts https callbacks and localhost / [::1] over http', async () => {
       for (const uri of ['https://app.example.com/cb', 'http://localhost:9/cb', 'http://[::1]:9/cb']) {
         expect((await register({ redirect_uris: [uri] })).status, uri).to.equal(201);

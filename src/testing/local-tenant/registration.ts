@@ -12,6 +12,9 @@
  *   neither the password grant nor client credentials), `response_types` `code` only: anything
  *   else is 400 `invalid_client_metadata`.
  *
+ * A `scope` member does not limit the application (the tenant does not keep it): RBAC decides what
+ * a user's token holds, as for every application.
+ *
  * The tenant asks third-party applications no consent (as for its own applications, the grant
  * follows RBAC); it is a development tenant, not a place to decide whom to trust.
  *
@@ -152,7 +155,11 @@ export function dynamicRegistration(store: MemoryStore, limit: number = MAX_REGI
         answer(ctx, 400, problem.error, problem.description);
         return;
       }
-      replaceRequestBody(ctx, raw, 'application/json');
+      // `scope` (RFC 7591 §2) may name the APIs' permissions, which oidc-provider's client metadata
+      // check does not know (it knows the OpenID scopes only): the application is not limited by it,
+      // as at Auth0, where RBAC decides what a user's token holds.
+      const { scope: _scope, ...rest } = metadata as Record<string, unknown>;
+      replaceRequestBody(ctx, Buffer.from(JSON.stringify(rest), 'utf8'), 'application/json');
     }
     await next();
     const body = ctx.body as Record<string, unknown> | null;
