@@ -121,6 +121,22 @@ describe('the local tenant: dynamic client registration (RFC 7591) and resource 
       expect(claims.azp).to.equal(clientId);
     });
 
+    it("the login page shows a registered client's name", async () => {
+      const clientId = await publicClient();
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id: clientId,
+        redirect_uri: CALLBACK,
+        scope: 'read:blabla',
+        resource: MCP,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      });
+      const page = await new Browser().navigate(`${tenant.urls.authorize}?${query}`, CALLBACK);
+      expect(page.status).to.equal(200);
+      expect(page.body).to.include('An MCP client');
+    });
+
     it('a registered client may not use the password grant', async () => {
       const clientId = await publicClient();
       const { status, body } = await exchange({

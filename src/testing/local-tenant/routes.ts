@@ -49,12 +49,20 @@ async function login(ctx: ProviderContext, provider: Provider, directory: Tenant
   }
   const clientId = interaction.params.client_id;
   const client = directory.client(clientId);
+  // A dynamically registered application shows the name it registered with.
+  const registered = client === undefined && clientId !== undefined ? await provider.Client.find(clientId) : undefined;
   const demoUsers = directory.settings.users.map((u) => `${u.email} / ${u.password}`);
   const render = (status: number, email?: string, error?: string): void =>
     html(
       ctx,
       status,
-      loginPage({ action: `/u/login/${uid}`, clientName: client?.name ?? clientId ?? 'the application', email, error, demoUsers }),
+      loginPage({
+        action: `/u/login/${uid}`,
+        clientName: client?.name ?? registered?.clientName ?? clientId ?? 'the application',
+        email,
+        error,
+        demoUsers,
+      }),
     );
 
   if (interaction.prompt.name !== 'login') {
