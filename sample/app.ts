@@ -7,6 +7,7 @@ import { docsCallbackUrl, useKoaDocs } from 'routing-controllers-auth0/openapi';
 import type { Registry } from 'prom-client';
 import { SampleApi } from './api';
 import { loopbackHostsOnly } from './loopback';
+import { mcpMiddleware } from './mcp';
 import { metricsMiddleware } from './observability';
 import { OrganizationApi } from './organizations';
 
@@ -73,6 +74,8 @@ export interface SampleAppOptions {
   loopbackHostsOnly?: boolean;
   /** The Auth0 Organization the docs page signs in to (`AUTH0_ORGANIZATION`). */
   organization?: string;
+  /** The {@link Auth0} of the MCP endpoint at `/mcp` (see mcp.ts); without it, no MCP endpoint. */
+  mcp?: Auth0;
 }
 
 /**
@@ -104,6 +107,7 @@ export function createSampleApp(auth: Auth0, metrics?: Registry, corsOrigins: re
     );
   }
   if (metrics !== undefined) app.use(metricsMiddleware(metrics));
+  if (options.mcp !== undefined) app.use(mcpMiddleware(options.mcp));
   const routing = {
     controllers: [SampleApi, OrganizationApi],
     development: false,

@@ -2,7 +2,7 @@
  * Starts the sample: against the Auth0 tenant named by `AUTH0_DOMAIN`, or, when it is not set,
  * against a local Auth0-shaped tenant started in this process (no Auth0 account needed).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReplayStore } from 'routing-controllers-auth0';
 import { RedisReplayStore } from 'routing-controllers-auth0/redis';
@@ -17,6 +17,7 @@ import {
 } from 'routing-controllers-auth0/testing';
 import { createSampleApp, createSampleAuth, settingsFromEnv, type SampleSettings } from './app';
 import { isLoopbackHost } from './loopback';
+import { createMcpAuth, MCP_PATH } from './mcp';
 import { createObservability, type Observability } from './observability';
 import { organizationLines } from './organizations';
 
@@ -28,6 +29,11 @@ export interface RunningSample {
   docsUrl: string;
   /** The docs' OAuth redirect page, to list among the application's callback URLs. */
   callbackUrl: string;
+  /**
+   * The MCP endpoint's API identifier, e.g. `http://localhost:3000/mcp` (`AUTH0_MCP_AUDIENCE`);
+   * `undefined` against a real tenant without `AUTH0_MCP_AUDIENCE`: no MCP endpoint then.
+   */
+  mcpUrl: string | undefined;
   /** Where the API listens: with the local tenant and no `HOST`, the loopback interface only. */
   address: AddressInfo;
   /** The settings the sample runs with (domain and client id filled in for the local tenant). */
@@ -147,6 +153,9 @@ function localBanner(sample: Omit<RunningSample, 'banner' | 'close'>, tenant: Lo
     `Sample API on ${sample.url} (issuer ${tenant.issuer}, audience ${sample.settings.audience})`,
     '',
     `  Docs:          ${sample.docsUrl}   ("Authorize" signs in at the local tenant)`,
+    ...(sample.mcpUrl === undefined
+      ? []
+      : [`  MCP server:    ${sample.mcpUrl}   (an API of its own; MCP clients register at ${tenant.issuer}oidc/register)`]),
     `  Callback URL:  ${sample.callbackUrl}`,
     `  SPA client id: ${sample.settings.clientId}`,
     `  Users:         ${users.join('\n                 ')}`,
@@ -169,12 +178,43 @@ function remoteBanner(sample: Omit<RunningSample, 'banner' | 'close'>): string {
     `  GET ${url}/public   GET ${url}/secure   GET ${url}/secure/blabla   GET ${url}/guest`,
     `  GET ${url}/orgs/{organization id}/blabla   (read:blabla in that Auth0 Organization)`,
     `  Docs: ${sample.docsUrl}   (callback URL to allow in Auth0: ${sample.callbackUrl})`,
+    ...(sample.mcpUrl === undefined ? [] : [`  MCP:  ${sample.mcpUrl}   (an Auth0 API whose identifier is this URL; see docs/mcp.md)`]),
   ].join('\n');
 }
 
 /**
+ * The local tenant of `npm start`, the settings pointed at it; with the MCP endpoint as a second
+ * API of the same permissions.
+ */
+async function startLocalTenant(env: NodeJS.ProcessEnv, settings: SampleSettings, mcpUrl: string | undefined): Promise<LocalTenant> {
+  const https = localTenantHttps(env);
+  const clients = localTenantClients(env);
+  const tenant = await LocalTenant.start({
+    port: localTenantPort(env),
+    ...(https === undefined ? {} : { https }),
+    ...(clients === undefined ? {} : { clients }),
+    ...(settings.audience === '' ? {} : { audience: settings.audience }),
+    ...(mcpUrl === undefined ? {} : { additionalAudiences: [mcpUrl] }),
+  });
+  settings.domain = tenant.issuer;
+  settings.audience = tenant.audience;
+  settings.clientId = tenant.spaClient.clientId;
+  return tenant;
+}
+
+/** The {@link Auth0} of the MCP endpoint at `mcpUrl` (trusting the local tenant's CA in HTTPS mode). */
+function sampleMcpAuth(settings: SampleSettings, mcpUrl: string, tenant: LocalTenant | undefined) {
+  return createMcpAuth(
+    { domain: settings.domain, url: mcpUrl, ...(settings.emailClaim === undefined ? {} : { emailClaim: settings.emailClaim }) },
+    tenant?.certificateAuthority === undefined ? {} : { fetch: tenant.fetch },
+  );
+}
+
+/**
  * Starts the sample from the environment: `PORT` (default 3000), `HOST`, `AUTH0_DOMAIN`,
- * `AUTH0_API_AUDIENCE`, `AUTH0_CLIENT_ID`, `AUTH0_EMAIL_CLAIM`, `AUTH0_ORGANIZATION` (the
+ * `AUTH0_API_AUDIENCE`, `AUTH0_MCP_AUDIENCE` (the MCP endpoint's API identifier, its URL; default
+ * `http://localhost:{port}/mcp` with the local tenant, none otherwise), `AUTH0_CLIENT_ID`,
+ * `AUTH0_EMAIL_CLAIM`, `AUTH0_ORGANIZATION` (the
  * organization the docs page signs in to), `REDIS_URL` (a DPoP replay store shared by replicas);
  * without `AUTH0_DOMAIN`, a local tenant on `AUTH0_LOCAL_TENANT_PORT` (default
  * 4000), over https with `AUTH0_LOCAL_TENANT_HTTPS=1` (its CA in `AUTH0_LOCAL_TENANT_CA_DIR`; this
@@ -186,56 +226,66 @@ function remoteBanner(sample: Omit<RunningSample, 'banner' | 'close'>): string {
  */
 export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise<RunningSample> {
   const settings = settingsFromEnv(env);
-  let tenant: LocalTenant | undefined;
-  if (settings.domain === '') {
-    const https = localTenantHttps(env);
-    const clients = localTenantClients(env);
-    tenant = await LocalTenant.start({
-      port: localTenantPort(env),
-      ...(https === undefined ? {} : { https }),
-      ...(clients === undefined ? {} : { clients }),
-      ...(settings.audience === '' ? {} : { audience: settings.audience }),
+  // With the local tenant (demo users, known passwords) the sample answers only a loopback Host,
+  // whatever HOST says: a page the developer visits cannot reach it under a name of its own.
+  const local = settings.domain === '';
+  // The MCP endpoint's identifier is its own URL, which names the port: listen first, serve after.
+  let handle: RequestListener | undefined;
+  const listener = createServer((req, res) => {
+    if (handle === undefined) res.writeHead(503).end();
+    else handle(req, res);
+  });
+  // With the local tenant the API is for this machine only unless HOST says otherwise; with a
+  // real tenant it listens where HOST says, all interfaces by default.
+  await listen(listener, settings.port, settings.host ?? (local ? '127.0.0.1' : undefined));
+  const address = listener.address() as AddressInfo;
+  // With the local tenant, a HOST that is not a loopback name (0.0.0.0) is not a name it answers.
+  const name = settings.host === undefined || (local && !isLoopbackHost(settings.host)) ? 'localhost' : settings.host;
+  const url = `http://${name}:${address.port}`;
+  // Against a real tenant, only when AUTH0_MCP_AUDIENCE names the API (the URL clients call).
+  const mcpUrl = env.AUTH0_MCP_AUDIENCE || (local ? `${url}${MCP_PATH}` : undefined);
+  const closeListener = () =>
+    new Promise<void>((resolve) => {
+      listener.close(() => resolve());
+      listener.closeAllConnections();
     });
-    settings.domain = tenant.issuer;
-    settings.audience = tenant.audience;
-    settings.clientId = tenant.spaClient.clientId;
-  }
+  let tenant: LocalTenant | undefined;
   let store: (ReplayStore & { close(): Promise<void> }) | undefined;
   try {
+    if (local) tenant = await startLocalTenant(env, settings, mcpUrl);
     const observability = createObservability();
     if (settings.redisUrl !== undefined) {
       store = await RedisReplayStore.connect({ url: settings.redisUrl, namespace: settings.audience });
     }
     const auth = createSampleAuth(settings, { onEvent: observability.onEvent, replayStore: store });
-    // With the local tenant (demo users, known passwords) the sample answers only a loopback Host,
-    // whatever HOST says: a page the developer visits cannot reach it under a name of its own.
-    const local = tenant !== undefined;
+    const mcp = mcpUrl === undefined ? undefined : sampleMcpAuth(settings, mcpUrl, tenant);
     const app = createSampleApp(auth, observability.registry, settings.corsOrigins, {
       loopbackHostsOnly: local,
       organization: settings.organization,
+      ...(mcp === undefined ? {} : { mcp }),
     });
-    const listener = createServer(app.callback());
-    // With the local tenant the API is for this machine only unless HOST says otherwise; with a
-    // real tenant it listens where HOST says, all interfaces by default.
-    await listen(listener, settings.port, settings.host ?? (local ? '127.0.0.1' : undefined));
-    const address = listener.address() as AddressInfo;
-    // With the local tenant, a HOST that is not a loopback name (0.0.0.0) is not a name it answers.
-    const name = settings.host === undefined || (local && !isLoopbackHost(settings.host)) ? 'localhost' : settings.host;
-    const url = `http://${name}:${address.port}`;
-    const running = { url, docsUrl: `${url}/docs`, callbackUrl: `${url}/docs/oauth2-redirect`, address, settings, tenant, observability };
+    handle = app.callback();
+    const running = {
+      url,
+      docsUrl: `${url}/docs`,
+      callbackUrl: `${url}/docs/oauth2-redirect`,
+      mcpUrl,
+      address,
+      settings,
+      tenant,
+      observability,
+    };
     return {
       ...running,
       banner: () => (tenant === undefined ? remoteBanner(running) : localBanner(running, tenant)),
       close: async () => {
-        await new Promise<void>((resolve) => {
-          listener.close(() => resolve());
-          listener.closeAllConnections();
-        });
+        await closeListener();
         await store?.close();
         await tenant?.close();
       },
     };
   } catch (error) {
+    await closeListener();
     await store?.close();
     await tenant?.close();
     throw error;

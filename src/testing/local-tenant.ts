@@ -54,6 +54,12 @@ export interface LocalTenantOptions {
   port?: number;
   /** The API identifier tokens are issued for. Default `https://api.example.com`. */
   audience?: string;
+  /**
+   * More APIs (their identifiers), with the same permissions as {@link audience}: users keep their
+   * permissions and M2M applications their grants on each, and `audience` or `resource` (RFC 8707)
+   * may name any of them. For an MCP server, its URL (`http://localhost:3000/mcp`). Default none.
+   */
+  additionalAudiences?: string[];
   /** The API's permissions (scope → description). Default `{ 'read:blabla': … }`. */
   scopes?: Record<string, string>;
   /** The namespaced claim that carries users' email. Default `https://example.com/email`. */
@@ -182,6 +188,18 @@ function defaultOrganizations(
   }));
 }
 
+/** The APIs' identifiers: the main one, then the additional ones, each a non-empty string listed once. */
+function apiIdentifiers(audience: string, additional: unknown): string[] {
+  if (additional !== undefined && (!Array.isArray(additional) || additional.some((a) => typeof a !== 'string' || a === ''))) {
+    throw new TypeError('routing-controllers-auth0/testing: additionalAudiences is a list of API identifiers');
+  }
+  const audiences = [audience, ...((additional as string[] | undefined) ?? [])];
+  if (new Set(audiences).size !== audiences.length) {
+    throw new TypeError('routing-controllers-auth0/testing: an API identifier is listed twice (audience, additionalAudiences)');
+  }
+  return audiences;
+}
+
 /** The CA of HTTPS mode, opened (made on the first start), or `undefined` over http. */
 function httpsCertificateAuthority(https: LocalTenantOptions['https']): CertificateAuthority | undefined {
   if (https === undefined || https === false) return undefined;
@@ -234,6 +252,8 @@ export class LocalTenant {
   readonly port: number;
   /** The API identifier. */
   readonly audience: string;
+  /** Every API's identifier: {@link audience} first, then {@link LocalTenantOptions.additionalAudiences}. */
+  readonly audiences: readonly string[];
   /** The API's permissions. */
   readonly scopes: Record<string, string>;
   /** The claim that carries users' email. */
@@ -271,6 +291,7 @@ export class LocalTenant {
     settings: {
       port: number;
       audience: string;
+      audiences: string[];
       scopes: Record<string, string>;
       emailClaim: string;
       users: SeededUser[];
@@ -295,6 +316,7 @@ export class LocalTenant {
       this.fetch = trustingFetch(settings.ca.certificate);
     }
     this.audience = settings.audience;
+    this.audiences = Object.freeze([...settings.audiences]);
     this.scopes = settings.scopes;
     this.emailClaim = settings.emailClaim;
     this.users = settings.users;
@@ -314,6 +336,7 @@ export class LocalTenant {
     const users = seedUsers(options.users ?? LOCAL_TENANT_DEFAULTS.users);
     const clients = seedClients(options.clients ?? LOCAL_TENANT_DEFAULTS.clients);
     const audience = options.audience ?? LOCAL_TENANT_DEFAULTS.audience;
+    const audiences = apiIdentifiers(audience, options.additionalAudiences);
     const scopes = { ...(options.scopes ?? LOCAL_TENANT_DEFAULTS.scopes) };
     const roles = seedRoles(options.roles ?? defaultRoles(Object.keys(scopes)), Object.keys(scopes));
     const organizations = seedOrganizations(options.organizations ?? defaultOrganizations(users, clients, roles), users, clients, roles);
@@ -354,6 +377,7 @@ export class LocalTenant {
       const directory = new TenantDirectory({
         issuer: `${ca === undefined ? 'http' : 'https'}://localhost:${port}/`,
         audience,
+        audiences,
         apiScopes: Object.keys(scopes),
         emailClaim,
         connection: LOCAL_TENANT_DEFAULTS.connection,
@@ -377,6 +401,7 @@ export class LocalTenant {
     return new LocalTenant(servers, {
       port,
       audience,
+      audiences,
       scopes,
       emailClaim,
       users,

@@ -99,6 +99,11 @@ export interface TenantSettings {
   issuer: string;
   /** The API identifier. */
   audience: string;
+  /**
+   * Every API's identifier, {@link audience} first: the others share its permissions, the users'
+   * permissions and the applications' grants (e.g. an MCP server's URL beside the API's).
+   */
+  audiences: string[];
   /** The API's permissions. */
   apiScopes: string[];
   /** The namespaced claim that carries users' email. */
@@ -220,10 +225,15 @@ export class TenantDirectory {
     return [...OIDC_SCOPES, ...this.settings.apiScopes, NO_SCOPE];
   }
 
-  /** The resource server (API) description oidc-provider needs. */
-  resourceServer(clientId: string | undefined): ResourceServerInfo {
+  /** Whether `identifier` names one of the tenant's APIs. */
+  isApi(identifier: unknown): identifier is string {
+    return typeof identifier === 'string' && this.settings.audiences.includes(identifier);
+  }
+
+  /** The resource server (API) description oidc-provider needs, of `audience` (default the first API). */
+  resourceServer(clientId: string | undefined, audience: string = this.settings.audience): ResourceServerInfo {
     return {
-      audience: this.settings.audience,
+      audience,
       scope: this.resourceScopesFor(clientId).join(' '),
       accessTokenFormat: 'jwt',
       accessTokenTTL: this.settings.accessTokenLifetime,

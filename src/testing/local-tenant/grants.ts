@@ -41,11 +41,15 @@ function requestClient(ctx: ProviderContext, oidc: OidcProviderModule): Provider
   return client;
 }
 
-/** The `audience` (or `resource`) of a token request, checked against the tenant's API. */
+/**
+ * The `audience` (or `resource`, RFC 8707) of a token request, checked against the tenant's APIs;
+ * `audience` wins when both are sent (Auth0's Resource Parameter Compatibility Profile).
+ */
 function requestedAudience(ctx: ProviderContext, oidc: OidcProviderModule, directory: TenantDirectory): string | undefined {
-  const audience = ctx.oidc.params.audience ?? ctx.oidc.params.resource;
+  const { audience: named, resource } = ctx.oidc.params;
+  const audience = named === undefined || named === '' ? resource : named;
   if (audience === undefined || audience === '') return undefined;
-  if (audience !== directory.settings.audience) {
+  if (!directory.isApi(audience)) {
     throw oauthError(oidc, 'AccessDenied', `Service not found: ${audience}`, 403);
   }
   return audience;
@@ -80,7 +84,7 @@ export function clientCredentialsGrant(provider: Provider, oidc: OidcProviderMod
     const organization = clientCredentialsOrganization(ctx, oidc, directory, client.clientId);
     const token = new provider.ClientCredentials({ client, scope: (requested.length > 0 ? requested : granted).join(' ') });
     if (organization !== undefined) directory.organizations.bindToken(token, organization);
-    token.resourceServer = new provider.ResourceServer(audience, directory.resourceServer(client.clientId));
+    token.resourceServer = new provider.ResourceServer(audience, directory.resourceServer(client.clientId, audience));
     if (jkt !== undefined) token.setThumbprint('jkt', jkt);
     ctx.oidc.entity('ClientCredentials', token);
     const accessToken = await token.save();
@@ -185,7 +189,7 @@ export function passwordGrant(provider: Provider, oidc: OidcProviderModule, dire
     if (audience === undefined) {
       token.claims = {};
     } else {
-      token.resourceServer = new provider.ResourceServer(audience, directory.resourceServer(client.clientId));
+      token.resourceServer = new provider.ResourceServer(audience, directory.resourceServer(client.clientId, audience));
     }
     if (jkt !== undefined) token.setThumbprint('jkt', jkt);
     ctx.oidc.entity('AccessToken', token);

@@ -17,6 +17,7 @@ import { clientCredentialsGrant, passwordGrant, rbacGrant } from './grants';
 import { IMPLICIT_RESPONSE_MODE, implicitTokenResponseMode } from './implicit';
 import { interactionsConfiguration } from './interactions';
 import type { OidcProviderModule, Provider } from './oidc-provider';
+import { dynamicRegistration, REGISTRATION_PATH, registrationConfiguration } from './registration';
 import { tokensConfiguration } from './tokens';
 
 export type { AccessTokenProfile } from './directory';
@@ -30,6 +31,7 @@ const ROUTES = {
   end_session: '/oidc/logout',
   revocation: '/oauth/revoke',
   pushed_authorization_request: '/oauth/par',
+  registration: REGISTRATION_PATH,
 };
 
 /** Parts of the configuration, one per concern: their top-level options, and their `features` merged. */
@@ -75,14 +77,16 @@ export function createProvider(oidc: OidcProviderModule, directory: TenantDirect
     clientsConfiguration(directory),
     tokensConfiguration(directory, oidc),
     interactionsConfiguration(oidc, directory),
+    registrationConfiguration(),
   );
 
   instance = new oidc.Provider(directory.settings.issuer, configuration);
+  instance.use(dynamicRegistration(store));
   const dpop = tokenEndpointDpop(oidc);
   instance.registerResponseMode(IMPLICIT_RESPONSE_MODE, implicitTokenResponseMode(instance, directory));
   const password = passwordGrant(instance, oidc, directory, dpop);
   for (const grantType of ['password', PASSWORD_REALM_GRANT]) {
-    instance.registerGrantType(grantType, password, ['username', 'password', 'scope', 'audience', 'realm']);
+    instance.registerGrantType(grantType, password, ['username', 'password', 'scope', 'audience', 'resource', 'realm']);
   }
   // Replaces oidc-provider's own handler: Auth0's takes `audience`, defaults `scope` to every
   // granted permission and refuses scopes the application was not granted.

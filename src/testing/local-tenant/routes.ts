@@ -49,12 +49,20 @@ async function login(ctx: ProviderContext, provider: Provider, directory: Tenant
   }
   const clientId = interaction.params.client_id;
   const client = directory.client(clientId);
+  // A dynamically registered application shows the name it registered with.
+  const registered = client === undefined && clientId !== undefined ? await provider.Client.find(clientId) : undefined;
   const demoUsers = directory.settings.users.map((u) => `${u.email} / ${u.password}`);
   const render = (status: number, email?: string, error?: string): void =>
     html(
       ctx,
       status,
-      loginPage({ action: `/u/login/${uid}`, clientName: client?.name ?? clientId ?? 'the application', email, error, demoUsers }),
+      loginPage({
+        action: `/u/login/${uid}`,
+        clientName: client?.name ?? registered?.clientName ?? clientId ?? 'the application',
+        email,
+        error,
+        demoUsers,
+      }),
     );
 
   if (interaction.prompt.name !== 'login') {
@@ -125,10 +133,22 @@ async function logout(ctx: ProviderContext, provider: Provider, directory: Tenan
   ctx.redirect(returnTo);
 }
 
+/**
+ * `resource` (RFC 8707) names the API as `audience` does; with both, `audience` wins and `resource`
+ * is dropped (Auth0's Resource Parameter Compatibility Profile).
+ */
+function audienceOverResource(ctx: ProviderContext): void {
+  const query = new URLSearchParams(ctx.querystring);
+  if ((query.get('audience') ?? '') === '' || !query.has('resource')) return;
+  query.delete('resource');
+  ctx.querystring = query.toString();
+}
+
 /** An authorization request for an API with no scope asks for {@link NO_SCOPE} instead. */
 function askNoScope(ctx: ProviderContext): void {
   const query = new URLSearchParams(ctx.querystring);
-  if ((query.get('audience') ?? '') === '' || (query.get('scope') ?? '').trim() !== '') return;
+  const api = query.get('audience') || query.get('resource') || '';
+  if (api === '' || (query.get('scope') ?? '').trim() !== '') return;
   query.set('scope', NO_SCOPE);
   ctx.querystring = query.toString();
 }
@@ -184,6 +204,7 @@ export function tenantRoutes(provider: Provider, directory: TenantDirectory) {
     if (!(await normaliseTokenRequest(ctx))) return;
     if (ctx.method === 'GET' && ctx.path === '/authorize') {
       rewriteImplicitRequest(ctx);
+      audienceOverResource(ctx);
       askNoScope(ctx);
       askOfflineAccess(ctx);
     }

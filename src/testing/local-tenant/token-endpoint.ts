@@ -5,6 +5,8 @@
  *   form bodies (auth0-spa-js with `useFormData: false`, the dashboard's curl, `auth0`'s
  *   `revokeRefreshToken`); oidc-provider reads form bodies only, so a JSON body is turned into the
  *   same form body before it does.
+ * - `resource` (RFC 8707) names the API as `audience` does; a request with both keeps `audience`
+ *   (Auth0's Resource Parameter Compatibility Profile).
  * - `offline_access` in a token request's `scope` goes to oidc-provider under the name it has there
  *   (see `OFFLINE_SCOPE`), and comes back as `offline_access` in the answer.
  * - Auth0's error codes where clients read them: a wrong client secret (or an unknown client) is
@@ -67,12 +69,14 @@ async function readParameters(ctx: ProviderContext): Promise<URLSearchParams | {
   return form ?? { status: 400, description: 'the JSON body must be an object of strings, numbers and booleans' };
 }
 
-/** Replaces the request's body stream by a form body, and its headers to say so. */
-function replaceBody(ctx: ProviderContext, form: URLSearchParams): void {
-  const bytes = Buffer.from(form.toString(), 'utf8');
+/**
+ * Replaces the request's body stream by `bytes` of `contentType` (a body read before oidc-provider
+ * reads it), and its headers to say so.
+ */
+export function replaceRequestBody(ctx: ProviderContext, bytes: Buffer, contentType: string): void {
   const original = ctx.req;
   const replacement = Object.assign(Readable.from([bytes]), {
-    headers: { ...original.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(bytes.length) },
+    headers: { ...original.headers, 'content-type': contentType, 'content-length': String(bytes.length) },
     rawHeaders: original.rawHeaders,
     method: original.method,
     url: original.url,
@@ -85,6 +89,11 @@ function replaceBody(ctx: ProviderContext, form: URLSearchParams): void {
   }) as unknown as IncomingMessage;
   ctx.req = replacement;
   ctx.request.req = replacement;
+}
+
+/** Replaces the request's body stream by a form body, and its headers to say so. */
+function replaceBody(ctx: ProviderContext, form: URLSearchParams): void {
+  replaceRequestBody(ctx, Buffer.from(form.toString(), 'utf8'), 'application/x-www-form-urlencoded');
 }
 
 /**
@@ -113,6 +122,8 @@ export async function normaliseTokenRequest(ctx: ProviderContext): Promise<boole
   }
   const scope = parameters.get('scope');
   if (scope !== null) parameters.set('scope', toProviderScope(scope));
+  // Auth0's Resource Parameter Compatibility Profile: with both, `audience` names the API.
+  if ((parameters.get('audience') ?? '') !== '') parameters.delete('resource');
   replaceBody(ctx, parameters);
   return true;
 }

@@ -79,10 +79,11 @@ function auth0Shape(directory: TenantDirectory) {
 
 /**
  * Resource indicators (RFC 8707) as Auth0's `audience`: the parameter names the API, which must be
- * the tenant's; the token endpoint gets none and takes the one asked for at /authorize.
+ * one of the tenant's; the token endpoint gets none and takes the one asked for at /authorize.
+ * `resource` itself names the API too (Auth0's Resource Parameter Compatibility Profile); with
+ * both, `audience` wins (the tenant's routes drop `resource` then, see routes.ts).
  */
 function resourceIndicators(directory: TenantDirectory, errors: OidcProviderModule['errors']): Record<string, unknown> {
-  const { settings } = directory;
   return {
     enabled: true,
     // Auth0's `audience` parameter names the API; oidc-provider calls it a resource indicator.
@@ -94,11 +95,11 @@ function resourceIndicators(directory: TenantDirectory, errors: OidcProviderModu
     // The token endpoint gets no `audience`: the API asked for at /authorize applies.
     useGrantedResource: async () => true,
     getResourceServerInfo: async (_ctx: ProviderContext, indicator: string, client: { clientId: string }) => {
-      if (indicator !== settings.audience) {
+      if (!directory.isApi(indicator)) {
         // Auth0's answer to an unknown API, at /authorize (in the redirect) and at the token endpoint.
         throw Object.assign(new errors.AccessDenied(`Service not found: ${indicator}`), { status: 403, statusCode: 403 });
       }
-      return directory.resourceServer(client.clientId);
+      return directory.resourceServer(client.clientId, indicator);
     },
   };
 }
