@@ -70,6 +70,22 @@ function json(description: string, example: Record<string, string>): ResponseObj
   };
 }
 
+const forbidden = (example: Record<string, string>): ResponseObject =>
+  json('A valid token without what the route needs (`insufficient_scope`).', example);
+
+/**
+ * The 403 of a route that lists scopes, with that route's own example: the first scope missing, and
+ * every scope the route needs in `scope`, as the answer gives them.
+ *
+ * @example
+ * ```ts
+ * insufficientScopeResponse(['read:blabla']); // example: { error: 'insufficient_scope', message: 'Missing "read:blabla" scope', scope: 'read:blabla' }
+ * ```
+ */
+export function insufficientScopeResponse(scopes: readonly string[]): ResponseObject {
+  return forbidden({ error: 'insufficient_scope', message: `Missing "${scopes[0]}" scope`, scope: scopes.join(' ') });
+}
+
 /**
  * The shared error responses, for `components.responses` (400, 401, 403 and 503 of every guarded
  * operation point to them).
@@ -100,10 +116,9 @@ export function auth0ErrorResponses(): Record<string, ResponseObject> {
         message: 'Missing bearer token',
       },
     ),
-    [AUTH0_COMPONENTS.forbidden]: json('A valid token without what the route needs (`insufficient_scope`).', {
+    [AUTH0_COMPONENTS.forbidden]: forbidden({
       error: 'insufficient_scope',
-      message: 'Missing "read:example" scope',
-      scope: 'read:example',
+      message: 'Claim "org_id" does not have the required value',
     }),
     [AUTH0_COMPONENTS.unavailable]: unavailable,
   };

@@ -15,7 +15,7 @@ import type {
   SchemaObject,
   ServerObject,
 } from 'openapi3-ts';
-import { AUTH0_COMPONENTS, auth0ErrorBodySchema, auth0ErrorResponses } from './error-responses';
+import { AUTH0_COMPONENTS, auth0ErrorBodySchema, auth0ErrorResponses, insufficientScopeResponse } from './error-responses';
 import { guardedRoutes, type RouteGuard } from './routes';
 import { auth0SecurityRequirements, auth0SecuritySchemes, type Auth0SecuritySchemesOptions } from './security-schemes';
 import type { AuthorizeWith } from '../core/config';
@@ -74,7 +74,8 @@ function errorResponses(guard: RouteGuard, config: HasAuth0Config['config']): Re
   // Claim rules are always checked; scopes only when enforced.
   const checked = (scopesAsked && config.enforceScopes !== false) || (guard.rules?.length ?? 0) > 0;
   if (guard.kind === 'required' && (checked || config.requireEmail === true)) {
-    responses['403'] = ref(AUTH0_COMPONENTS.forbidden);
+    // A route that lists scopes shows its own in the example; the shared response serves the others.
+    responses['403'] = guard.scopes.length > 0 ? insufficientScopeResponse(guard.scopes) : ref(AUTH0_COMPONENTS.forbidden);
   }
   responses['503'] = ref(AUTH0_COMPONENTS.unavailable);
   return responses;

@@ -83,7 +83,12 @@ describe('OpenAPI: organization rules', () => {
       required: true,
       description: "The Auth0 Organization the token must be for: its id (`org_…`, the token's `org_id`).",
     });
-    expect(operation.responses['403']).to.deep.equal({ $ref: '#/components/responses/Auth0InsufficientScope' });
+    // The route's own scope in the 403's example.
+    expect(operation.responses['403'].content['application/json'].example).to.deep.equal({
+      error: 'insufficient_scope',
+      message: 'Missing "read:blabla" scope',
+      scope: 'read:blabla',
+    });
   });
 
   it('with names: the parameter may be a name (org_name)', () => {

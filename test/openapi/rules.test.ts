@@ -125,7 +125,11 @@ describe('OpenAPI: claim rules in @Authorized(...)', () => {
   it('claimIncludes and claimCheck are noted with their descriptions, beside the scopes', () => {
     const operation = op(spec, '/rules-doc/all-rules');
     expect(operation.security).to.deep.equal(alternatives(['read:items']));
-    expect(operation.responses['403']).to.deep.equal(FORBIDDEN);
+    expect(operation.responses['403'].content['application/json'].example).to.deep.equal({
+      error: 'insufficient_scope',
+      message: 'Missing "read:items" scope',
+      scope: 'read:items',
+    });
     expect(operation.description).to.equal(
       'Needs a valid Auth0 access token with the scopes: `read:items`. ' +
         'Requires: claim "https://example.com/roles" includes "admin"; issued to the SPA.',

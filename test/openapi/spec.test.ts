@@ -152,7 +152,13 @@ describe('OpenAPI: the whole document from the decorators', () => {
   it('@Authorized([...]) puts every scope on every OAuth scheme, and adds 403', () => {
     const operation = op(spec, '/docs-api/items/{id}');
     expect(securityOf(operation)).to.deep.equal(required(['read:items', 'write:items']));
-    expect(operation.responses['403']).to.deep.equal({ $ref: '#/components/responses/Auth0InsufficientScope' });
+    // The route's own scopes in the 403's example (the shared response names none of its own).
+    expect(operation.responses['403'].description).to.equal('A valid token without what the route needs (`insufficient_scope`).');
+    expect(operation.responses['403'].content['application/json'].example).to.deep.equal({
+      error: 'insufficient_scope',
+      message: 'Missing "read:items" scope',
+      scope: 'read:items write:items',
+    });
     expect(operation.description).to.equal('Needs a valid Auth0 access token with the scopes: `read:items`, `write:items`.');
   });
 
@@ -184,7 +190,11 @@ describe('OpenAPI: the whole document from the decorators', () => {
     const operation = op(spec, '/docs-api/custom', 'post');
     expect(operation.security).to.deep.equal([{ BearerToken: [] }]);
     expect(operation.responses['401']).to.deep.equal({ description: 'Custom 401' });
-    expect(operation.responses['403']).to.deep.equal({ $ref: '#/components/responses/Auth0InsufficientScope' });
+    expect(operation.responses['403'].content['application/json'].example).to.deep.equal({
+      error: 'insufficient_scope',
+      message: 'Missing "write:items" scope',
+      scope: 'write:items',
+    });
   });
 
   it('has the error body schema and the shared error responses with the challenge header', () => {
@@ -205,7 +215,7 @@ describe('OpenAPI: the whole document from the decorators', () => {
     expect(forbidden.headers).to.have.property('WWW-Authenticate');
     expect(forbidden.content?.['application/json']).to.deep.equal({
       schema: { $ref: '#/components/schemas/Auth0ErrorBody' },
-      example: { error: 'insufficient_scope', message: 'Missing "read:example" scope', scope: 'read:example' },
+      example: { error: 'insufficient_scope', message: 'Claim "org_id" does not have the required value' },
     });
     expect((components.responses!.Auth0Unavailable as ResponseObject).headers).to.have.property('Retry-After');
     expect(Object.keys(components.securitySchemes!)).to.deep.equal(ALL_SCHEMES);
