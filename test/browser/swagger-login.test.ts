@@ -237,24 +237,25 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     useKoaServer(app, routing);
     const every = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => every.once('listening', resolve));
-    after(async () => {
+    try {
+      const docs = new DocsPage(page, `http://127.0.0.1:${(every.address() as AddressInfo).port}/docs/`);
+      await docs.open();
+      const tokenRequest = page.waitForRequest((r) => r.url().startsWith(`${tenant!.issuer}oauth/token`) && r.method() === 'POST');
+      await docs.authorizeWithForm(
+        PASSWORD,
+        { oauth_username: ADMIN.email, oauth_password: ADMIN.password, client_id_password: tenant!.spaClient.clientId },
+        { password_type: 'request-body' },
+      );
+      const form = new URLSearchParams((await tokenRequest).postData() ?? '');
+      expect(form.get('grant_type')).to.equal('password');
+      expect(form.get('audience')).to.equal(tenant!.audience);
+      const result = await docs.execute('/secure/blabla');
+      expect(result.status).to.equal(200);
+      expect(result.body).to.include({ id: adminId, email: 'admin@example.com', isMachine: false });
+    } finally {
       every.closeAllConnections();
       await new Promise((resolve) => every.close(resolve));
-    });
-    const docs = new DocsPage(page, `http://127.0.0.1:${(every.address() as AddressInfo).port}/docs/`);
-    await docs.open();
-    const tokenRequest = page.waitForRequest((r) => r.url().startsWith(`${tenant!.issuer}oauth/token`) && r.method() === 'POST');
-    await docs.authorizeWithForm(
-      PASSWORD,
-      { oauth_username: ADMIN.email, oauth_password: ADMIN.password, client_id_password: tenant!.spaClient.clientId },
-      { password_type: 'request-body' },
-    );
-    const form = new URLSearchParams((await tokenRequest).postData() ?? '');
-    expect(form.get('grant_type')).to.equal('password');
-    expect(form.get('audience')).to.equal(tenant!.audience);
-    const result = await docs.execute('/secure/blabla');
-    expect(result.status).to.equal(200);
-    expect(result.body).to.include({ id: adminId, email: 'admin@example.com', isMachine: false });
+    }
   });
 
   it('client credentials in the dialog with the M2M application: the CORS token request from the docs page succeeds; 200 as the machine', async () => {
