@@ -111,11 +111,18 @@ export function localTenantClients(env: NodeJS.ProcessEnv): LocalTenantClient[] 
   });
 }
 
+/** A busy port as a message that names the setting to change; any other error as it is. */
+function portError(error: unknown, port: number, variable: string): unknown {
+  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return error;
+  return new Error(`port ${port} is in use: set ${variable} to another port`);
+}
+
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: unknown): void => reject(portError(error, port, 'PORT'));
+    server.once('error', failed);
     server.once('listening', () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
     server.listen(port, host);
@@ -190,11 +197,14 @@ export async function startSample(env: NodeJS.ProcessEnv = process.env): Promise
   if (settings.domain === '') {
     const https = localTenantHttps(env);
     const clients = localTenantClients(env);
+    const port = localTenantPort(env);
     tenant = await LocalTenant.start({
-      port: localTenantPort(env),
+      port,
       ...(https === undefined ? {} : { https }),
       ...(clients === undefined ? {} : { clients }),
       ...(settings.audience === '' ? {} : { audience: settings.audience }),
+    }).catch((error: unknown) => {
+      throw portError(error, port, 'AUTH0_LOCAL_TENANT_PORT');
     });
     settings.domain = tenant.issuer;
     settings.audience = tenant.audience;
