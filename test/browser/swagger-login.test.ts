@@ -140,6 +140,8 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     expect(await lock('/secure').getAttribute('aria-label')).to.equal('authorization button locked');
     expect(await lock('/guest').getAttribute('aria-label')).to.equal('authorization button locked');
     expect(await lock('/public').count()).to.equal(0);
+    // The next tests expect the tenant to ask for a login.
+    await docs.logOutOfAuth0(`${tenant!.issuer}v2/logout?`);
   });
 
   it('authorization code + PKCE as admin@example.com: 200 with the user', async () => {
