@@ -11,6 +11,9 @@
  * - `auth_verification_duration_seconds`: time from credentials to user, per authenticated request;
  * - `auth_replay_store_errors_total`: DPoP requests refused because the replay store failed.
  *
+ * Logs: a refused request (warn); a key set that cannot be fetched, once per outage with its issuer
+ * and the cause (warn), then "key set reachable again" (info) at the next fetch that works.
+ *
  * `/metrics` is served to this machine only (see {@link metricsMiddleware}).
  */
 import pino, { type Logger } from 'pino';
@@ -57,6 +60,8 @@ export function createObservability(logger: Logger = pino({ name: 'routing-contr
     registers: [registry],
   });
   const storeErrors = new Counter({ name: 'auth_replay_store_errors_total', help: 'DPoP replay store failures', registers: [registry] });
+  // The issuers whose key set could not be fetched last time: one warning per outage, not per fetch.
+  const unreachable = new Set<string>();
   return {
     registry,
     logger,
@@ -72,7 +77,12 @@ export function createObservability(logger: Logger = pino({ name: 'routing-contr
           break;
         case 'keySetFetch':
           fetches.inc({ outcome: event.outcome });
-          if (event.outcome !== 'ok') logger.error({ event }, 'key set fetch failed');
+          if (event.outcome === 'ok') {
+            if (unreachable.delete(event.issuer)) logger.info({ issuer: event.issuer }, 'key set reachable again');
+          } else if (!unreachable.has(event.issuer)) {
+            unreachable.add(event.issuer);
+            logger.warn({ issuer: event.issuer, cause: event.cause, keys: event.keys }, 'key set fetch failed');
+          }
           break;
         case 'replayStoreError':
           storeErrors.inc();

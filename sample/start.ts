@@ -117,11 +117,18 @@ export function localTenantClients(env: NodeJS.ProcessEnv): LocalTenantClient[] 
   });
 }
 
+/** A busy port as a message that names the setting to change; any other error as it is. */
+function portError(error: unknown, port: number, variable: string): unknown {
+  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return error;
+  return new Error(`port ${port} is in use: set ${variable} to another port`);
+}
+
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: unknown): void => reject(portError(error, port, 'PORT'));
+    server.once('error', failed);
     server.once('listening', () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
     server.listen(port, host);
@@ -189,12 +196,15 @@ function remoteBanner(sample: Omit<RunningSample, 'banner' | 'close'>): string {
 async function startLocalTenant(env: NodeJS.ProcessEnv, settings: SampleSettings, mcpUrl: string | undefined): Promise<LocalTenant> {
   const https = localTenantHttps(env);
   const clients = localTenantClients(env);
+  const port = localTenantPort(env);
   const tenant = await LocalTenant.start({
-    port: localTenantPort(env),
+    port,
     ...(https === undefined ? {} : { https }),
     ...(clients === undefined ? {} : { clients }),
     ...(settings.audience === '' ? {} : { audience: settings.audience }),
     ...(mcpUrl === undefined ? {} : { additionalAudiences: [mcpUrl] }),
+  }).catch((error: unknown) => {
+    throw portError(error, port, 'AUTH0_LOCAL_TENANT_PORT');
   });
   settings.domain = tenant.issuer;
   settings.audience = tenant.audience;

@@ -7,6 +7,7 @@ export { guardedRoutes, type GuardedRoute, type RouteGuard } from './routes';
 export {
   ALL_SCHEME_KINDS,
   AUTH0_SECURITY_SCHEMES,
+  DEFAULT_SCHEME_KINDS,
   OIDC_SCOPES,
   auth0SecurityRequirements,
   auth0SecuritySchemes,

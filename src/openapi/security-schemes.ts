@@ -2,9 +2,11 @@
  * OpenAPI 3 security schemes for an Auth0 API (OpenAPI 3.0.3 §4.7.27 Security Scheme Object).
  *
  * Every sign-in Auth0 offers a browser or a script, each with the API's scopes and their
- * descriptions: authorization code (used with PKCE, what Auth0 recommends), implicit
- * (fastapi-auth0's `Auth0ImplicitBearer`), password, client credentials, OpenID Connect discovery,
- * and a plain bearer token to paste.
+ * descriptions. By default four, one section each in Swagger UI's Authorize dialog: authorization
+ * code (used with PKCE, what Auth0 recommends), implicit (legacy: fastapi-auth0's
+ * `Auth0ImplicitBearer`), client credentials, and a plain bearer token to paste. Password and
+ * OpenID Connect discovery are there on request (`schemes`): Swagger UI shows one section per grant
+ * the tenant's discovery document lists, which makes the dialog long.
  */
 import type { OAuthFlowsObject, SecurityRequirementObject, SecuritySchemeObject } from 'openapi3-ts';
 import { tenantUrls, type HasAuth0Config } from './tenant';
@@ -30,7 +32,8 @@ export const AUTH0_SECURITY_SCHEMES = {
 export type Auth0SchemeKind = keyof typeof AUTH0_SECURITY_SCHEMES;
 
 /**
- * Every kind, in the order Swagger UI's Authorize dialog lists them.
+ * Every kind, in the order Swagger UI's Authorize dialog lists them (the {@link DEFAULT_SCHEME_KINDS}
+ * and the opt-in `password` and `openIdConnect`).
  *
  * @example
  * ```ts
@@ -45,6 +48,17 @@ export const ALL_SCHEME_KINDS: readonly Auth0SchemeKind[] = [
   'openIdConnect',
   'bearer',
 ];
+
+/**
+ * The kinds produced when `schemes` is not given: authorization code + PKCE, implicit (legacy),
+ * client credentials and a pasted bearer token, one section each in the Authorize dialog.
+ *
+ * @example
+ * ```ts
+ * auth0Spec(auth, { schemes: [...DEFAULT_SCHEME_KINDS, 'password'] });
+ * ```
+ */
+export const DEFAULT_SCHEME_KINDS: readonly Auth0SchemeKind[] = ['authorizationCode', 'implicit', 'clientCredentials', 'bearer'];
 
 /**
  * The OpenID Connect scopes Auth0 understands, offered beside the API's own on user sign-ins
@@ -63,16 +77,25 @@ export const OIDC_SCOPES: Readonly<Record<string, string>> = {
 
 /** Options of {@link auth0SecuritySchemes}. */
 export interface Auth0SecuritySchemesOptions {
-  /** Which schemes to produce. Default: all six, authorization code first. */
+  /**
+   * Which schemes to produce. Default {@link DEFAULT_SCHEME_KINDS}: authorization code, implicit,
+   * client credentials and bearer. Add `password` or `openIdConnect` to offer them too
+   * ({@link ALL_SCHEME_KINDS} lists all six).
+   */
   schemes?: readonly Auth0SchemeKind[];
   /** The audience asked for at `/authorize`. Default: the Auth0 object's first audience. */
   audience?: string;
   /** Offer `openid`, `profile` and `email` beside the API's scopes on user sign-ins. Default true. */
   oidcScopes?: boolean;
+  /**
+   * Where the docs page lives, for the redirect page the authorization code scheme's description
+   * names (`{docsPath}/oauth2-redirect`). Default `/docs`; the docs set it to their own `docsPath`.
+   */
+  docsPath?: string;
 }
 
 function checkedKinds(kinds: readonly Auth0SchemeKind[] | undefined): Auth0SchemeKind[] {
-  const list = kinds === undefined ? [...ALL_SCHEME_KINDS] : [...new Set(kinds)];
+  const list = kinds === undefined ? [...DEFAULT_SCHEME_KINDS] : [...new Set(kinds)];
   for (const kind of list) {
     if (!ALL_SCHEME_KINDS.includes(kind)) {
       throw new TypeError(`routing-controllers-auth0: unknown security scheme "${String(kind)}"; use ${ALL_SCHEME_KINDS.join(', ')}`);
@@ -101,6 +124,7 @@ export function auth0SecuritySchemes(
   const { issuer, audience: audiences, scopes } = auth.config;
   const audience = options.audience ?? audiences[0];
   const urls = tenantUrls(issuer);
+  const redirectPath = `${(options.docsPath ?? '/docs').replace(/\/+$/, '')}/oauth2-redirect`;
   const authorizationUrl = `${urls.authorize}?${new URLSearchParams({ audience }).toString()}`;
   const apiScopes = { ...scopes };
   const userScopes = options.oidcScopes === false ? apiScopes : { ...apiScopes, ...OIDC_SCOPES };
@@ -113,8 +137,8 @@ export function auth0SecuritySchemes(
   const descriptions: Record<Auth0SchemeKind, string> = {
     authorizationCode:
       `Sign in at Auth0 with Authorization Code + PKCE (recommended). Audience \`${audience}\`. ` +
-      "The docs redirect page ({docs}/oauth2-redirect) must be among the application's Allowed Callback URLs.",
-    implicit: `Sign in at Auth0 with the implicit grant (fastapi-auth0's scheme; Auth0 no longer recommends it). Audience \`${audience}\`.`,
+      `The docs redirect page, this page's origin followed by \`${redirectPath}\`, must be among the application's Allowed Callback URLs.`,
+    implicit: `Legacy: sign in at Auth0 with the implicit grant (fastapi-auth0's scheme; Auth0 no longer recommends it, use authorization code). Audience \`${audience}\`.`,
     password: 'Resource Owner Password grant: needs the Password grant on the application and a default directory on the tenant.',
     clientCredentials:
       'Machine-to-machine: the client id and secret of an application authorized for this API. Scopes are the permissions granted to it.',
@@ -138,7 +162,7 @@ export function auth0SecuritySchemes(
 
 /** Options of {@link auth0SecurityRequirements}. */
 export interface Auth0SecurityRequirementsOptions {
-  /** The schemes to list. Default: all six. */
+  /** The schemes to list. Default {@link DEFAULT_SCHEME_KINDS}. */
   schemes?: readonly Auth0SchemeKind[];
   /** Add the empty requirement, which lets an anonymous caller through. */
   optional?: boolean;
@@ -168,7 +192,7 @@ function alternatives(scopes: readonly string[], groups: readonly (readonly stri
  * @example
  * ```ts
  * operation.security = auth0SecurityRequirements(['read:blabla']);
- * // [{ Auth0AuthorizationCode: ['read:blabla'] }, { Auth0Implicit: ['read:blabla'] }, …, { BearerToken: [] }]
+ * // [{ Auth0AuthorizationCode: ['read:blabla'] }, { Auth0Implicit: ['read:blabla'] }, { Auth0ClientCredentials: ['read:blabla'] }, { BearerToken: [] }]
  * auth0SecurityRequirements(['read:x'], { schemes: ['authorizationCode'], anyOf: [['a', 'b']] });
  * // [{ Auth0AuthorizationCode: ['read:x', 'a'] }, { Auth0AuthorizationCode: ['read:x', 'b'] }]
  * ```

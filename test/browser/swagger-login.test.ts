@@ -9,9 +9,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { LocalTenant } from 'routing-controllers-auth0/testing';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
+import Koa from 'koa';
+import { useKoaServer } from 'routing-controllers';
+import { ALL_SCHEME_KINDS, useKoaDocs } from 'routing-controllers-auth0/openapi';
+import { SampleApi } from '../../sample/api';
 import { createSampleApp, createSampleAuth, sampleDocsUrl, settingsFromEnv } from '../../sample/app';
 import { DocsPage, type Credentials } from './docs-page';
 
@@ -94,8 +98,8 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     await docs.open();
     context!.off('request', record);
     page.off('pageerror', recordError);
-    // Only the app itself and the tenant (the OpenID Connect scheme reads its discovery document).
-    expect([...origins].sort()).to.deep.equal([new URL(docs.docsUrl).origin, new URL(tenant!.issuer).origin].sort());
+    // Only the app itself: no scheme reads the tenant's discovery document by default.
+    expect([...origins]).to.deep.equal([new URL(docs.docsUrl).origin]);
     // The initializer script read its configuration beside the page, and ran without an error.
     expect([...paths]).to.include.members(['/docs/swagger-initializer.js', '/docs/swagger-initializer.json', '/openapi.json']);
     expect(errors).to.deep.equal([]);
@@ -110,6 +114,34 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
       ),
     );
     expect(result.body).to.deep.equal({ error: 'unauthorized', message: 'Missing bearer token' });
+  });
+
+  it('the Authorize dialog has four sections; no lock on /public, the open lock on /secure and /guest before sign-in', async () => {
+    await docs.open();
+    await page.locator('.auth-wrapper button.authorize').click();
+    const sections = page.locator('.dialog-ux .modal-ux .auth-container');
+    await sections.first().waitFor();
+    const texts = await sections.allInnerTexts();
+    expect(await sections.count()).to.equal(4);
+    [CODE, IMPLICIT, CLIENT_CREDENTIALS, 'BearerToken'].forEach((name, index) => {
+      expect(texts[index], name).to.include(name);
+    });
+    await page.locator('.dialog-ux .modal-ux button.btn-done').first().click();
+    await page.locator('.dialog-ux').waitFor({ state: 'detached' });
+    const lock = (path: string): Locator =>
+      page
+        .locator('.opblock')
+        .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) })
+        .locator('button.authorization__btn');
+    expect(await lock('/public').count()).to.equal(0);
+    expect(await lock('/secure').getAttribute('aria-label')).to.equal('authorization button unlocked');
+    expect(await lock('/guest').getAttribute('aria-label')).to.equal('authorization button unlocked');
+    await docs.authorize(CODE, ADMIN);
+    expect(await lock('/secure').getAttribute('aria-label')).to.equal('authorization button locked');
+    expect(await lock('/guest').getAttribute('aria-label')).to.equal('authorization button locked');
+    expect(await lock('/public').count()).to.equal(0);
+    // The next tests expect the tenant to ask for a login.
+    await docs.logOutOfAuth0(`${tenant!.issuer}v2/logout?`);
   });
 
   it('authorization code + PKCE as admin@example.com: 200 with the user', async () => {
@@ -192,20 +224,40 @@ describe('Swagger UI sign-in in headless Chromium (local tenant)', function () {
     });
   });
 
-  it('password grant in the dialog as admin@example.com: the audience goes in the form body; 200 with the user', async () => {
-    await docs.open();
-    const tokenRequest = page.waitForRequest((r) => r.url().startsWith(`${tenant!.issuer}oauth/token`) && r.method() === 'POST');
-    await docs.authorizeWithForm(
-      PASSWORD,
-      { oauth_username: ADMIN.email, oauth_password: ADMIN.password, client_id_password: tenant!.spaClient.clientId },
-      { password_type: 'request-body' },
+  it('password grant (opted in through `schemes`) in the dialog as admin@example.com: the audience goes in the form body; 200 with the user', async () => {
+    const auth = createSampleAuth(
+      settingsFromEnv({ AUTH0_DOMAIN: tenant!.issuer, AUTH0_API_AUDIENCE: tenant!.audience, AUTH0_CLIENT_ID: tenant!.spaClient.clientId }),
     );
-    const form = new URLSearchParams((await tokenRequest).postData() ?? '');
-    expect(form.get('grant_type')).to.equal('password');
-    expect(form.get('audience')).to.equal(tenant!.audience);
-    const result = await docs.execute('/secure/blabla');
-    expect(result.status).to.equal(200);
-    expect(result.body).to.include({ id: adminId, email: 'admin@example.com', isMachine: false });
+    const routing = {
+      controllers: [SampleApi],
+      development: false,
+      authorizationChecker: auth.authorizationChecker,
+      currentUserChecker: auth.currentUserChecker,
+    };
+    const app = new Koa();
+    useKoaDocs(app, auth, { spec: { routing, schemes: ALL_SCHEME_KINDS } });
+    useKoaServer(app, routing);
+    const every = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => every.once('listening', resolve));
+    try {
+      const docs = new DocsPage(page, `http://127.0.0.1:${(every.address() as AddressInfo).port}/docs/`);
+      await docs.open();
+      const tokenRequest = page.waitForRequest((r) => r.url().startsWith(`${tenant!.issuer}oauth/token`) && r.method() === 'POST');
+      await docs.authorizeWithForm(
+        PASSWORD,
+        { oauth_username: ADMIN.email, oauth_password: ADMIN.password, client_id_password: tenant!.spaClient.clientId },
+        { password_type: 'request-body' },
+      );
+      const form = new URLSearchParams((await tokenRequest).postData() ?? '');
+      expect(form.get('grant_type')).to.equal('password');
+      expect(form.get('audience')).to.equal(tenant!.audience);
+      const result = await docs.execute('/secure/blabla');
+      expect(result.status).to.equal(200);
+      expect(result.body).to.include({ id: adminId, email: 'admin@example.com', isMachine: false });
+    } finally {
+      every.closeAllConnections();
+      await new Promise((resolve) => every.close(resolve));
+    }
   });
 
   it('client credentials in the dialog with the M2M application: the CORS token request from the docs page succeeds; 200 as the machine', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import pino from 'pino';
+import type { AuthEvent } from 'routing-controllers-auth0';
 import { TestTenant } from 'routing-controllers-auth0/testing';
 import { createSampleApp, createSampleAuth, settingsFromEnv } from '../../sample/app';
 import { createObservability } from '../../sample/observability';
@@ -142,5 +143,40 @@ describe('the sample: /metrics to this machine only, even with a real tenant on 
     expect([metrics.status, metrics.body]).to.deep.equal([403, FORBIDDEN]);
     // The same connection path reaches the API: the refusal is the peer's address.
     expect((await rawRequest(port, 'GET /public HTTP/1.1', [`Host: localhost:${port}`], address)).status).to.equal(200);
+  });
+});
+
+describe('the sample: a key set outage is logged once, with its cause, and its end once', () => {
+  it('warns at the first failed fetch, stays quiet until a fetch works, then says "key set reachable again"', () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const { onEvent } = createObservability(pino({ name: 'sample' }, sink));
+    const issuer = 'https://tenant.example.com/';
+    const refused = { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:443' };
+    const fetched = (outcome: 'ok' | 'error' | 'timeout', cause?: { code: string; message: string }): AuthEvent => ({
+      type: 'keySetFetch',
+      issuer,
+      outcome,
+      durationMs: 3,
+      keys: outcome === 'ok' ? 2 : 0,
+      ...(cause === undefined ? {} : { cause }),
+    });
+    onEvent(fetched('ok'));
+    onEvent(fetched('error', refused));
+    onEvent(fetched('error', refused));
+    onEvent(fetched('timeout', { code: 'timeout', message: 'no answer in 5000 ms' }));
+    onEvent(fetched('ok'));
+    onEvent(fetched('ok'));
+    onEvent(fetched('error', { code: 'http_503', message: 'HTTP 503' }));
+    expect(lines.map((l) => [l.level, l.msg, l.issuer, l.cause])).to.deep.equal([
+      [40, 'key set fetch failed', issuer, refused],
+      [30, 'key set reachable again', issuer, undefined],
+      [40, 'key set fetch failed', issuer, { code: 'http_503', message: 'HTTP 503' }],
+    ]);
   });
 });

@@ -311,7 +311,12 @@ describe('Swagger UI options', () => {
     for (const value of ['/api/spec.json', 'other.example.com', 'Blabla', 'docExpansion', 'app.example.com']) {
       expect(script.text).to.not.include(value);
     }
-    expect((await fetchRaw(`${app.url}/api/spec.json`)).status).to.equal(200);
+    const document = await fetchRaw(`${app.url}/api/spec.json`);
+    expect(document.status).to.equal(200);
+    // The redirect page the authorization code scheme names is the one under this docsPath.
+    expect(JSON.parse(document.text).components.securitySchemes.Auth0AuthorizationCode.description).to.include(
+      '`/api/reference/oauth2-redirect`',
+    );
     expect((await fetchRaw(`${app.url}/openapi.json`)).status).to.equal(404);
     expect((await fetchRaw(`${app.url}/docs/`)).status).to.equal(404);
     expect((await fetchRaw(`${app.url}/api/reference/oauth2-redirect`)).status).to.equal(200);
@@ -452,7 +457,16 @@ describe('the sample serves its docs', () => {
     const spec = JSON.parse((await fetchRaw(`${app.url}/openapi.json`)).text);
     await expectValid(spec);
     expect(spec.info.title).to.equal('routing-controllers-auth0 sample');
-    expect(Object.keys(spec.components.securitySchemes)).to.have.length(6);
+    expect(Object.keys(spec.components.securitySchemes)).to.deep.equal([
+      'Auth0AuthorizationCode',
+      'Auth0Implicit',
+      'Auth0ClientCredentials',
+      'BearerToken',
+    ]);
+    expect(spec.components.securitySchemes.Auth0AuthorizationCode.description).to.include('`/docs/oauth2-redirect`');
+    // No lock on a public route: no document-wide requirement, none on the operation.
+    expect(spec).to.not.have.property('security');
+    expect(spec.paths['/public'].get).to.not.have.property('security');
     const config = await initializerConfig(`${app.url}/docs/swagger-initializer.json`);
     expect(config.oauth.clientId).to.equal('sample-client');
     expect(config.oauth.scopes).to.deep.equal(['read:blabla']);

@@ -3,7 +3,7 @@ import type { OpenAPIObject, OperationObject } from 'openapi3-ts';
 import { Authorized, Get, getMetadataArgsStorage, JsonController } from 'routing-controllers';
 import { TestTenant } from 'routing-controllers-auth0/testing';
 import { Auth0, anyOf, claimCheck, claimEquals, claimIncludes } from '../../src';
-import { AUTH0_SECURITY_SCHEMES, auth0SecurityRequirements, auth0Spec, guardedRoutes } from '../../src/openapi';
+import { AUTH0_SECURITY_SCHEMES, DEFAULT_SCHEME_KINDS, auth0SecurityRequirements, auth0Spec, guardedRoutes } from '../../src/openapi';
 import { get, startKoa, type Running } from '../support/server';
 import { expectValid } from './validate';
 
@@ -53,7 +53,7 @@ class RulesClassApi {
   }
 }
 
-const SCHEMES = Object.values(AUTH0_SECURITY_SCHEMES);
+const SCHEMES = DEFAULT_SCHEME_KINDS.map((kind) => AUTH0_SECURITY_SCHEMES[kind]);
 
 /** One requirement per alternative and per scheme (bearer once: it lists no scopes). */
 function alternatives(...lists: string[][]): Record<string, string[]>[] {

@@ -2,7 +2,16 @@ import { expect } from 'chai';
 import type { OpenAPIObject, OperationObject, ResponseObject } from 'openapi3-ts';
 import { TestTenant } from 'routing-controllers-auth0/testing';
 import { Auth0 } from '../../src';
-import { AUTH0_SECURITY_SCHEMES, auth0SecurityRequirements, auth0SecuritySchemes, auth0Spec, guardedRoutes } from '../../src/openapi';
+import {
+  ALL_SCHEME_KINDS,
+  AUTH0_SECURITY_SCHEMES,
+  DEFAULT_SCHEME_KINDS,
+  OIDC_SCOPES,
+  auth0SecurityRequirements,
+  auth0SecuritySchemes,
+  auth0Spec,
+  guardedRoutes,
+} from '../../src/openapi';
 import { getMetadataArgsStorage } from 'routing-controllers';
 import { SampleApi } from '../../sample/api';
 import { DocsAdminApi, DocsApi, DocsChildApi } from './controllers';
@@ -26,23 +35,18 @@ function securityOf(operation: OperationObject): Record<string, string[]>[] | un
   return operation.security as Record<string, string[]>[] | undefined;
 }
 
-const ALL_SCHEMES = Object.values(AUTH0_SECURITY_SCHEMES);
+/** The schemes of the document by default: authorization code, implicit, client credentials, bearer. */
+const DEFAULT_SCHEMES = ['Auth0AuthorizationCode', 'Auth0Implicit', 'Auth0ClientCredentials', 'BearerToken'];
 
 function required(scopes: string[]): Record<string, string[]>[] {
-  return ALL_SCHEMES.map((name) => ({ [name]: name === 'BearerToken' ? [] : scopes }));
+  return DEFAULT_SCHEMES.map((name) => ({ [name]: name === 'BearerToken' ? [] : scopes }));
 }
 
 describe('OpenAPI: security schemes', () => {
-  it('produces the six schemes with Auth0 URLs, audience and scope descriptions', () => {
+  it('produces four schemes by default, with Auth0 URLs, audience and scope descriptions', () => {
     const schemes = auth0SecuritySchemes(auth());
-    expect(Object.keys(schemes)).to.deep.equal([
-      'Auth0AuthorizationCode',
-      'Auth0Implicit',
-      'Auth0Password',
-      'Auth0ClientCredentials',
-      'Auth0OpenIdConnect',
-      'BearerToken',
-    ]);
+    expect(Object.keys(schemes)).to.deep.equal(DEFAULT_SCHEMES);
+    expect(DEFAULT_SCHEME_KINDS.map((kind) => AUTH0_SECURITY_SCHEMES[kind])).to.deep.equal(DEFAULT_SCHEMES);
     const authorizationUrl = 'https://tenant.example.com/authorize?audience=https%3A%2F%2Fapi.example.com';
     const userScopes = {
       ...SCOPES,
@@ -55,18 +59,43 @@ describe('OpenAPI: security schemes', () => {
       authorizationCode: { authorizationUrl, tokenUrl: 'https://tenant.example.com/oauth/token', scopes: userScopes },
     });
     expect(schemes.Auth0Implicit.flows).to.deep.equal({ implicit: { authorizationUrl, scopes: userScopes } });
-    expect(schemes.Auth0Password.flows).to.deep.equal({
-      password: { tokenUrl: 'https://tenant.example.com/oauth/token', scopes: userScopes },
-    });
+    expect(schemes.Auth0Implicit.description).to.match(/^Legacy: /);
     expect(schemes.Auth0ClientCredentials.flows).to.deep.equal({
       clientCredentials: { tokenUrl: 'https://tenant.example.com/oauth/token', scopes: SCOPES },
+    });
+    expect(schemes.BearerToken).to.deep.include({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    for (const scheme of Object.values(schemes)) expect(scheme.description).to.be.a('string').and.not.equal('');
+  });
+
+  it('password and OpenID Connect discovery are opt-in, under their usual names', () => {
+    const schemes = auth0SecuritySchemes(auth(), { schemes: ALL_SCHEME_KINDS });
+    expect(Object.keys(schemes)).to.deep.equal([
+      'Auth0AuthorizationCode',
+      'Auth0Implicit',
+      'Auth0Password',
+      'Auth0ClientCredentials',
+      'Auth0OpenIdConnect',
+      'BearerToken',
+    ]);
+    expect(schemes.Auth0Password.flows).to.deep.equal({
+      password: { tokenUrl: 'https://tenant.example.com/oauth/token', scopes: { ...SCOPES, ...OIDC_SCOPES } },
     });
     expect(schemes.Auth0OpenIdConnect).to.deep.include({
       type: 'openIdConnect',
       openIdConnectUrl: 'https://tenant.example.com/.well-known/openid-configuration',
     });
-    expect(schemes.BearerToken).to.deep.include({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-    for (const scheme of Object.values(schemes)) expect(scheme.description).to.be.a('string').and.not.equal('');
+    expect(Object.keys(auth0SecuritySchemes(auth(), { schemes: [...DEFAULT_SCHEME_KINDS, 'password'] }))).to.include('Auth0Password');
+    expect(auth0SecurityRequirements(['read:x'], { schemes: ['password', 'openIdConnect'] })).to.deep.equal([
+      { Auth0Password: ['read:x'] },
+      { Auth0OpenIdConnect: ['read:x'] },
+    ]);
+  });
+
+  it('names the docs redirect page in the authorization code description: /docs, or the given docsPath', () => {
+    const byDefault = auth0SecuritySchemes(auth()).Auth0AuthorizationCode.description ?? '';
+    expect(byDefault).to.include('`/docs/oauth2-redirect`').and.not.include('{docs}');
+    const moved = auth0SecuritySchemes(auth(), { docsPath: '/api/reference' }).Auth0AuthorizationCode.description ?? '';
+    expect(moved).to.include('`/api/reference/oauth2-redirect`').and.not.include('{docs}');
   });
 
   it('takes a subset of schemes, another audience, and can leave out the OIDC scopes', () => {
@@ -218,7 +247,7 @@ describe('OpenAPI: the whole document from the decorators', () => {
       example: { error: 'insufficient_scope', message: 'Claim "org_id" does not have the required value' },
     });
     expect((components.responses!.Auth0Unavailable as ResponseObject).headers).to.have.property('Retry-After');
-    expect(Object.keys(components.securitySchemes!)).to.deep.equal(ALL_SCHEMES);
+    expect(Object.keys(components.securitySchemes!)).to.deep.equal(DEFAULT_SCHEMES);
   });
 
   it('applies routePrefix, a scheme subset, servers and extensions', async () => {

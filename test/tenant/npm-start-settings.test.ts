@@ -5,6 +5,8 @@
  * The sample runs in this process; https.test.ts runs it as `npm start` in HTTPS mode.
  */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { localTenantClients, localTenantHttps, startSample, type RunningSample } from '../../sample/start';
 import { Browser, pkce } from './browser';
 
@@ -79,6 +81,52 @@ describe('npm start: the local tenant settings', () => {
       expect(allowed.headers.get('access-control-allow-origin')).to.equal('https://app.example.com');
       const other = await call('https://other.example.com');
       expect(other.headers.get('access-control-allow-origin')).to.equal(null);
+    });
+  });
+
+  describe('a busy port', () => {
+    let busy: Server;
+    let port: number;
+    before(async () => {
+      busy = createServer();
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+      port = (busy.address() as AddressInfo).port;
+    });
+    after(async () => {
+      await new Promise((resolve) => busy.close(resolve));
+    });
+
+    it("the API's port is named by PORT", async () => {
+      const failure = await startSample({ PORT: String(port), AUTH0_LOCAL_TENANT_PORT: '0' }).then(
+        () => expect.fail('started on a busy port'),
+        (error: unknown) => error as Error,
+      );
+      expect(failure.message).to.equal(`port ${port} is in use: set PORT to another port`);
+    });
+
+    it("the local tenant's port is named by AUTH0_LOCAL_TENANT_PORT", async () => {
+      const failure = await startSample({ PORT: '0', AUTH0_LOCAL_TENANT_PORT: String(port) }).then(
+        () => expect.fail('started on a busy port'),
+        (error: unknown) => error as Error,
+      );
+      expect(failure.message).to.equal(`port ${port} is in use: set AUTH0_LOCAL_TENANT_PORT to another port`);
+    });
+
+    it('npm start says so in one line, without a stack trace, and exits with 1', async function () {
+      this.timeout(60_000);
+      const env = { ...process.env, PORT: String(port), AUTH0_LOCAL_TENANT_PORT: '0', AUTH0_DOMAIN: '' };
+      const child = spawn('npm', ['start', '--silent'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code, output).to.equal(1);
+      expect(output).to.include(`port ${port} is in use: set PORT to another port`);
+      expect(output).to.not.match(/\n\s+at /);
     });
   });
 

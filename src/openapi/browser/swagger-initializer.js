@@ -87,6 +87,22 @@
   };
 
   /**
+   * The requirements without the empty one (`{}`, "an anonymous call is allowed"), unless that is
+   * all there is. Swagger UI counts `{}` as always met, so an operation with optional security
+   * showed the closed (signed-in) lock before anyone signed in.
+   *
+   * @param {unknown} securities an Immutable.js list of requirement maps
+   * @returns {unknown}
+   */
+  const withoutAnonymous = (securities) => {
+    /** @type {{ filter?: (keep: (requirement: { size?: number }) => boolean) => { size: number } }} */
+    const list = /** @type {never} */ (securities);
+    if (!list || typeof list.filter !== 'function') return securities;
+    const named = list.filter((requirement) => !(requirement && requirement.size === 0));
+    return named.size > 0 ? named : securities;
+  };
+
+  /**
    * The Swagger UI plugin of the Auth0 sign-in.
    *
    * @param {InitializerConfig} config
@@ -98,6 +114,9 @@
         wrapActions: {
           authPopup: (original) => (href, redirect) => original(withOrganization(singleParams(href), organizationOf(config)), redirect),
           authorizeRequest: (original) => (data) => original(withAudience(data, config.audience)),
+        },
+        wrapSelectors: {
+          isAuthorized: (original) => (_state, securities) => original(withoutAnonymous(securities)),
         },
       },
     },

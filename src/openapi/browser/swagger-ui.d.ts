@@ -50,13 +50,20 @@ export interface AuthorizeRequestData {
 /** Swagger UI's `authorizeRequest` action: posts a token request. */
 export type AuthorizeRequest = (data: AuthorizeRequestData) => unknown;
 
-/** A Swagger UI plugin that wraps actions of the `auth` state. */
+/** Swagger UI's `isAuthorized` selector: whether the page holds a token for one of the requirements. */
+export type IsAuthorized = (securities: unknown) => boolean | null;
+
+/** A Swagger UI plugin that wraps actions and selectors of the `auth` state. */
 export interface AuthPlugin {
   statePlugins: {
     auth: {
       wrapActions: {
         authPopup?: (original: AuthPopup) => AuthPopup;
         authorizeRequest?: (original: AuthorizeRequest) => AuthorizeRequest;
+      };
+      wrapSelectors: {
+        /** The wrapped selector is called with the auth state first. */
+        isAuthorized?: (original: IsAuthorized) => (state: unknown, securities: unknown) => boolean | null;
       };
     };
   };

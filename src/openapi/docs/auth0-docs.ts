@@ -25,8 +25,8 @@ import { checkedPath, DEFAULT_DOCS_PATH, DEFAULT_SPEC_PATH, isSpecOptions, type 
 import { defaultContentSecurityPolicy, docsPageUrl, pageAnswer, pageHtml } from './page';
 
 /**
- * Swagger UI with an Auth0 sign-in (authorization code + PKCE, implicit, …) and the OpenAPI
- * document, as a framework-free handler. Use `useKoaDocs` or `useExpressDocs` to mount it.
+ * Swagger UI with an Auth0 sign-in (authorization code + PKCE, implicit, client credentials, a
+ * pasted token) and the OpenAPI document, as a framework-free handler. Use `useKoaDocs` or `useExpressDocs` to mount it.
  *
  * @example
  * ```ts
@@ -73,7 +73,7 @@ export class Auth0Docs {
     if (this.document === undefined) {
       const spec = this.options.spec;
       if (typeof spec === 'function') this.document = spec();
-      else if (isSpecOptions(spec)) this.document = auth0Spec(this.auth, spec);
+      else if (isSpecOptions(spec)) this.document = auth0Spec(this.auth, { docsPath: this.docsPath, ...spec });
       else this.document = spec;
     }
     return this.document;
