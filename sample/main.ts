@@ -37,7 +37,7 @@ async function relaunchTrustingLocalCa(): Promise<boolean> {
   if (process.env.AUTH0_DOMAIN) return false;
   const https = localTenantHttps(process.env);
   if (https === undefined) return false;
-  const ca = LocalTenant.openCertificateAuthority(https);
+  const ca = await LocalTenant.openCertificateAuthority(https);
   if (process.env.NODE_EXTRA_CA_CERTS === ca.certificatePath) return false;
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',

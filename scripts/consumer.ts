@@ -1,7 +1,7 @@
 /**
  * `npm run test:consumer`: the package as a user gets it. Builds, packs the tarball, installs it in
  * a throw-away CommonJS project in a temporary folder beside the required peers only (none of the
- * optional ones: no OpenAPI packages, no oidc-provider), type-checks a tiny app with both
+ * optional ones: no OpenAPI packages, no oidc-provider, no @peculiar/x509), type-checks a tiny app with both
  * TypeScript resolutions a CommonJS user may have (`node16` through the `exports` map, `node10`
  * through `main`/`typesVersions`), compiles it, runs it, and expects 401/403/200 over HTTP.
  *
@@ -119,7 +119,13 @@ function main(): void {
       ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock', tarball, ...[...PEERS, ...TYPES].map(versionOf)],
       project,
     );
-    for (const peer of ['swagger-ui-dist', 'routing-controllers-openapi', 'class-validator-jsonschema', 'oidc-provider']) {
+    for (const peer of [
+      'swagger-ui-dist',
+      'routing-controllers-openapi',
+      'class-validator-jsonschema',
+      'oidc-provider',
+      '@peculiar/x509',
+    ]) {
       if (
         run(
           'node',

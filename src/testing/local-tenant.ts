@@ -101,8 +101,9 @@ export interface LocalTenantOptions {
    * HTTPS mode: `true`, or where to keep the certificate authority. The tenant then serves
    * `https://localhost:{port}/` (its issuer), so that Auth0's SDKs, which only speak
    * `https://{domain}`, work with `domain: 'localhost:{port}'`. Its certificate comes from a CA made
-   * on the first start and reused ({@link LocalTenant.trustInstructions} says how to trust it).
-   * Default `false`: plain http.
+   * on the first start and reused ({@link LocalTenant.trustInstructions} says how to trust it),
+   * made and issued with @peculiar/x509, an optional peer dependency needed for this mode only
+   * (`npm install --save-dev @peculiar/x509@1`). Default `false`: plain http.
    */
   https?: boolean | LocalTenantHttpsOptions;
 }
@@ -201,7 +202,7 @@ function apiIdentifiers(audience: string, additional: unknown): string[] {
 }
 
 /** The CA of HTTPS mode, opened (made on the first start), or `undefined` over http. */
-function httpsCertificateAuthority(https: LocalTenantOptions['https']): CertificateAuthority | undefined {
+async function httpsCertificateAuthority(https: LocalTenantOptions['https']): Promise<CertificateAuthority | undefined> {
   if (https === undefined || https === false) return undefined;
   if (https !== true && (typeof https !== 'object' || https === null)) {
     fail(`\`https\` must be true, false or { caDir } (got ${shown(https)})`);
@@ -329,7 +330,8 @@ export class LocalTenant {
 
   /**
    * Starts a tenant. Throws when oidc-provider is not installed (it is an optional peer
-   * dependency: `npm install --save-dev oidc-provider@9`).
+   * dependency: `npm install --save-dev oidc-provider@9`), and in HTTPS mode when @peculiar/x509 is
+   * not (`npm install --save-dev @peculiar/x509@1`).
    */
   static async start(options: LocalTenantOptions = {}): Promise<LocalTenant> {
     const { module } = loadOidcProvider();
@@ -352,7 +354,7 @@ export class LocalTenant {
     if (accessTokenProfile !== 'auth0' && accessTokenProfile !== 'rfc9068') {
       fail(`\`accessTokenProfile\` must be "auth0" or "rfc9068" (got ${shown(accessTokenProfile)})`);
     }
-    const ca = httpsCertificateAuthority(options.https);
+    const ca = await httpsCertificateAuthority(options.https);
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 
@@ -370,7 +372,7 @@ export class LocalTenant {
         () => port,
         ca === undefined ? 'http' : 'https',
       ),
-      ca?.issueServerCertificate(),
+      ca === undefined ? undefined : await ca.issueServerCertificate(),
     );
     port = (servers[0].address() as AddressInfo).port;
     try {
@@ -418,15 +420,17 @@ export class LocalTenant {
    * Opens the HTTPS mode's certificate authority without starting a tenant, making it on the first
    * call: to know the file to trust before anything starts (e.g. to start a client process with
    * `NODE_EXTRA_CA_CERTS` pointing at it). A tenant started with the same folder uses the same CA.
+   * Rejects when @peculiar/x509 is not installed (an optional peer dependency, needed only for
+   * HTTPS mode: `npm install --save-dev @peculiar/x509@1`).
    *
    * @example
    * ```ts
-   * const ca = LocalTenant.openCertificateAuthority({ caDir });
+   * const ca = await LocalTenant.openCertificateAuthority({ caDir });
    * spawn(process.execPath, ['client.js'], { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.certificatePath } });
    * ```
    */
-  static openCertificateAuthority(options: LocalTenantHttpsOptions = {}): LocalTenantCertificateAuthority {
-    const { issueServerCertificate: _issue, ...authority } = httpsCertificateAuthority(options) as CertificateAuthority;
+  static async openCertificateAuthority(options: LocalTenantHttpsOptions = {}): Promise<LocalTenantCertificateAuthority> {
+    const { issueServerCertificate: _issue, ...authority } = (await httpsCertificateAuthority(options)) as CertificateAuthority;
     return Object.freeze(authority);
   }
 

@@ -54,4 +54,12 @@ describe('package entries: each loads only what it needs', () => {
       expect(packages, name).not.to.include(name);
     }
   });
+
+  it('the testing entry resolves neither oidc-provider nor @peculiar/x509 until a local tenant starts (and HTTPS mode needs a CA)', () => {
+    const packages = footprintOf('routing-controllers-auth0/testing').requests.map(packageOf);
+    expect(packages).to.include('jose');
+    for (const name of ['oidc-provider', '@peculiar/x509', '@peculiar/asn1-x509', '@peculiar/asn1-schema']) {
+      expect(packages, name).not.to.include(name);
+    }
+  });
 });

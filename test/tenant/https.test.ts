@@ -4,30 +4,24 @@
  * trust the CA through NODE_EXTRA_CA_CERTS, and `npm start` with AUTH0_LOCAL_TENANT_HTTPS=1.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints } from '@peculiar/asn1-x509';
+import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import { LocalTenant } from 'routing-controllers-auth0/testing';
-import {
-  bitString,
-  boolean,
-  children,
-  contextTag,
-  integer,
-  octetString,
-  oid,
-  sequence,
-  set,
-  time,
-  utf8,
-} from '../../src/testing/local-tenant/der';
 import { runFixture } from './child';
 import { oidcProviderLines } from './oidc-provider-output';
+
+const webCrypto = webcrypto as unknown as Crypto;
+const P256 = { name: 'ECDSA', namedCurve: 'P-256' };
+const NAME_CONSTRAINTS = '2.5.29.30';
 
 function temporaryFolder(): string {
   return mkdtempSync(join(tmpdir(), 'rca0-local-ca-'));
@@ -50,6 +44,74 @@ function handshake(port: number, ca: string, servername = 'localhost'): Promise<
   });
 }
 
+/** The certificate the server on `port` presents, trusted or not. */
+function peerCertificate(port: number): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const tls = require('node:tls') as typeof import('node:tls');
+    const socket = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false }, () => {
+      const certificate = socket.getPeerX509Certificate();
+      socket.end();
+      if (certificate === undefined) reject(new Error('no peer certificate'));
+      else resolve(certificate);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Opens the CA in `dir`; resolves with the error's message, or `opened`. */
+function openingError(dir: string): Promise<string> {
+  return LocalTenant.openCertificateAuthority({ caDir: dir }).then(
+    () => 'opened',
+    (error: Error) => error.message,
+  );
+}
+
+async function pkcs8Pem(privateKey: CryptoKey): Promise<string> {
+  return `${x509.PemConverter.encode(await webCrypto.subtle.exportKey('pkcs8', privateKey), 'PRIVATE KEY')}\n`;
+}
+
+/** The DER of a NameConstraints (RFC 5280 §4.2.1.10) permitting `permitted` (and excluding `excluded`). */
+function nameConstraints(permitted: GeneralName[], excluded: GeneralName[] = []): ArrayBuffer {
+  const subtrees = (names: GeneralName[]) => new GeneralSubtrees(names.map((base) => new GeneralSubtree({ base })));
+  return AsnConvert.serialize(
+    new NameConstraints({ permittedSubtrees: subtrees(permitted), excludedSubtrees: excluded.length > 0 ? subtrees(excluded) : undefined }),
+  );
+}
+
+const LOOPBACK = (): GeneralName[] => [
+  new GeneralName({ dNSName: 'localhost' }),
+  new GeneralName({ iPAddress: '127.0.0.0/8' }),
+  new GeneralName({ iPAddress: '::1/128' }),
+];
+
+/**
+ * A CA made here, with the tenant's own CA extensions except name constraints (`extensions` instead),
+ * saved in `dir` as the tenant keeps its own: ca-key.pem holds the key, then the certificate (PEM).
+ */
+async function plantCa(dir: string, extensions: x509.Extension[]): Promise<x509.X509Certificate> {
+  const keys = (await webCrypto.subtle.generateKey(P256, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      name: 'CN=planted CA',
+      keys,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 30 * 86_400_000),
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
+        ...extensions,
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webCrypto),
+      ],
+    },
+    webCrypto,
+  );
+  writeFileSync(join(dir, 'ca-key.pem'), `${await pkcs8Pem(keys.privateKey)}${certificate.toString('pem')}\n`, { mode: 0o600 });
+  return certificate;
+}
+
 describe('the local tenant in HTTPS mode', function () {
   this.timeout(60_000);
 
@@ -60,8 +122,8 @@ describe('the local tenant in HTTPS mode', function () {
     });
     afterEach(() => rmSync(join(dir, '..', '..'), { recursive: true, force: true }));
 
-    it('is made on the first start in the folder (0700), with its key readable by the owner only', () => {
-      const ca = LocalTenant.openCertificateAuthority({ caDir: dir });
+    it('is made on the first start in the folder (0700), with its key readable by the owner only', async () => {
+      const ca = await LocalTenant.openCertificateAuthority({ caDir: dir });
       expect(ca.created).to.equal(true);
       expect(ca.dir).to.equal(dir);
       expect(ca.certificatePath).to.equal(join(dir, 'ca.pem'));
@@ -71,16 +133,38 @@ describe('the local tenant in HTTPS mode', function () {
       const certificate = readFileSync(ca.certificatePath, 'utf8');
       expect(certificate).to.equal(ca.certificate);
       expect(certificate).not.to.include('PRIVATE KEY');
-      const x509 = new X509Certificate(certificate);
-      expect(x509.ca).to.equal(true);
-      expect(x509.fingerprint256).to.equal(ca.fingerprint);
-      expect(x509.subject).to.include(`CN=${ca.commonName}`);
-      expect(Date.parse(x509.validTo) - Date.now()).to.be.greaterThan(9 * 365 * 86_400_000);
+      const node = new X509Certificate(certificate);
+      expect(node.ca).to.equal(true);
+      expect(node.fingerprint256).to.equal(ca.fingerprint);
+      expect(node.subject).to.include(`CN=${ca.commonName}`);
+      expect(Date.parse(node.validTo) - Date.now()).to.be.greaterThan(9 * 365 * 86_400_000);
+      expect(node.publicKey.asymmetricKeyDetails?.namedCurve).to.equal('prime256v1');
+      expect(node.checkPrivateKey(createPrivateKey(readFileSync(join(dir, 'ca-key.pem'), 'utf8')))).to.equal(true);
+    });
+
+    it('is a self-signed ECDSA P-256 / SHA-256 CA with pathLen 0, critical key usage and critical loopback name constraints', async () => {
+      const ca = await LocalTenant.openCertificateAuthority({ caDir: dir });
+      const certificate = new x509.X509Certificate(ca.certificate);
+      expect(await certificate.isSelfSigned(webCrypto)).to.equal(true);
+      expect(certificate.signatureAlgorithm).to.deep.include({ name: 'ECDSA', hash: { name: 'SHA-256' } });
+      const basic = certificate.getExtension(x509.BasicConstraintsExtension);
+      expect(basic).to.deep.include({ ca: true, pathLength: 0, critical: true });
+      const usage = certificate.getExtension(x509.KeyUsagesExtension);
+      expect(usage?.critical).to.equal(true);
+      expect(usage?.usages).to.equal(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign);
+      const constraints = certificate.getExtensions(NAME_CONSTRAINTS);
+      expect(constraints).to.have.length(1);
+      expect(constraints[0].critical).to.equal(true);
+      const parsed = AsnConvert.parse(constraints[0].value, NameConstraints);
+      expect(parsed.excludedSubtrees).to.equal(undefined);
+      expect(parsed.permittedSubtrees?.map((subtree) => subtree.base)).to.deep.equal(LOOPBACK());
+      const keyId = certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+      expect(keyId).to.equal(Buffer.from(await certificate.publicKey.getKeyIdentifier(webCrypto)).toString('hex'));
     });
 
     it('is reused by every later start, and by several processes starting at once', async () => {
-      const first = LocalTenant.openCertificateAuthority({ caDir: dir });
-      const again = LocalTenant.openCertificateAuthority({ caDir: dir });
+      const first = await LocalTenant.openCertificateAuthority({ caDir: dir });
+      const again = await LocalTenant.openCertificateAuthority({ caDir: dir });
       expect(again.created).to.equal(false);
       expect(again.fingerprint).to.equal(first.fingerprint);
 
@@ -91,14 +175,15 @@ describe('the local tenant in HTTPS mode', function () {
       rmSync(join(racing, '..'), { recursive: true, force: true });
     });
 
-    it('restores ca.pem from the key file, and refuses a damaged CA with a message that says what to do', () => {
-      const ca = LocalTenant.openCertificateAuthority({ caDir: dir });
+    it('restores ca.pem from the key file, and refuses a damaged CA with a message that says what to do', async () => {
+      const ca = await LocalTenant.openCertificateAuthority({ caDir: dir });
       writeFileSync(ca.certificatePath, 'garbage');
-      expect(LocalTenant.openCertificateAuthority({ caDir: dir }).certificate).to.equal(readFileSync(ca.certificatePath, 'utf8'));
+      expect((await LocalTenant.openCertificateAuthority({ caDir: dir })).certificate).to.equal(readFileSync(ca.certificatePath, 'utf8'));
       chmodSync(join(dir, 'ca-key.pem'), 0o600);
       writeFileSync(join(dir, 'ca-key.pem'), 'not a key');
-      expect(() => LocalTenant.openCertificateAuthority({ caDir: dir })).to.throw(`the local CA in ${dir} cannot be used`);
-      expect(() => LocalTenant.openCertificateAuthority({ caDir: dir })).to.throw('delete that folder');
+      const refusal = await openingError(dir);
+      expect(refusal).to.include(`the local CA in ${dir} cannot be used`);
+      expect(refusal).to.include('delete that folder');
     });
 
     it('refuses a CA found in the folder that is not limited to loopback names (one planted there could vouch for any site)', async () => {
@@ -112,59 +197,144 @@ describe('the local tenant in HTTPS mode', function () {
         extensions: [{ name: 'basicConstraints', cA: true, critical: true }],
       });
       expect(new X509Certificate(pems.cert).ca, 'the planted certificate is a CA').to.equal(true);
-      LocalTenant.openCertificateAuthority({ caDir: dir });
+      await LocalTenant.openCertificateAuthority({ caDir: dir });
       writeFileSync(join(dir, 'ca-key.pem'), `${pems.private}${pems.cert}`, { mode: 0o600 });
-      expect(() => LocalTenant.openCertificateAuthority({ caDir: dir })).to.throw(
+      expect(await openingError(dir)).to.equal(
+        `routing-controllers-auth0/testing: the local CA in ${dir} cannot be used (its certificate is not limited to loopback names); delete that folder to make a new CA on the next start (and trust the new one)`,
+      );
+    });
+
+    it('refuses a CA that has the bytes of the loopback name constraints only inside another extension', async () => {
+      const made = await LocalTenant.openCertificateAuthority({ caDir: dir });
+      const own = new x509.X509Certificate(made.certificate).getExtension(NAME_CONSTRAINTS);
+      expect(own, 'the tenant CA has name constraints').not.to.equal(null);
+      // A private extension, not critical, whose value is the tenant CA's whole nameConstraints
+      // extension: the bytes are in the certificate, the constraint is not.
+      const planted = await plantCa(dir, [new x509.Extension('1.3.6.1.4.1.55555.1', false, own!.rawData)]);
+      expect(Buffer.from(planted.rawData).includes(Buffer.from(own!.rawData)), 'the bytes are there').to.equal(true);
+      expect(planted.getExtensions(NAME_CONSTRAINTS)).to.have.length(0);
+      expect(await openingError(dir)).to.include(
         `the local CA in ${dir} cannot be used (its certificate is not limited to loopback names)`,
       );
     });
 
-    it('refuses a CA folder or key file that other users may write (or, for the key, read)', function () {
+    describe('reads the name constraints of a CA in the folder, and uses it only with exactly the loopback ones', () => {
+      const ipv4WithWideMask = (): ArrayBuffer => {
+        // 127.0.0.0 with the mask 0.0.0.255 (not a prefix): a decoder that counts mask bits reads
+        // 127.0.0.0/8, a verifier permits every address ending in .0.
+        const der = Buffer.from(nameConstraints(LOOPBACK()));
+        const at = der.indexOf(Buffer.from([0x87, 0x08, 127, 0, 0, 0, 255, 0, 0, 0]));
+        expect(at).to.be.greaterThan(0);
+        der.set([0, 0, 0, 255], at + 6);
+        return der.buffer.slice(der.byteOffset, der.byteOffset + der.length);
+      };
+      // OpenSSL itself takes a certificate with a duplicate or undecodable extension for no CA at all.
+      const refused: [string, () => x509.Extension[], string?][] = [
+        ['none at all', () => []],
+        [
+          'also example.com',
+          () => [new x509.Extension(NAME_CONSTRAINTS, true, nameConstraints([...LOOPBACK(), new GeneralName({ dNSName: 'example.com' })]))],
+        ],
+        [
+          'all of 10.0.0.0/8 too',
+          () => [
+            new x509.Extension(NAME_CONSTRAINTS, true, nameConstraints([...LOOPBACK(), new GeneralName({ iPAddress: '10.0.0.0/8' })])),
+          ],
+        ],
+        [
+          'localhost alone (no IP subtree: any address)',
+          () => [new x509.Extension(NAME_CONSTRAINTS, true, nameConstraints([new GeneralName({ dNSName: 'localhost' })]))],
+        ],
+        ['the loopback ones, not critical', () => [new x509.Extension(NAME_CONSTRAINTS, false, nameConstraints(LOOPBACK()))]],
+        [
+          'the loopback ones twice',
+          () => [1, 2].map(() => new x509.Extension(NAME_CONSTRAINTS, true, nameConstraints(LOOPBACK()))),
+          'its certificate is not a CA certificate',
+        ],
+        [
+          'the loopback ones and excluded subtrees',
+          () => [new x509.Extension(NAME_CONSTRAINTS, true, nameConstraints(LOOPBACK(), [new GeneralName({ dNSName: 'a.localhost' })]))],
+        ],
+        ['an IPv4 mask that is not a prefix', () => [new x509.Extension(NAME_CONSTRAINTS, true, ipv4WithWideMask())]],
+        [
+          'not NameConstraints',
+          () => [new x509.Extension(NAME_CONSTRAINTS, true, new Uint8Array([0x04, 0x00]))],
+          'its certificate is not a CA certificate',
+        ],
+      ];
+      for (const [what, extensions, reason = 'its certificate is not limited to loopback names'] of refused) {
+        it(`refuses one with ${what}`, async () => {
+          await LocalTenant.openCertificateAuthority({ caDir: dir });
+          await plantCa(dir, extensions());
+          expect(await openingError(dir)).to.include(`the local CA in ${dir} cannot be used (${reason})`);
+        });
+      }
+
+      it('uses one with the loopback ones in another order, and issues certificates from it', async () => {
+        await LocalTenant.openCertificateAuthority({ caDir: dir });
+        const [dns, ipv4, ipv6] = LOOPBACK();
+        const planted = await plantCa(dir, [new x509.Extension(NAME_CONSTRAINTS, true, nameConstraints([ipv6, dns, ipv4]))]);
+        const ca = await LocalTenant.openCertificateAuthority({ caDir: dir });
+        expect(ca).to.deep.include({ created: false, commonName: 'planted CA', certificate: `${planted.toString('pem')}\n` });
+        const tenant = await LocalTenant.start({ https: { caDir: dir } });
+        try {
+          expect(await handshake(tenant.port, ca.certificate, 'localhost')).to.equal(undefined);
+        } finally {
+          await tenant.close();
+        }
+      });
+    });
+
+    it('refuses a CA folder or key file that other users may write (or, for the key, read)', async function () {
       if (typeof process.getuid !== 'function') this.skip();
-      LocalTenant.openCertificateAuthority({ caDir: dir });
+      await LocalTenant.openCertificateAuthority({ caDir: dir });
       chmodSync(dir, 0o777);
-      expect(() => LocalTenant.openCertificateAuthority({ caDir: dir })).to.throw(`(the folder is open to other users (mode 777))`);
+      expect(await openingError(dir)).to.include(`(the folder is open to other users (mode 777))`);
       chmodSync(dir, 0o700);
       chmodSync(join(dir, 'ca-key.pem'), 0o644);
-      expect(() => LocalTenant.openCertificateAuthority({ caDir: dir })).to.throw(`(ca-key.pem is open to other users (mode 644))`);
+      expect(await openingError(dir)).to.include(`(ca-key.pem is open to other users (mode 644))`);
       chmodSync(join(dir, 'ca-key.pem'), 0o600);
-      expect(LocalTenant.openCertificateAuthority({ caDir: dir }).created).to.equal(false);
+      expect((await LocalTenant.openCertificateAuthority({ caDir: dir })).created).to.equal(false);
     });
 
     it('can certify loopback names only: a certificate for another name signed with its key is refused', async () => {
-      const ca = LocalTenant.openCertificateAuthority({ caDir: dir });
-      const caKey = createPrivateKey(readFileSync(join(dir, 'ca-key.pem'), 'utf8'));
-      const issuer = children(children(new X509Certificate(ca.certificate).raw)[0])[5];
-      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const forged = (dns: string): string => {
-        const tbs = sequence(
-          contextTag(0, integer(2), true),
-          integer(randomBytes(8)),
-          sequence(oid('1.2.840.10045.4.3.2')),
-          issuer,
-          sequence(time(new Date(Date.now() - 60_000)), time(new Date(Date.now() + 86_400_000))),
-          sequence(set(sequence(oid('2.5.4.3'), utf8(dns)))),
-          publicKey.export({ format: 'der', type: 'spki' }),
-          contextTag(
-            3,
-            sequence(
-              sequence(oid('2.5.29.19'), boolean(true), octetString(sequence())),
-              sequence(oid('2.5.29.17'), octetString(sequence(contextTag(2, Buffer.from(dns), false)))),
-            ),
-            true,
-          ),
+      const ca = await LocalTenant.openCertificateAuthority({ caDir: dir });
+      const issuer = new x509.X509Certificate(ca.certificate);
+      const caKey = await webCrypto.subtle.importKey(
+        'pkcs8',
+        createPrivateKey(readFileSync(join(dir, 'ca-key.pem'), 'utf8')).export({ format: 'der', type: 'pkcs8' }),
+        P256,
+        false,
+        ['sign'],
+      );
+      const keys = (await webCrypto.subtle.generateKey(P256, true, ['sign', 'verify'])) as CryptoKeyPair;
+      const forged = async (dns: string): Promise<string> => {
+        const certificate = await x509.X509CertificateGenerator.create(
+          {
+            issuer: issuer.subjectName,
+            subject: `CN=${dns}`,
+            notBefore: new Date(Date.now() - 60_000),
+            notAfter: new Date(Date.now() + 86_400_000),
+            publicKey: keys.publicKey,
+            signingKey: caKey,
+            extensions: [
+              new x509.BasicConstraintsExtension(false, undefined, true),
+              new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: dns }]),
+            ],
+          },
+          webCrypto,
         );
-        const der = sequence(tbs, sequence(oid('1.2.840.10045.4.3.2')), bitString(sign('sha256', tbs, caKey)));
-        return `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
+        return certificate.toString('pem');
       };
+      const key = await pkcs8Pem(keys.privateKey);
       const serve = async (cert: string): Promise<Server> => {
-        const server = createServer({ key: privateKey.export({ format: 'pem', type: 'pkcs8' }), cert }, (_req, res) => res.end('ok'));
+        const server = createServer({ key, cert }, (_req, res) => res.end('ok'));
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
         return server;
       };
       // The same forgery for a loopback name passes: the refusal is the name constraint, nothing else.
-      const loopback = await serve(forged('localhost'));
-      const foreign = await serve(forged('bank.example.com'));
+      const loopback = await serve(await forged('localhost'));
+      const foreign = await serve(await forged('bank.example.com'));
       try {
         expect(await handshake((loopback.address() as AddressInfo).port, ca.certificate, 'localhost')).to.equal(undefined);
         const refused = await handshake((foreign.address() as AddressInfo).port, ca.certificate, 'bank.example.com');
@@ -216,6 +386,31 @@ describe('the local tenant in HTTPS mode', function () {
         () => 'refused',
       );
       expect(plain).not.to.equal(200);
+    });
+
+    it("serves a fresh server certificate: ECDSA P-256, SAN localhost/127.0.0.1/::1, serverAuth, not a CA, the CA's key identifier, within the CA's validity", async () => {
+      const served = await peerCertificate(tenant.port);
+      const caCertificate = new X509Certificate(tenant.certificateAuthority!.certificate);
+      expect(served.checkIssued(caCertificate)).to.equal(true);
+      expect(served.verify(caCertificate.publicKey)).to.equal(true);
+      expect(served.publicKey.asymmetricKeyDetails?.namedCurve).to.equal('prime256v1');
+      expect(served.subjectAltName).to.equal('DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+      expect(served.ca).to.equal(false);
+      expect(Date.parse(served.validTo)).to.be.at.most(Date.parse(caCertificate.validTo));
+      expect(Date.parse(served.validFrom)).to.be.lessThan(Date.now());
+
+      const certificate = new x509.X509Certificate(served.raw);
+      const ca = new x509.X509Certificate(caCertificate.raw);
+      expect(certificate.signatureAlgorithm).to.deep.include({ name: 'ECDSA', hash: { name: 'SHA-256' } });
+      expect(certificate.getExtension(x509.BasicConstraintsExtension)).to.deep.include({ ca: false, critical: true });
+      expect(certificate.getExtension(x509.KeyUsagesExtension)?.usages).to.equal(x509.KeyUsageFlags.digitalSignature);
+      expect(certificate.getExtension(x509.ExtendedKeyUsageExtension)?.usages).to.deep.equal([x509.ExtendedKeyUsage.serverAuth]);
+      expect(certificate.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId).to.equal(
+        ca.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId,
+      );
+      expect(certificate.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId).to.equal(
+        Buffer.from(await certificate.publicKey.getKeyIdentifier(webCrypto)).toString('hex'),
+      );
     });
 
     it('issues tokens that tenant.auth0() verifies (its key set fetched over https with the CA trusted)', async () => {

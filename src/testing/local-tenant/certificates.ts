@@ -4,24 +4,19 @@
  * trusted once (Node's `NODE_EXTRA_CA_CERTS`, a browser's authorities) for every later start. Each
  * start issues a fresh server certificate for `localhost`, `127.0.0.1` and `::1` from it.
  *
- * X.509 (RFC 5280) with node:crypto alone: ECDSA P-256 keys, SHA-256 signatures. The CA carries
- * name constraints (RFC 5280 §4.2.1.10) that permit only `localhost` (and names under it),
- * 127.0.0.0/8 and ::1: a copy of its key cannot vouch for any other site.
+ * X.509 (RFC 5280) with @peculiar/x509 (an optional peer dependency, loaded on first use) over
+ * WebCrypto: ECDSA P-256 keys, SHA-256 signatures. The CA carries critical name constraints
+ * (RFC 5280 §4.2.1.10) that permit only `localhost` (and names under it), 127.0.0.0/8 and ::1: a copy
+ * of its key cannot vouch for any other site, and a CA found in the folder without exactly these is
+ * not used.
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  X509Certificate,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bitString, boolean, children, contextTag, integer, namedBits, octetString, oid, sequence, set, time, utf8 } from './der';
+import type * as Asn1X509 from '@peculiar/asn1-x509';
+import type * as X509 from '@peculiar/x509';
+import { loadX509, type X509Modules } from './x509';
 
 const DAY = 86_400_000;
 /** How long a new CA is valid. */
@@ -33,20 +28,16 @@ const CA_MIN_REMAINING = DAY;
 /** Clock skew allowance: certificates start being valid this long before now. */
 const BACKDATE = 3_600_000;
 
-const OID = {
-  ecPublicKey: '1.2.840.10045.2.1',
-  ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  commonName: '2.5.4.3',
-  organization: '2.5.4.10',
-  subjectKeyIdentifier: '2.5.29.14',
-  keyUsage: '2.5.29.15',
-  subjectAltName: '2.5.29.17',
-  basicConstraints: '2.5.29.19',
-  nameConstraints: '2.5.29.30',
-  authorityKeyIdentifier: '2.5.29.35',
-  extKeyUsage: '2.5.29.37',
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-};
+/** The nameConstraints extension (RFC 5280 §4.2.1.10). */
+const NAME_CONSTRAINTS = '2.5.29.30';
+
+/** The keys: ECDSA on P-256 (WebCrypto's names). */
+const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' };
+/** The signatures: ECDSA with SHA-256. */
+const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' };
+
+/** WebCrypto: what makes the keys, and what @peculiar/x509 is given to sign and hash with. */
+const subtleCrypto = webcrypto as unknown as Crypto;
 
 /** The files of the CA folder. */
 const FILES = {
@@ -71,64 +62,76 @@ export function defaultCaDir(): string {
   return join(homedir(), '.routing-controllers-auth0', 'local-ca');
 }
 
-/** A key pair, its SubjectPublicKeyInfo and its key identifier (RFC 5280 §4.2.1.2, method 1). */
-interface KeyPair {
-  privateKey: KeyObject;
-  spki: Buffer;
-  keyId: Buffer;
+function name(x509: typeof X509, commonName: string): X509.Name {
+  return new x509.Name([{ O: [{ utf8String: ORGANIZATION }] }, { CN: [{ utf8String: commonName }] }]);
 }
 
-function keyIdOf(spki: Buffer, publicKey: KeyObject): Buffer {
-  // SHA-1 of the subjectPublicKey bits; for P-256 those are the uncompressed point, the last 65 bytes.
-  const jwk = publicKey.export({ format: 'jwk' });
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(String(jwk.x), 'base64url'), Buffer.from(String(jwk.y), 'base64url')]);
-  return createHash('sha1')
-    .update(spki.subarray(-point.length).equals(point) ? point : spki)
-    .digest();
+function newKeyPair(): Promise<CryptoKeyPair> {
+  return subtleCrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
 
-function newKeyPair(): KeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const spki = publicKey.export({ format: 'der', type: 'spki' });
-  return { privateKey, spki, keyId: keyIdOf(spki, publicKey) };
+async function privateKeyPem(x509: typeof X509, privateKey: CryptoKey): Promise<string> {
+  return `${x509.PemConverter.encode(await subtleCrypto.subtle.exportKey('pkcs8', privateKey), 'PRIVATE KEY')}\n`;
 }
 
-function keyPairOf(privateKey: KeyObject): KeyPair {
-  const publicKey = createPublicKey(privateKey);
-  const spki = publicKey.export({ format: 'der', type: 'spki' });
-  return { privateKey, spki, keyId: keyIdOf(spki, publicKey) };
+function certificatePemOf(certificate: X509.X509Certificate): string {
+  const pem = certificate.toString('pem');
+  return pem.endsWith('\n') ? pem : `${pem}\n`;
 }
 
-function name(commonName: string): Buffer {
-  return sequence(set(sequence(oid(OID.organization), utf8(ORGANIZATION))), set(sequence(oid(OID.commonName), utf8(commonName))));
-}
-
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return critical ? sequence(oid(id), boolean(true), octetString(value)) : sequence(oid(id), octetString(value));
-}
-
-function serialNumber(): Buffer {
-  const bytes = randomBytes(16);
-  // Positive and 16 bytes long (RFC 5280 §4.1.2.2: at most 20 octets).
-  bytes[0] = (bytes[0] & 0x7f) | 0x40;
-  return bytes;
-}
-
-const IPV4_LOOPBACK = Buffer.from([127, 0, 0, 1]);
-const IPV6_LOOPBACK = Buffer.concat([Buffer.alloc(15), Buffer.from([1])]);
+/** The permitted subtrees of the CA's name constraints, as {@link subtreeOf} writes them. */
+const LOOPBACK_SUBTREES = ['dns:localhost', 'ip:127.0.0.0/8', 'ip:::1/128'];
 
 /**
- * The CA's critical name constraints (RFC 5280 §4.2.1.10), as DER: permittedSubtrees dNSName
- * localhost, iPAddress 127.0.0.0/8 and ::1/128. What makes a copy of the CA's key unable to vouch
- * for any other site; a CA found on disk without them is not used.
+ * The CA's critical name constraints (RFC 5280 §4.2.1.10): permittedSubtrees dNSName localhost,
+ * iPAddress 127.0.0.0/8 and ::1/128. What makes a copy of the CA's key unable to vouch for any other
+ * site.
  */
-function loopbackNameConstraints(): Buffer {
-  const permitted = [
-    sequence(contextTag(2, Buffer.from('localhost', 'ascii'), false)),
-    sequence(contextTag(7, Buffer.from([127, 0, 0, 0, 255, 0, 0, 0]), false)),
-    sequence(contextTag(7, Buffer.concat([IPV6_LOOPBACK, Buffer.alloc(16, 0xff)]), false)),
-  ];
-  return extension(OID.nameConstraints, true, sequence(contextTag(0, Buffer.concat(permitted), true)));
+function loopbackNameConstraints(lib: X509Modules): X509.Extension {
+  const { x509, AsnConvert, NameConstraints, GeneralSubtrees, GeneralSubtree, GeneralName } = lib;
+  const permittedSubtrees = new GeneralSubtrees([
+    new GeneralSubtree({ base: new GeneralName({ dNSName: 'localhost' }) }),
+    new GeneralSubtree({ base: new GeneralName({ iPAddress: '127.0.0.0/8' }) }),
+    new GeneralSubtree({ base: new GeneralName({ iPAddress: '::1/128' }) }),
+  ]);
+  return new x509.Extension(NAME_CONSTRAINTS, true, AsnConvert.serialize(new NameConstraints({ permittedSubtrees })));
+}
+
+/** A permitted subtree as `dns:{name}` or `ip:{address}/{prefix}`; `undefined` for any other kind, or one with a minimum or maximum. */
+function subtreeOf(subtree: Asn1X509.GeneralSubtree): string | undefined {
+  if (subtree.minimum !== 0 || subtree.maximum !== undefined) return undefined;
+  const { dNSName, iPAddress } = subtree.base;
+  if (dNSName !== undefined) return `dns:${dNSName.toLowerCase()}`;
+  if (iPAddress !== undefined) return `ip:${iPAddress}`;
+  return undefined;
+}
+
+/**
+ * Whether the certificate has exactly the CA's name constraints: one nameConstraints extension,
+ * critical, whose permitted subtrees are localhost, 127.0.0.0/8 and ::1/128 (in any order) and
+ * nothing else, and no excluded subtrees. Read as ASN.1, not looked for as bytes: the same bytes
+ * elsewhere in a certificate (another extension's value) constrain nothing.
+ */
+function limitedToLoopback(certificate: X509.X509Certificate, lib: X509Modules): boolean {
+  const extensions = certificate.getExtensions(NAME_CONSTRAINTS);
+  if (extensions.length !== 1 || !extensions[0].critical) return false;
+  const { value } = extensions[0];
+  let constraints: Asn1X509.NameConstraints;
+  try {
+    constraints = lib.AsnConvert.parse(value, lib.NameConstraints);
+  } catch {
+    return false;
+  }
+  // Encoded again, what was read is the extension byte for byte: nothing the decoder read loosely
+  // (an address mask that is not a prefix, say) can hide a wider subtree behind a familiar one.
+  if (!Buffer.from(lib.AsnConvert.serialize(constraints)).equals(Buffer.from(value))) return false;
+  if (constraints.excludedSubtrees !== undefined) return false;
+  const permitted = (constraints.permittedSubtrees ?? []).map(subtreeOf);
+  return (
+    permitted.length === LOOPBACK_SUBTREES.length &&
+    new Set(permitted).size === permitted.length &&
+    LOOPBACK_SUBTREES.every((subtree) => permitted.includes(subtree))
+  );
 }
 
 /**
@@ -143,55 +146,31 @@ function checkPrivate(folder: string, path: string, what: string, othersMask: nu
   if ((stat.mode & othersMask) !== 0) throw unusable(folder, `${what} is open to other users (mode ${(stat.mode & 0o777).toString(8)})`);
 }
 
-/** Signs a TBSCertificate with the CA key; resolves with the certificate, PEM. */
-function signCertificate(tbs: Buffer, issuerKey: KeyObject): string {
-  const algorithm = sequence(oid(OID.ecdsaWithSha256));
-  const signature = sign('sha256', tbs, issuerKey);
-  const der = sequence(tbs, algorithm, bitString(signature));
-  const base64 = der.toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN CERTIFICATE-----\n${base64}${base64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
-}
-
-function tbsCertificate(options: {
-  issuer: Buffer;
-  subject: Buffer;
-  notBefore: Date;
-  notAfter: Date;
-  spki: Buffer;
-  extensions: Buffer[];
-}): Buffer {
-  return sequence(
-    contextTag(0, integer(2), true),
-    integer(serialNumber()),
-    sequence(oid(OID.ecdsaWithSha256)),
-    options.issuer,
-    sequence(time(options.notBefore), time(options.notAfter)),
-    options.subject,
-    options.spki,
-    contextTag(3, sequence(...options.extensions), true),
-  );
-}
-
 /** A new self-signed CA: key PEM and certificate PEM. */
-function createCa(now: number): { keyPem: string; certificatePem: string } {
-  const keys = newKeyPair();
+async function createCa(lib: X509Modules, now: number): Promise<{ keyPem: string; certificatePem: string }> {
+  const { x509 } = lib;
+  const keys = await newKeyPair();
   const created = new Date(now).toISOString().slice(0, 10);
-  const subject = name(`routing-controllers-auth0 local CA (${created})`);
-  const tbs = tbsCertificate({
-    issuer: subject,
-    subject,
-    notBefore: new Date(now - BACKDATE),
-    notAfter: new Date(now + CA_LIFETIME),
-    spki: keys.spki,
-    extensions: [
-      extension(OID.basicConstraints, true, sequence(boolean(true), integer(0))),
-      extension(OID.keyUsage, true, namedBits([0, 5, 6])),
-      loopbackNameConstraints(),
-      extension(OID.subjectKeyIdentifier, false, octetString(keys.keyId)),
-    ],
-  });
-  const certificatePem = signCertificate(tbs, keys.privateKey);
-  return { keyPem: keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), certificatePem };
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      name: name(x509, `routing-controllers-auth0 local CA (${created})`),
+      keys,
+      notBefore: new Date(now - BACKDATE),
+      notAfter: new Date(now + CA_LIFETIME),
+      signingAlgorithm: SIGNING_ALGORITHM,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+          true,
+        ),
+        loopbackNameConstraints(lib),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, subtleCrypto),
+      ],
+    },
+    subtleCrypto,
+  );
+  return { keyPem: await privateKeyPem(x509, keys.privateKey), certificatePem: certificatePemOf(certificate) };
 }
 
 /** A server's key and certificate (PEM), for `https.createServer`. */
@@ -208,7 +187,7 @@ export interface ServerCertificate {
  *
  * @example
  * ```ts
- * const ca = LocalTenant.openCertificateAuthority({ caDir });
+ * const ca = await LocalTenant.openCertificateAuthority({ caDir });
  * spawn('node', ['client.js'], { env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.certificatePath } });
  * ```
  */
@@ -232,13 +211,13 @@ export interface LocalTenantCertificateAuthority {
  *
  * @example
  * ```ts
- * const ca = openCertificateAuthority(defaultCaDir());
- * const server = createServer(ca.issueServerCertificate(), handler); // node:https
+ * const ca = await openCertificateAuthority(defaultCaDir());
+ * const server = createServer(await ca.issueServerCertificate(), handler); // node:https
  * ```
  */
 export interface CertificateAuthority extends LocalTenantCertificateAuthority {
   /** A new key and certificate for `localhost`, `127.0.0.1` and `::1`, signed by the CA. */
-  issueServerCertificate(): ServerCertificate;
+  issueServerCertificate(): Promise<ServerCertificate>;
 }
 
 function unusable(dir: string, reason: string): Error {
@@ -263,9 +242,9 @@ function writeAtomically(path: string, contents: string, mode: number): void {
 }
 
 /** Creates the CA key file unless it exists; whether this call created it. Safe against a concurrent start. */
-function createKeyFileOnce(keyPath: string, now: number): boolean {
+async function createKeyFileOnce(lib: X509Modules, keyPath: string, now: number): Promise<boolean> {
   if (existsSync(keyPath)) return false;
-  const { keyPem, certificatePem } = createCa(now);
+  const { keyPem, certificatePem } = await createCa(lib, now);
   const temporary = `${keyPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   writeFileSync(temporary, `${keyPem}${certificatePem}`, { mode: 0o600, flag: 'wx' });
   try {
@@ -283,26 +262,30 @@ function createKeyFileOnce(keyPath: string, now: number): boolean {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\n?/;
 
 /**
- * Opens the CA kept in `dir`, making it (and the folder, mode 0700) on the first call. Throws when
- * the folder holds a CA that cannot be used (unreadable, not a CA, expired), saying to delete it.
+ * Opens the CA kept in `dir`, making it (and the folder, mode 0700) on the first call. Rejects when
+ * the folder holds a CA that cannot be used (unreadable, not a CA, not limited to loopback names,
+ * expired), saying to delete it, and when @peculiar/x509 is not installed.
  *
  * @example
  * ```ts
- * const ca = openCertificateAuthority(mkdtempSync(join(tmpdir(), 'ca-'))); // a CA for one test run
+ * const ca = await openCertificateAuthority(mkdtempSync(join(tmpdir(), 'ca-'))); // a CA for one test run
  * ca.created; // true
  * ```
  */
-export function openCertificateAuthority(dir: string = defaultCaDir(), now: () => number = Date.now): CertificateAuthority {
+export async function openCertificateAuthority(dir: string = defaultCaDir(), now: () => number = Date.now): Promise<CertificateAuthority> {
+  const lib = loadX509();
+  const { x509 } = lib;
   const folder = resolve(dir);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const keyPath = join(folder, FILES.key);
   const certificatePath = join(folder, FILES.certificate);
   checkPrivate(folder, folder, 'the folder', 0o022);
-  const created = createKeyFileOnce(keyPath, now());
+  const created = await createKeyFileOnce(lib, keyPath, now());
   checkPrivate(folder, keyPath, 'ca-key.pem', 0o077);
 
   let privateKey: KeyObject;
   let certificate: X509Certificate;
+  let parsed: X509.X509Certificate;
   let certificatePem: string;
   try {
     const text = readFileSync(keyPath, 'utf8');
@@ -311,23 +294,36 @@ export function openCertificateAuthority(dir: string = defaultCaDir(), now: () =
     if (match === null) throw new Error('no certificate in ca-key.pem');
     certificatePem = match[0].endsWith('\n') ? match[0] : `${match[0]}\n`;
     certificate = new X509Certificate(certificatePem);
+    parsed = new x509.X509Certificate(certificatePem);
   } catch (error) {
     throw Object.assign(unusable(folder, (error as Error).message), { cause: error });
   }
   if (!certificate.ca) throw unusable(folder, 'its certificate is not a CA certificate');
-  if (!certificate.raw.includes(loopbackNameConstraints())) throw unusable(folder, 'its certificate is not limited to loopback names');
+  if (!limitedToLoopback(parsed, lib)) throw unusable(folder, 'its certificate is not limited to loopback names');
   if (!certificate.checkPrivateKey(privateKey)) throw unusable(folder, 'its key does not match its certificate');
-  const notAfter = Date.parse(certificate.validTo);
+  const notAfter = parsed.notAfter.getTime();
   if (!(notAfter - now() > CA_MIN_REMAINING)) throw unusable(folder, `it expired or expires on ${certificate.validTo}`);
+  let signingKey: CryptoKey;
+  try {
+    signingKey = await subtleCrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), KEY_ALGORITHM, false, [
+      'sign',
+    ]);
+  } catch (error) {
+    throw Object.assign(unusable(folder, 'its key is not an ECDSA P-256 key'), { cause: error });
+  }
 
   const current = existsSync(certificatePath) ? readFileSync(certificatePath, 'utf8') : undefined;
   if (current !== certificatePem) writeAtomically(certificatePath, certificatePem, 0o644);
   const readmePath = join(folder, FILES.readme);
   if (!existsSync(readmePath)) writeAtomically(readmePath, README, 0o644);
 
-  const issuer = keyPairOf(privateKey);
-  // The subject, byte for byte, is the issuer of what it signs (RFC 5280 §4.1.2.4).
-  const issuerName = children(children(certificate.raw)[0])[5];
+  // The CA's subject is the issuer of what it signs (RFC 5280 §4.1.2.4), and its key identifier
+  // their authority key identifier.
+  const caKeyId = parsed.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  const authorityKeyIdentifier =
+    caKeyId === undefined
+      ? await x509.AuthorityKeyIdentifierExtension.create(parsed.publicKey, false, subtleCrypto)
+      : new x509.AuthorityKeyIdentifierExtension(caKeyId, false);
   const commonName = /CN=([^\n]+)/.exec(certificate.subject)?.[1] ?? 'routing-controllers-auth0 local CA';
 
   return {
@@ -337,36 +333,37 @@ export function openCertificateAuthority(dir: string = defaultCaDir(), now: () =
     fingerprint: certificate.fingerprint256,
     commonName,
     created,
-    issueServerCertificate(): ServerCertificate {
-      const keys = newKeyPair();
+    async issueServerCertificate(): Promise<ServerCertificate> {
+      const keys = await newKeyPair();
       const at = now();
-      const tbs = tbsCertificate({
-        issuer: issuerName,
-        subject: name('localhost'),
-        notBefore: new Date(at - BACKDATE),
-        notAfter: new Date(Math.min(at + SERVER_LIFETIME, notAfter)),
-        spki: keys.spki,
-        extensions: [
-          extension(OID.basicConstraints, true, sequence()),
-          extension(OID.keyUsage, true, namedBits([0])),
-          extension(OID.extKeyUsage, false, sequence(oid(OID.serverAuth))),
-          extension(
-            OID.subjectAltName,
-            false,
-            sequence(
-              contextTag(2, Buffer.from('localhost', 'ascii'), false),
-              contextTag(7, IPV4_LOOPBACK, false),
-              contextTag(7, IPV6_LOOPBACK, false),
+      const issued = await x509.X509CertificateGenerator.create(
+        {
+          issuer: parsed.subjectName,
+          subject: name(x509, 'localhost'),
+          notBefore: new Date(at - BACKDATE),
+          notAfter: new Date(Math.min(at + SERVER_LIFETIME, notAfter)),
+          publicKey: keys.publicKey,
+          signingKey,
+          signingAlgorithm: SIGNING_ALGORITHM,
+          extensions: [
+            new x509.BasicConstraintsExtension(false, undefined, true),
+            new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+            new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+            new x509.SubjectAlternativeNameExtension(
+              [
+                { type: 'dns', value: 'localhost' },
+                { type: 'ip', value: '127.0.0.1' },
+                { type: 'ip', value: '::1' },
+              ],
+              false,
             ),
-          ),
-          extension(OID.subjectKeyIdentifier, false, octetString(keys.keyId)),
-          extension(OID.authorityKeyIdentifier, false, sequence(contextTag(0, issuer.keyId, false))),
-        ],
-      });
-      return {
-        key: keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-        cert: signCertificate(tbs, privateKey),
-      };
+            await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, subtleCrypto),
+            authorityKeyIdentifier,
+          ],
+        },
+        subtleCrypto,
+      );
+      return { key: await privateKeyPem(x509, keys.privateKey), cert: certificatePemOf(issued) };
     },
   };
 }

@@ -6,6 +6,7 @@
  * type declarations of its own), so that nothing in this library's public types refers to it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isMissingModule } from './missing-module';
 
 /** The Koa context oidc-provider hands to its hooks and middleware (only what the tenant reads). */
 export interface ProviderContext {
@@ -248,11 +249,6 @@ export const OIDC_PROVIDER_PACKAGE = 'oidc-provider@9';
 
 let loaded: { module: OidcProviderModule } | undefined;
 
-function isMissing(error: unknown, name: string): boolean {
-  const e = error as NodeJS.ErrnoException | undefined;
-  return (e?.code === 'MODULE_NOT_FOUND' || e?.code === 'ERR_MODULE_NOT_FOUND') && String(e.message).includes(name);
-}
-
 /**
  * Loads oidc-provider (its public entry point only), or throws an error that says which package to
  * install.
@@ -268,7 +264,7 @@ export function loadOidcProvider(): NonNullable<typeof loaded> {
   try {
     module = require('oidc-provider') as OidcProviderModule;
   } catch (error) {
-    if (isMissing(error, 'oidc-provider')) {
+    if (isMissingModule(error, 'oidc-provider')) {
       throw new Error(
         `routing-controllers-auth0/testing: the local tenant needs the optional peer dependency oidc-provider; install it with \`npm install --save-dev ${OIDC_PROVIDER_PACKAGE}\``,
         { cause: error },
