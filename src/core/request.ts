@@ -146,13 +146,8 @@ export function requestOrigin(location: RequestLocation | undefined): string | u
 export function requestUrl(location: RequestLocation | undefined, origin: string | undefined): string {
   if (location === undefined) throw new InvalidRequestError('The request URL is unknown: DPoP proofs cannot be checked');
   const path = targetPath(location.target);
-  let base = origin;
-  if (base === undefined) {
-    const { host, protocol } = location;
-    if (host === undefined || !HOST_PORT.test(host)) throw new InvalidRequestError('Malformed Host header');
-    if (protocol !== 'http' && protocol !== 'https') throw new InvalidRequestError('Unsupported request scheme');
-    base = `${protocol}://${host}`;
-  }
+  const base = origin ?? requestOrigin(location);
+  if (base === undefined) throw new InvalidRequestError('Malformed Host header or unsupported request scheme');
   const url = normaliseHttpUrl(`${base}${path}`);
   if (url === undefined) throw new InvalidRequestError('Malformed Host header or request target');
   return url;
